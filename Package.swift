@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+// wds: a small shell-like language for preparing container hosts.
+// The targets follow the pipeline: Lexer → Interpreter (parser, checker,
+// evaluator, effect seam) → Builtins → Backends (trace, system) → CLI.
+import PackageDescription
+
+let package = Package(
+    name: "wds",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "wds", targets: ["wds"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .target(name: "Lexer"),
+        .target(name: "Interpreter", dependencies: ["Lexer"]),
+        .target(name: "Builtins", dependencies: ["Lexer", "Interpreter"]),
+        .target(name: "Backends", dependencies: ["Lexer", "Interpreter"]),
+        .target(name: "Driver", dependencies: ["Lexer", "Interpreter", "Builtins", "Backends"]),
+        .executableTarget(
+            name: "wds",
+            dependencies: [
+                "Lexer", "Interpreter", "Builtins", "Backends", "Driver",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/CLI"
+        ),
+        .testTarget(name: "LexerTests", dependencies: ["Lexer"]),
+        .testTarget(name: "InterpreterTests", dependencies: ["Lexer", "Interpreter", "Builtins", "Backends", "Driver"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Lexer", "Interpreter", "Driver"]),
+        .testTarget(
+            name: "ScriptTests",
+            dependencies: ["Lexer", "Interpreter", "Builtins", "Backends", "Driver"],
+            resources: [.copy("Scripts")]
+        ),
+    ]
+)

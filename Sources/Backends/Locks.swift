@@ -1,0 +1,32 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Interpreter
+import Lexer
+
+/// flock(2) with a timeout, as `flock -w N` does.
+enum Locks {
+    static func acquire(_ path: String, timeoutSeconds: Int, at location: SourceRange) throws -> Int32 {
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            let code = errno
+            throw CommandFailure("cannot open lock file '\(path)': \(errnoMessage(code))", at: location, status: exitStatus(forErrno: code))
+        }
+        var waited = 0  // in milliseconds
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR else {
+                let code = errno
+                close(fd)
+                throw CommandFailure("cannot lock '\(path)': \(errnoMessage(code))", at: location)
+            }
+            if waited >= timeoutSeconds * 1000 {
+                close(fd)
+                throw CommandFailure("timed out after \(timeoutSeconds)s waiting for the lock '\(path)'", at: location,
+                                     status: ExitStatus.lockTimeout)
+            }
+            usleep(10_000)
+            waited += 10
+        }
+        return fd
+    }
+}

@@ -1,0 +1,41 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Interpreter
+import Lexer
+
+/// mount(2): options that are flags become flags, the rest is the data string.
+enum Mounts {
+    static let flagOptions: [String: UInt] = [
+        "ro": UInt(MS_RDONLY), "rw": 0, "nosuid": UInt(MS_NOSUID), "nodev": UInt(MS_NODEV), "noexec": UInt(MS_NOEXEC),
+        "sync": UInt(MS_SYNCHRONOUS), "noatime": UInt(MS_NOATIME), "nodiratime": UInt(MS_NODIRATIME),
+        "relatime": UInt(MS_RELATIME), "strictatime": UInt(MS_STRICTATIME), "dirsync": UInt(MS_DIRSYNC),
+    ]
+
+    static func mount(_ request: MountRequest, at location: SourceRange) throws {
+        var flags: UInt = 0
+        var data: [String] = []
+        for option in request.options {
+            if let flag = flagOptions[option] { flags |= flag } else { data.append(option) }
+        }
+        if request.bind { flags |= UInt(MS_BIND) }
+        if request.remount { flags |= UInt(MS_REMOUNT) }
+        let dataString = data.joined(separator: ",")
+        let result = dataString.withCString { dataPointer in
+            Glibc.mount(request.source, request.target, request.fileSystemType ?? "", flags, data.isEmpty ? nil : dataPointer)
+        }
+        guard result == 0 else {
+            let code = errno
+            throw CommandFailure("\(shellLine(request.argv)) failed: \(errnoMessage(code))", at: location,
+                                 status: exitStatus(forErrno: code))
+        }
+        // A read-only bind needs a second, remounting call (the kernel ignores MS_RDONLY on the first).
+        if request.bind && (flags & UInt(MS_RDONLY)) != 0 && !request.remount {
+            guard Glibc.mount("", request.target, "", flags | UInt(MS_REMOUNT), nil) == 0 else {
+                let code = errno
+                throw CommandFailure("remounting '\(request.target)' read-only failed: \(errnoMessage(code))", at: location,
+                                     status: exitStatus(forErrno: code))
+            }
+        }
+    }
+}

@@ -1,0 +1,201 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Interpreter
+import Lexer
+
+/// Performs every effect for real: system calls where the kernel offers one
+/// (mount(2), flock(2), setrlimit(2), files), posix_spawn for tools that are
+/// the kernel's interface (iptables, ip -j). Failures become `CommandFailure`s
+/// at the script location, with the errno's meaning or the tool's own words.
+public final class SystemHost: Host {
+    /// Descriptors of held locks, by slot.
+    private var locks: [Int: Int32] = [:]
+
+    /// Where `echo` and friends write; standard output and error by default.
+    let output: (String, Bool) -> Void
+
+    public init(output: @escaping (String, Bool) -> Void = { text, toError in Spawn.writeAll(toError ? 2 : 1, Array(text.utf8)) }) {
+        self.output = output
+    }
+
+    public func perform(_ effect: Effect, at location: SourceRange) throws -> EffectResult {
+        func failure(_ message: String, _ code: Int32) -> CommandFailure {
+            CommandFailure("\(message): \(errnoMessage(code))", at: location, status: exitStatus(forErrno: code))
+        }
+        switch effect {
+        case .readFile(let path):
+            guard let bytes = FileBytes.read(path) else { throw failure("cannot read '\(path)'", errno) }
+            return .text(String(decoding: bytes, as: UTF8.self))
+        case .fileInfo(let path):
+            var info = stat()
+            guard stat(path, &info) == 0 else { return .fileInfo(nil) }
+            let kind: FileInfo.Kind
+            switch info.st_mode & S_IFMT {
+            case S_IFREG: kind = .file
+            case S_IFDIR: kind = .directory
+            case S_IFLNK: kind = .symlink
+            default: kind = .other
+            }
+            return .fileInfo(FileInfo(kind: kind, isExecutable: access(path, X_OK) == 0, size: Int(info.st_size)))
+        case .listDirectory(let path):
+            guard let directory = opendir(path) else { throw failure("cannot list '\(path)'", errno) }
+            defer { closedir(directory) }
+            var names: [String] = []
+            while let entry = readdir(directory) {
+                let name = withUnsafePointer(to: entry.pointee.d_name) {
+                    $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+                }
+                if name != "." && name != ".." { names.append(name) }
+            }
+            return .names(names)
+        case .readSysctl(let key):
+            guard let bytes = FileBytes.read(sysctlPath(key)) else { throw failure("cannot read sysctl \(key)", errno) }
+            return .text(String(decoding: bytes, as: UTF8.self))
+        case .mountTable:
+            guard let bytes = FileBytes.read("/proc/self/mountinfo") else { throw failure("cannot read /proc/self/mountinfo", errno) }
+            return .text(String(decoding: bytes, as: UTF8.self))
+        case .route(let destination, let family):
+            return .route(try RouteQuery.lookup(destination: destination, family: family, at: location))
+        case .iptablesSave(let family, let table):
+            let outcome = try runTool([family.saveCommand, "-t", table], at: location)
+            return .text(outcome.standardOutput)
+        case .probeProgram(let argv):
+            return try runProgram(argv, capture: true, at: location)
+        case .print(let text, let toStandardError, let newline):
+            output(newline ? text + "\n" : text, toStandardError)
+            return .done
+        case .writeFile(let path, let contents, let append):
+            try writeFile(path, contents, flags: O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), at: location)
+            return .done
+        case .makeDirectory(let path, let parents):
+            try makeDirectory(path, parents: parents, at: location)
+            return .done
+        case .removeDirectory(let path):
+            guard rmdir(path) == 0 else { throw failure("cannot remove directory '\(path)'", errno) }
+            return .done
+        case .removeFile(let path):
+            guard unlink(path) == 0 || errno == ENOENT else { throw failure("cannot remove '\(path)'", errno) }
+            return .done
+        case .writeSysctl(let key, let value):
+            try writeFile(sysctlPath(key), value + "\n", flags: O_WRONLY | O_CLOEXEC, at: location)
+            return .done
+        case .mount(let request):
+            try Mounts.mount(request, at: location)
+            return .done
+        case .unmount(let path):
+            guard umount2(path, 0) == 0 else { throw failure("cannot unmount '\(path)'", errno) }
+            return .done
+        case .runProgram(let argv, let capture):
+            return try runProgram(argv, capture: capture, at: location)
+        case .lock(let path, let timeout, let slot):
+            locks[slot] = try Locks.acquire(path, timeoutSeconds: timeout, at: location)
+            return .done
+        case .unlock(_, let slot):
+            if let fd = locks.removeValue(forKey: slot) { close(fd) }
+            return .done
+        case .iptables(let family, let table, let arguments):
+            _ = try runTool([family.iptablesCommand, "-w", "-t", table] + arguments, at: location)
+            return .done
+        case .iptablesRestore(let family, let payload):
+            _ = try runTool([family.restoreCommand, "--noflush"], input: payload, at: location)
+            return .done
+        case .setResourceLimit(let resource, let soft, let hard):
+            var limit = rlimit(rlim_cur: rlim_t(soft), rlim_max: rlim_t(hard))
+            guard setrlimit(resource.systemResource, &limit) == 0 else {
+                throw failure("cannot set the \(resource.rawValue) limit to \(soft):\(hard)", errno)
+            }
+            return .done
+        }
+    }
+
+    func runProgram(_ argv: [String], capture: Bool, at location: SourceRange) throws -> EffectResult {
+        do {
+            let outcome = try Spawn.run(argv, capture: capture, captureError: false)
+            return .process(status: outcome.status, standardOutput: outcome.standardOutput, standardError: outcome.standardError)
+        } catch Spawn.Failure.notFound(let program) {
+            throw CommandFailure("program '\(program)' not found", at: location, status: ExitStatus.missingProgram,
+                                 hint: "install it, or check PATH")
+        } catch Spawn.Failure.failed(let program, let code) {
+            throw CommandFailure("cannot run '\(program)': \(errnoMessage(code))", at: location)
+        }
+    }
+
+    /// Runs a tool a builtin depends on; a non-zero exit is a failure carrying its stderr.
+    func runTool(_ argv: [String], input: String? = nil, at location: SourceRange) throws -> Spawn.Outcome {
+        let outcome: Spawn.Outcome
+        do {
+            outcome = try Spawn.run(argv, input: input, capture: true)
+        } catch Spawn.Failure.notFound(let program) {
+            throw CommandFailure("'\(program)' is not installed", at: location, status: ExitStatus.missingProgram,
+                                 hint: program.contains("tables") ? "install the iptables package" : nil)
+        } catch Spawn.Failure.failed(let program, let code) {
+            throw CommandFailure("cannot run '\(program)': \(errnoMessage(code))", at: location)
+        }
+        guard outcome.status == 0 else {
+            let message = outcome.standardError.split(separator: "\n").first.map(String.init) ?? "no message"
+            throw CommandFailure("\(shellLine(Array(argv.prefix(argv.count)))) failed (status \(outcome.status)): \(message)",
+                                 at: location, status: ExitStatus.kernelRefused)
+        }
+        return outcome
+    }
+
+    func writeFile(_ path: String, _ contents: String, flags: Int32, at location: SourceRange) throws {
+        let fd = open(path, flags, 0o644)
+        guard fd >= 0 else {
+            let code = errno
+            throw CommandFailure("cannot open '\(path)' for writing: \(errnoMessage(code))", at: location, status: exitStatus(forErrno: code))
+        }
+        defer { close(fd) }
+        let bytes = Array(contents.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let code = errno
+                throw CommandFailure("cannot write '\(path)': \(errnoMessage(code))", at: location, status: exitStatus(forErrno: code))
+            }
+            offset += n
+        }
+    }
+
+    func makeDirectory(_ path: String, parents: Bool, at location: SourceRange) throws {
+        if mkdir(path, 0o755) == 0 { return }
+        let code = errno
+        if parents {
+            if code == EEXIST, isDirectory(path) { return }
+            if code == ENOENT {
+                let parent = Paths.directory(path)
+                if parent != path && parent != "." && parent != "/" {
+                    try makeDirectory(parent, parents: true, at: location)
+                    if mkdir(path, 0o755) == 0 || (errno == EEXIST && isDirectory(path)) { return }
+                    let again = errno
+                    throw CommandFailure("cannot create directory '\(path)': \(errnoMessage(again))", at: location,
+                                         status: exitStatus(forErrno: again))
+                }
+            }
+        }
+        throw CommandFailure("cannot create directory '\(path)': \(errnoMessage(code))", at: location, status: exitStatus(forErrno: code))
+    }
+
+    func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+}
+
+extension ResourceLimit {
+    var systemResource: __rlimit_resource_t {
+        switch self {
+        case .nofile: return __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+        case .nproc: return __rlimit_resource_t(6)  // RLIMIT_NPROC, not exported to Swift
+        case .core: return __rlimit_resource_t(RLIMIT_CORE.rawValue)
+        case .memlock: return __rlimit_resource_t(8)  // RLIMIT_MEMLOCK, not exported to Swift
+        case .stack: return __rlimit_resource_t(RLIMIT_STACK.rawValue)
+        case .fsize: return __rlimit_resource_t(RLIMIT_FSIZE.rawValue)
+        case .cpu: return __rlimit_resource_t(RLIMIT_CPU.rawValue)
+        case .as: return __rlimit_resource_t(RLIMIT_AS.rawValue)
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Interpreter
+import Lexer
+
+/// The audit backend. It changes nothing: each mutation is printed as the
+/// exact shell command that would perform it, with the script line; probes
+/// are answered by the wrapped read-only host (the live machine or a state
+/// file) and listed as comments. Every line it prints is replayable by bash.
+public final class TraceHost: Host {
+    public enum Format: String, Sendable { case text, json }
+
+    let probes: Host
+    let format: Format
+    let write: (String) -> Void
+
+    public init(probes: Host, format: Format = .text, write: @escaping (String) -> Void = { Spawn.writeAll(1, Array($0.utf8)) }) {
+        self.probes = probes
+        self.format = format
+        self.write = write
+    }
+
+    public func perform(_ effect: Effect, at location: SourceRange) throws -> EffectResult {
+        write(TraceHost.line(for: effect, at: location, format: format) + "\n")
+        if !effect.isMutation {
+            return try probes.perform(effect, at: location)
+        }
+        switch effect {
+        case .runProgram: return .process(status: 0, standardOutput: "", standardError: "")
+        default: return .done
+        }
+    }
+
+    /// One line per effect: `COMMAND  # file:line`, probes as `# probe: COMMAND  # file:line`.
+    public static func line(for effect: Effect, at location: SourceRange, format: Format) -> String {
+        switch format {
+        case .text:
+            let command = effect.shellCommand
+            return effect.isMutation ? "\(command)  # \(location.shortLocation)" : "# probe: \(command)  # \(location.shortLocation)"
+        case .json:
+            return JSON.object([
+                ("location", .string(location.shortLocation)),
+                ("kind", .string(effect.kind)),
+                ("mutates", .bool(effect.isMutation)),
+                ("argv", .array(effect.argv.map(JSON.string))),
+                ("command", .string(effect.shellCommand)),
+            ]).serialized
+        }
+    }
+}
+
+/// The live host, for questions only: a mutation reaching it is a bug in wds,
+/// refused rather than performed.
+public final class ReadOnlyHost: Host {
+    let inner: Host
+    public init(_ inner: Host = SystemHost()) { self.inner = inner }
+
+    public func perform(_ effect: Effect, at location: SourceRange) throws -> EffectResult {
+        guard !effect.isMutation else {
+            throw Diagnostic("internal error: a mutation (\(effect.kind)) reached the read-only host", at: location)
+        }
+        return try inner.perform(effect, at: location)
+    }
+}

@@ -1,0 +1,15 @@
+import Interpreter
+import Lexer
+
+/// The standard library of wds: every builtin family, registered in one place.
+/// One file per family; each contributes its specs here.
+public enum Builtins {
+    public static let standard: BuiltinRegistry = {
+        var registry = BuiltinRegistry()
+        for spec in OutputBuiltins.specs + TextBuiltins.specs + FileBuiltins.specs + ProcessBuiltins.specs {
+            registry.add(spec)
+        }
+        registry.add(SysctlBuiltins.family)
+        return registry
+    }()
+}

@@ -1,0 +1,156 @@
+import Interpreter
+import Lexer
+
+/// Pure helpers on text and lists, replacing grep, sed, cut and friends.
+/// None of them touches the host.
+enum TextBuiltins {
+    static let specs: [BuiltinSpec] = [
+        BuiltinSpec("has-prefix", summary: "Whether TEXT starts with PREFIX.",
+                    parameters: [Parameter("text"), Parameter("prefix")], example: "has-prefix $chain warden-instance-") { call in
+            .boolean(try call.text(0).hasPrefix(try call.text(1)))
+        },
+        BuiltinSpec("has-suffix", summary: "Whether TEXT ends with SUFFIX.",
+                    parameters: [Parameter("text"), Parameter("suffix")], example: "has-suffix $file .wds") { call in
+            .boolean(try call.text(0).hasSuffix(try call.text(1)))
+        },
+        BuiltinSpec("contains", summary: "Whether TEXT contains PART, or whether a LIST has an item equal to PART.",
+                    parameters: [Parameter("haystack", .anyValue), Parameter("needle")],
+                    example: "contains $networks 10.0.0.0/8") { call in
+            let needle = try call.text(1)
+            if case .list(let items) = call.positionals[0] {
+                return .boolean(items.contains { $0.text == needle })
+            }
+            let text = try call.text(0)
+            return .boolean(needle.isEmpty || Substring(text).firstRange(of: needle) != nil)
+        },
+        BuiltinSpec("replace", summary: "TEXT with every OLD replaced by NEW.",
+                    parameters: [Parameter("text"), Parameter("old"), Parameter("new")],
+                    example: "let key = $(replace $name \".\" \"/\")") { call in
+            let old = try call.text(1)
+            guard !old.isEmpty else { throw call.fail("'replace' needs a non-empty text to replace") }
+            return .string(try call.text(0).replacingAll(old, with: try call.text(2)))
+        },
+        BuiltinSpec("split", summary: "A list of the pieces of TEXT between SEPARATORs; without one, between runs of blanks (empty pieces dropped).",
+                    parameters: [Parameter("text"), Parameter("separator", optional: true)],
+                    example: "let allow = $(split $(env ALLOW_NETWORKS \"\"))") { call in
+            let text = try call.text(0)
+            if let separator = try call.optionalText(1) {
+                guard !separator.isEmpty else { throw call.fail("'split' needs a non-empty separator") }
+                return .list(Substring(text).splitAll(separator).map { .string(String($0)) })
+            }
+            return .list(text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }).map { .string(String($0)) })
+        },
+        BuiltinSpec("lines", summary: "A list of the lines of TEXT, without their newlines (a final newline adds no empty line).",
+                    parameters: [Parameter("text")], example: "for line in $(lines $(read-file /proc/mounts)) { … }") { call in
+            var lines = Substring(try call.text(0)).splitAll("\n").map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+            if lines.last == "" { lines.removeLast() }
+            return .list(lines.map { .string(String($0)) })
+        },
+        BuiltinSpec("join", summary: "The items of LIST as text, with SEPARATOR between them.",
+                    parameters: [Parameter("list", .list(of: .anyValue)), Parameter("separator", optional: true)],
+                    example: "echo $(join $networks \", \")") { call in
+            let items = try call.list(0)
+            let separator = try call.optionalText(1) ?? " "
+            var texts: [String] = []
+            for item in items {
+                guard let text = item.text else { throw call.fail("'join' can only join text, found a \(item.typeName)") }
+                texts.append(text)
+            }
+            return .string(texts.joined(separator: separator))
+        },
+        BuiltinSpec("trim", summary: "TEXT without leading and trailing blanks and newlines.",
+                    parameters: [Parameter("text")], example: "let value = $(trim $(read-file $path))") { call in
+            .string(trim(try call.text(0)))
+        },
+        BuiltinSpec("basename", summary: "The last part of PATH.",
+                    parameters: [Parameter("path", .path)], example: "basename /tmp/warden/cgroup/cpu") { call in
+            .string(Paths.base(try call.text(0)))
+        },
+        BuiltinSpec("dirname", summary: "PATH without its last part.",
+                    parameters: [Parameter("path", .path)], example: "dirname $script") { call in
+            .string(Paths.directory(try call.text(0)))
+        },
+        BuiltinSpec("format", summary: "TEMPLATE with each %s replaced by the next value (%% is a percent sign).",
+                    parameters: [Parameter("template")], rest: Parameter("value", .anyValue),
+                    example: "format \"%s:%s\" $ip $port") { call in
+            let template = try call.text(0)
+            var values = call.positionals.dropFirst().makeIterator()
+            var result = ""
+            var chars = template.makeIterator()
+            while let c = chars.next() {
+                guard c == "%" else { result.append(c); continue }
+                switch chars.next() {
+                case "s":
+                    guard let value = values.next() else { throw call.fail("'format' has more %s than values") }
+                    result += value.description
+                case "%": result.append("%")
+                default: throw call.fail("'format' knows only %s and %%")
+                }
+            }
+            if values.next() != nil { throw call.fail("'format' has more values than %s") }
+            return .string(result)
+        },
+        BuiltinSpec("count", summary: "The number of items of a LIST, or of characters of a TEXT.",
+                    parameters: [Parameter("value", .anyValue)], example: "if $(count $allow) > 0 { … }") { call in
+            switch call.positionals[0] {
+            case .list(let items): return .integer(items.count)
+            case .record(let record): return .integer(record.fields.count)
+            default: return .integer(try call.text(0).count)
+            }
+        },
+        BuiltinSpec("is-empty", summary: "Whether a TEXT or LIST is empty.",
+                    parameters: [Parameter("value", .anyValue)], example: "if ! is-empty $deny { … }") { call in
+            switch call.positionals[0] {
+            case .list(let items): return .boolean(items.isEmpty)
+            case .record(let record): return .boolean(record.fields.isEmpty)
+            default: return .boolean(try call.text(0).isEmpty)
+            }
+        },
+        BuiltinSpec("list", summary: "A list of the values (the same as [a b c]).",
+                    rest: Parameter("value", .anyValue), example: "let subsystems = $(list cpu cpuacct devices memory)") { call in
+            .list(call.positionals)
+        },
+        BuiltinSpec("add", summary: "The sum of whole numbers.",
+                    parameters: [Parameter("a", .integer), Parameter("b", .integer)], rest: Parameter("more", .integer),
+                    example: "i = $(add $i 1)") { call in
+            var sum = 0
+            for index in call.positionals.indices {
+                let (result, overflow) = sum.addingReportingOverflow(try call.integer(index))
+                if overflow { throw call.fail("'add' overflowed") }
+                sum = result
+            }
+            return .integer(sum)
+        },
+    ]
+
+    static func trim(_ text: String) -> String {
+        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        return String(text.drop(while: blank).reversed().drop(while: blank).reversed())
+    }
+}
+
+extension Substring {
+    /// Every piece between occurrences of the separator, empty pieces kept.
+    func splitAll(_ separator: String) -> [Substring] {
+        var pieces: [Substring] = []
+        var rest = self
+        while let found = rest.firstRange(of: separator) {
+            pieces.append(rest[..<found.lowerBound])
+            rest = rest[found.upperBound...]
+        }
+        pieces.append(rest)
+        return pieces
+    }
+
+    func firstRange(of target: String) -> Range<Substring.Index>? {
+        guard !target.isEmpty else { return nil }
+        var index = startIndex
+        while index < endIndex {
+            if self[index...].hasPrefix(target) {
+                return index..<self.index(index, offsetBy: target.count)
+            }
+            index = self.index(after: index)
+        }
+        return nil
+    }
+}

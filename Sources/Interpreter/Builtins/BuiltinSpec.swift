@@ -1,0 +1,145 @@
+import Lexer
+
+/// The description of one builtin command (or one subcommand of a family such
+/// as `rule append`): its arguments and options, its usage text, and its
+/// implementation. The checker, the interpreter, `--help`, the REPL's `:help`
+/// and completion, and docs/language.md all read the same specs.
+public struct BuiltinSpec: Sendable {
+    public typealias Implementation = @Sendable (inout Invocation) throws -> Value
+
+    public var name: String
+    public var summary: String
+    public var parameters: [Parameter]
+    /// Extra positional values after `parameters`, if the builtin takes any number.
+    public var rest: Parameter?
+    public var options: [OptionSpec]
+    /// Options are read only before the first positional (`run prog -x`: `-x` is prog's).
+    public var optionsBeforePositionalsOnly: Bool
+    /// A worked example for the docs and `:help`.
+    public var example: String
+    public var implementation: Implementation
+
+    public init(_ name: String, summary: String, parameters: [Parameter] = [], rest: Parameter? = nil,
+                options: [OptionSpec] = [], optionsBeforePositionalsOnly: Bool = false, example: String = "",
+                implementation: @escaping Implementation) {
+        self.name = name
+        self.summary = summary
+        self.parameters = parameters
+        self.rest = rest
+        self.options = options
+        self.optionsBeforePositionalsOnly = optionsBeforePositionalsOnly
+        self.example = example
+        self.implementation = implementation
+    }
+
+    /// `rule append CHAIN [--table TABLE] …`: the synopsis line.
+    public var synopsis: String {
+        var parts = [name]
+        for option in options {
+            let body = option.valueType.map { "\(option.name) \($0.placeholder)" } ?? option.name
+            parts.append("[\(body)]")
+        }
+        for parameter in parameters {
+            parts.append(parameter.optional ? "[\(parameter.placeholder)]" : parameter.placeholder)
+        }
+        if let rest { parts.append("[\(rest.placeholder)…]") }
+        return parts.joined(separator: " ")
+    }
+
+    public var requiredCount: Int { parameters.filter { !$0.optional }.count }
+
+    public func option(named name: String) -> OptionSpec? {
+        options.first { $0.name == name || $0.aliases.contains(name) }
+    }
+}
+
+public struct Parameter: Sendable {
+    public var name: String
+    public var type: ArgumentType
+    public var optional: Bool
+
+    public init(_ name: String, _ type: ArgumentType = .text, optional: Bool = false) {
+        self.name = name
+        self.type = type
+        self.optional = optional
+    }
+
+    public var placeholder: String { name.uppercased() }
+}
+
+public struct OptionSpec: Sendable {
+    public var name: String
+    public var aliases: [String]
+    /// `nil` for a flag; otherwise the type of the value that follows.
+    public var valueType: ArgumentType?
+    public var summary: String
+    /// May be written as `! --name value` (iptables-style negation).
+    public var negatable: Bool
+    public var repeatable: Bool
+
+    public init(_ name: String, _ valueType: ArgumentType? = nil, aliases: [String] = [], summary: String = "",
+                negatable: Bool = false, repeatable: Bool = false) {
+        self.name = name
+        self.aliases = aliases
+        self.valueType = valueType
+        self.summary = summary
+        self.negatable = negatable
+        self.repeatable = repeatable
+    }
+}
+
+/// A family of subcommands under one name (`rule append`, `chain ensure`).
+public struct BuiltinFamily: Sendable {
+    public var name: String
+    public var summary: String
+    public var subcommands: [BuiltinSpec]
+
+    public init(_ name: String, summary: String, subcommands: [BuiltinSpec]) {
+        self.name = name
+        self.summary = summary
+        self.subcommands = subcommands
+    }
+
+    public func subcommand(_ name: String) -> BuiltinSpec? {
+        subcommands.first { $0.name.split(separator: " ").last.map(String.init) == name }
+    }
+
+    public var subcommandNames: [String] {
+        subcommands.compactMap { $0.name.split(separator: " ").last.map(String.init) }
+    }
+}
+
+/// Every builtin, by name. `Builtins.standard` fills it; tests may add to it.
+public struct BuiltinRegistry: Sendable {
+    public enum Entry: Sendable {
+        case single(BuiltinSpec)
+        case family(BuiltinFamily)
+    }
+
+    public private(set) var entries: [String: Entry] = [:]
+    public private(set) var order: [String] = []
+
+    public init() {}
+
+    public mutating func add(_ spec: BuiltinSpec) {
+        if entries[spec.name] == nil { order.append(spec.name) }
+        entries[spec.name] = .single(spec)
+    }
+
+    public mutating func add(_ family: BuiltinFamily) {
+        if entries[family.name] == nil { order.append(family.name) }
+        entries[family.name] = .family(family)
+    }
+
+    public var names: [String] { order }
+
+    /// Every spec, families flattened, in registration order.
+    public var allSpecs: [BuiltinSpec] {
+        order.flatMap { name -> [BuiltinSpec] in
+            switch entries[name]! {
+            case .single(let spec): return [spec]
+            case .family(let family): return family.subcommands
+            }
+        }
+    }
+}

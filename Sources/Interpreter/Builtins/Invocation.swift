@@ -1,0 +1,86 @@
+import Lexer
+
+/// What a builtin's implementation receives: its evaluated arguments, the
+/// statement's location, and the run's context (host, environment, state).
+public struct Invocation {
+    public var spec: BuiltinSpec
+    /// The whole command, for errors that have no better place to point.
+    public var range: SourceRange
+    public var positionals: [Value]
+    public var positionalRanges: [SourceRange]
+    public var options: [String: [(value: Value, negated: Bool, range: SourceRange)]]
+    /// True inside `$( … )`: the caller wants the value, not output.
+    public var isCaptured: Bool
+    public var context: RunContext
+
+    public var host: Host { context.host }
+
+    public func range(ofPositional index: Int) -> SourceRange {
+        index < positionalRanges.count ? positionalRanges[index] : range
+    }
+
+    public func text(_ index: Int) throws -> String {
+        guard index < positionals.count else { return "" }
+        guard let text = positionals[index].text else {
+            throw Diagnostic("expected text, got a \(positionals[index].typeName)", at: range(ofPositional: index))
+        }
+        return text
+    }
+
+    public func optionalText(_ index: Int) throws -> String? {
+        index < positionals.count ? try text(index) : nil
+    }
+
+    public func integer(_ index: Int) throws -> Int {
+        guard let n = positionals[index].integerValue else {
+            throw Diagnostic("expected a whole number, got '\(positionals[index])'", at: range(ofPositional: index))
+        }
+        return n
+    }
+
+    public func list(_ index: Int) throws -> [Value] {
+        guard case .list(let items) = positionals[index] else {
+            throw Diagnostic("expected a list, got a \(positionals[index].typeName)", at: range(ofPositional: index),
+                             hint: "make a list with [a b c] or $(split $text \" \")")
+        }
+        return items
+    }
+
+    public func has(_ option: String) -> Bool { options[option] != nil }
+
+    public func option(_ name: String) throws -> String? {
+        guard let entry = options[name]?.first else { return nil }
+        guard let text = entry.value.text else {
+            throw Diagnostic("option '\(name)' needs text, got a \(entry.value.typeName)", at: entry.range)
+        }
+        return text
+    }
+
+    /// Performs an effect at this statement's location.
+    @discardableResult
+    public func perform(_ effect: Effect) throws -> EffectResult {
+        try context.host.perform(effect, at: range)
+    }
+
+    public func fail(_ message: String, status: Int32 = ExitStatus.failure, hint: String? = nil) -> CommandFailure {
+        CommandFailure(message, at: range, status: status, hint: hint)
+    }
+
+    /// A path as the script means it: relative paths are relative to the working directory.
+    public func path(_ index: Int) throws -> String { try text(index) }
+}
+
+/// State shared by all builtins during one run.
+public final class RunContext {
+    public let host: Host
+    public let environment: [String: String]
+    public let arguments: [String]
+    /// Per-run state owned by builtin families (the iptables model, held locks), by key.
+    public var storage: [String: AnyObject] = [:]
+
+    public init(host: Host, environment: [String: String], arguments: [String]) {
+        self.host = host
+        self.environment = environment
+        self.arguments = arguments
+    }
+}

@@ -1,0 +1,309 @@
+import Lexer
+
+/// Checks a loaded script, and everything it sources, before anything runs:
+/// unknown commands and options, argument counts, variables used before any
+/// definition, literal values that cannot be valid, misplaced `return` or
+/// `break`. It reports every problem it finds, not just the first.
+public struct Checker {
+    let registry: BuiltinRegistry
+    var diagnostics: [Diagnostic] = []
+    var functions: [String: FunctionDeclaration] = [:]
+    /// Variables known in each open scope, innermost last.
+    var scopes: [Set<String>] = []
+    var loopDepth = 0
+    var inFunction = false
+    var checkedSources: Set<String> = []
+
+    /// Program names that shell scripts call and wds spells differently.
+    static let commandHabits: [String: String] = [
+        "iptables": "use the typed builtins `chain …` and `rule …` (or `run iptables …` for anything they lack)",
+        "ip6tables": "use `chain …` and `rule …` with --ipv6",
+        "ip": "for routes use `route default` or `route get ADDRESS`",
+        "grep": "use `contains`, `has-prefix` or `lines` on values",
+        "sed": "use `replace`, `trim` or `split` on values",
+        "cut": "use `split` and pick an item, or a record's field",
+        "cat": "use `read-file PATH`",
+        "printf": "use `echo` or `format`",
+        "xargs": "loop over a list: `for x in $list { … }`",
+        "find": "use `glob PATTERN` or `list-dir PATH`",
+        "cd": "wds does not change directory: build paths from $script_dir",
+        "mountpoint": "use `is-mounted PATH`",
+        "local": "`let` inside a function already makes a local variable",
+        "true": "wds has no `true` command; write `if true { … }` or use a boolean value",
+    ]
+
+    public init(registry: BuiltinRegistry) {
+        self.registry = registry
+    }
+
+    /// Checks a script; returns every diagnostic, in source order.
+    public static func check(_ script: Script, registry: BuiltinRegistry, knownVariables: [String] = [],
+                             knownFunctions: [String: FunctionDeclaration] = [:]) -> [Diagnostic] {
+        var checker = Checker(registry: registry)
+        checker.functions = knownFunctions
+        checker.scopes = [Set(Interpreter.predefinedVariables + knownVariables)]
+        checker.collectFunctions(script)
+        checker.check(script.statements, in: script, topLevel: true)
+        var seen: Set<String> = []
+        return checker.diagnostics.filter { seen.insert($0.render()).inserted }
+    }
+
+    mutating func error(_ message: String, at range: SourceRange, hint: String? = nil) {
+        diagnostics.append(Diagnostic(message, at: range, hint: hint))
+    }
+
+    /// Functions are hoisted, across sourced files too.
+    mutating func collectFunctions(_ script: Script) {
+        for statement in script.statements {
+            guard case .function(let declaration) = statement.kind else { continue }
+            let name = declaration.name
+            if let previous = functions[name.name], previous.range != declaration.range {
+                error("function '\(name.name)' is defined twice", at: name.range,
+                      hint: "the first definition is at \(previous.name.range)")
+            } else if registry.entries[name.name] != nil {
+                error("function '\(name.name)' would hide the builtin of the same name", at: name.range)
+            }
+            functions[name.name] = declaration
+        }
+        for sourced in script.sourced.values { collectFunctions(sourced) }
+    }
+
+    // MARK: - Scopes
+
+    func isDefined(_ name: String) -> Bool { scopes.contains { $0.contains(name) } }
+    var visibleNames: [String] { scopes.flatMap { $0 } }
+
+    mutating func define(_ name: String) { scopes[scopes.count - 1].insert(name) }
+
+    mutating func withScope(_ names: [String] = [], _ body: (inout Checker) -> Void) {
+        scopes.append(Set(names))
+        body(&self)
+        scopes.removeLast()
+    }
+
+    // MARK: - Statements
+
+    mutating func check(_ statements: [Statement], in script: Script, topLevel: Bool) {
+        for statement in statements {
+            check(statement, in: script, topLevel: topLevel)
+        }
+    }
+
+    mutating func check(_ block: Block, in script: Script, names: [String] = []) {
+        withScope(names) { $0.check(block.statements, in: script, topLevel: false) }
+    }
+
+    mutating func check(_ statement: Statement, in script: Script, topLevel: Bool) {
+        switch statement.kind {
+        case .let(let name, let value):
+            check(value)
+            define(name.name)
+        case .assign(let name, let value):
+            check(value)
+            if !isDefined(name.name) {
+                error("assignment to undefined variable '\(name.name)'", at: name.range,
+                      hint: "define it first with `let \(name.name) = …`")
+            }
+        case .pipeline(let pipeline):
+            check(pipeline)
+        case .if(let branches, let elseBlock):
+            for branch in branches {
+                check(branch.condition)
+                check(branch.body, in: script)
+            }
+            if let elseBlock { check(elseBlock, in: script) }
+        case .for(let name, let list, let body):
+            check(list)
+            if let literal = list.literalText {
+                error("'for' needs a list, got the text '\(literal)'", at: list.range,
+                      hint: "write a list as [a b c]; wds never splits text by itself")
+            }
+            loopDepth += 1
+            check(body, in: script, names: [name.name])
+            loopDepth -= 1
+        case .while(let condition, let body):
+            check(condition)
+            loopDepth += 1
+            check(body, in: script)
+            loopDepth -= 1
+        case .match(let subject, let arms, let elseBlock):
+            check(subject)
+            for arm in arms { check(arm.body, in: script) }
+            if let elseBlock { check(elseBlock, in: script) }
+        case .function(let declaration):
+            if !topLevel {
+                error("functions are defined at the top level of a script only", at: statement.keywordRange)
+            }
+            let (savedScopes, savedLoop, savedInFunction) = (scopes, loopDepth, inFunction)
+            // A function sees the script's globals (all of them: it may be called after any of them is set).
+            scopes = [Set(Interpreter.predefinedVariables + Checker.topLevelNames(script) + (savedScopes.first.map(Array.init) ?? []))]
+            loopDepth = 0
+            inFunction = true
+            check(declaration.body, in: script, names: declaration.parameters.map(\.name))
+            (scopes, loopDepth, inFunction) = (savedScopes, savedLoop, savedInFunction)
+        case .return(let value):
+            if let value { check(value) }
+            if !inFunction {
+                error("'return' outside a function", at: statement.keywordRange, hint: "use `exit N` to end the script")
+            }
+        case .exit(let value):
+            if let value {
+                check(value)
+                if let text = value.literalText, !(Int(text).map { (0...255).contains($0) } ?? false) {
+                    error("'exit' needs a status from 0 to 255, got '\(text)'", at: value.range)
+                }
+            }
+        case .break, .continue:
+            if loopDepth == 0 {
+                error("'\(statement.keywordRange.file.text(statement.keywordRange))' outside a loop", at: statement.keywordRange)
+            }
+        case .try(let body, let name, let handler):
+            check(body, in: script)
+            check(handler, in: script, names: name.map { [$0.name] } ?? [])
+        case .lock(let path, let timeout, let body):
+            check(path)
+            if let timeout {
+                check(timeout)
+                if let text = timeout.literalText, Validation.durationSeconds(text) == nil {
+                    error("'\(text)' is not a duration (write 10s, 500ms or 2m)", at: timeout.range)
+                }
+            }
+            check(body, in: script)
+        case .source(let path, _):
+            guard let key = path.literalText, let sourced = script.sourced[key] else { return }
+            // A sourced file's statements run here, in this scope.
+            check(sourced.statements, in: sourced, topLevel: topLevel)
+        }
+    }
+
+    static func topLevelNames(_ script: Script) -> [String] {
+        var names: [String] = []
+        for statement in script.statements {
+            if case .let(let name, _) = statement.kind { names.append(name.name) }
+            if case .source(let path, _) = statement.kind, let key = path.literalText, let sourced = script.sourced[key] {
+                names += topLevelNames(sourced)
+            }
+        }
+        return names
+    }
+
+    // MARK: - Pipelines and commands
+
+    mutating func check(_ pipeline: Pipeline) {
+        switch pipeline.kind {
+        case .command(let command): check(command)
+        case .not(let inner): check(inner)
+        case .and(let left, let right), .or(let left, let right):
+            check(left)
+            check(right)
+        case .compare(let left, _, let right):
+            check(left)
+            check(right)
+        case .test(let expression):
+            check(expression)
+        }
+    }
+
+    mutating func check(_ command: Command) {
+        for argument in command.arguments { check(argument) }
+        let name = command.name.name
+        if let function = functions[name] {
+            let hasSpread = command.arguments.contains { if case .spread = $0.kind { return true } else { return false } }
+            if !hasSpread && command.arguments.count != function.parameters.count {
+                error("'\(name)' takes \(function.parameters.count) argument(s), got \(command.arguments.count)",
+                      at: command.range, hint: "it is defined at \(function.name.range)")
+            }
+            return
+        }
+        switch registry.entries[name] {
+        case .single(let spec):
+            check(command.arguments, against: spec, command: command)
+        case .family(let family):
+            guard let first = command.arguments.first else {
+                error("'\(name)' needs a subcommand: \(family.subcommandNames.joined(separator: ", "))", at: command.name.range)
+                return
+            }
+            guard let subcommand = first.bareText, let spec = family.subcommand(subcommand) else {
+                let written = first.literalText ?? ""
+                error("unknown subcommand '\(written)' of '\(name)'", at: first.range,
+                      hint: Suggestions.didYouMean(written, in: family.subcommandNames)
+                        ?? "subcommands: \(family.subcommandNames.joined(separator: ", "))")
+                return
+            }
+            check(Array(command.arguments.dropFirst()), against: spec, command: command)
+        case nil:
+            let candidates = registry.names + Array(functions.keys)
+            let hint = Checker.commandHabits[name] ?? Suggestions.didYouMean(name, in: candidates)
+                ?? "to run a program, write `run \(name) …`"
+            error("unknown command '\(name)'", at: command.name.range, hint: hint)
+        }
+    }
+
+    mutating func check(_ arguments: [Expression], against spec: BuiltinSpec, command: Command) {
+        switch ArgumentBinder.bind(arguments, to: spec, command: command.name) {
+        case .failure(let diagnostic):
+            diagnostics.append(diagnostic)
+        case .success(let bound):
+            var index = 0
+            for positional in bound.positionals {
+                if case .spread = positional.kind { break }
+                if let parameter = ArgumentBinder.parameter(at: index, in: spec) {
+                    checkLiteral(positional, against: parameter.type)
+                }
+                index += 1
+            }
+            for option in bound.options {
+                if let value = option.value, let type = option.spec.valueType {
+                    checkLiteral(value, against: type, prefix: "\(option.spec.name): ")
+                }
+            }
+        }
+    }
+
+    /// A literal argument is validated now, so a bad CIDR never waits for run time.
+    mutating func checkLiteral(_ expression: Expression, against type: ArgumentType, prefix: String = "") {
+        if case .list(let elements) = expression.kind {
+            if case .list(let elementType) = type {
+                for element in elements { checkLiteral(element, against: elementType, prefix: prefix) }
+            } else if type.isScalar {
+                error("\(prefix)expected \(type.placeholder.lowercased()), got a list", at: expression.range,
+                      hint: "spread a list into several arguments with ...$list")
+            }
+            return
+        }
+        guard let text = expression.literalText else { return }
+        let value: Value = expression.bareText != nil && Int(text) != nil ? .integer(Int(text)!) : .string(text)
+        if case .list = type {
+            error("\(prefix)expected a list, got '\(text)'", at: expression.range, hint: "write a list as [a b c]")
+            return
+        }
+        if let problem = type.problem(with: value) {
+            error(prefix + problem, at: expression.range)
+        }
+    }
+
+    // MARK: - Expressions
+
+    mutating func check(_ expression: Expression) {
+        switch expression.kind {
+        case .word(let parts):
+            for part in parts {
+                switch part.kind {
+                case .literal: break
+                case .variable(let name, _):
+                    if Int(name) == nil && !isDefined(name) {
+                        let hint = Suggestions.didYouMean(name, in: visibleNames)
+                            ?? (name == name.uppercased() ? "to read the environment, write $(env \(name))" : nil)
+                        error("undefined variable '\(name)'", at: part.range, hint: hint)
+                    }
+                case .substitution(let pipeline):
+                    check(pipeline)
+                }
+            }
+        case .list(let elements):
+            for element in elements { check(element) }
+        case .spread(let inner):
+            check(inner)
+        }
+    }
+}

@@ -1,0 +1,218 @@
+/// Everything a script can do to, or learn from, the host. Builtins never touch
+/// the system themselves: they describe an effect and hand it to the `Host`,
+/// and the backend decides whether it is printed (trace) or performed (system).
+public enum Effect: Sendable, Equatable {
+    // Probes: read-only questions about the host.
+    case readFile(path: String)
+    case fileInfo(path: String)
+    case listDirectory(path: String)
+    case readSysctl(key: String)
+    case mountTable
+    /// The route the kernel would use for `destination` (nil: the default route).
+    case route(destination: String?, family: AddressFamily)
+    case iptablesSave(family: AddressFamily, table: String)
+    /// A program the script declared read-only (`run --probe`): trace runs it too.
+    case probeProgram(argv: [String])
+
+    // Mutations.
+    /// Text a script prints; `newline` adds the line end (as `echo` does).
+    case print(text: String, toStandardError: Bool, newline: Bool)
+    case writeFile(path: String, contents: String, append: Bool)
+    case makeDirectory(path: String, parents: Bool)
+    case removeDirectory(path: String)
+    case removeFile(path: String)
+    case writeSysctl(key: String, value: String)
+    case mount(MountRequest)
+    case unmount(path: String)
+    case runProgram(argv: [String], captureOutput: Bool)
+    case lock(path: String, timeoutSeconds: Int, slot: Int)
+    case unlock(path: String, slot: Int)
+    case iptables(family: AddressFamily, table: String, arguments: [String])
+    case iptablesRestore(family: AddressFamily, payload: String)
+    case setResourceLimit(resource: ResourceLimit, soft: UInt64, hard: UInt64)
+
+    public var isMutation: Bool {
+        switch self {
+        case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .probeProgram:
+            return false
+        case .print, .writeFile, .makeDirectory, .removeDirectory, .removeFile, .writeSysctl, .mount, .unmount,
+             .runProgram, .lock, .unlock, .iptables, .iptablesRestore, .setResourceLimit:
+            return true
+        }
+    }
+
+    /// A short name for the kind of effect (JSON traces, plans).
+    public var kind: String {
+        switch self {
+        case .readFile: return "read-file"
+        case .fileInfo: return "file-info"
+        case .listDirectory: return "list-directory"
+        case .readSysctl: return "read-sysctl"
+        case .mountTable: return "mount-table"
+        case .route: return "route"
+        case .iptablesSave: return "iptables-save"
+        case .probeProgram: return "probe-program"
+        case .print: return "print"
+        case .writeFile: return "write-file"
+        case .makeDirectory: return "mkdir"
+        case .removeDirectory: return "rmdir"
+        case .removeFile: return "remove-file"
+        case .writeSysctl: return "sysctl"
+        case .mount: return "mount"
+        case .unmount: return "unmount"
+        case .runProgram: return "run"
+        case .lock: return "lock"
+        case .unlock: return "unlock"
+        case .iptables: return "iptables"
+        case .iptablesRestore: return "iptables-restore"
+        case .setResourceLimit: return "rlimit"
+        }
+    }
+
+    /// The equivalent command, as an argument vector a shell could replay.
+    public var argv: [String] {
+        switch self {
+        case .readFile(let path): return ["cat", path]
+        case .fileInfo(let path): return ["stat", path]
+        case .listDirectory(let path): return ["ls", "-A", path]
+        case .readSysctl(let key): return ["sysctl", "-n", key]
+        case .mountTable: return ["cat", "/proc/self/mountinfo"]
+        case .route(let destination, let family):
+            let ip = family == .ipv6 ? ["ip", "-6", "-j", "route"] : ["ip", "-j", "route"]
+            if let destination { return ip + ["get", destination] }
+            return ip + ["show", "default"]
+        case .iptablesSave(let family, let table): return [family.saveCommand, "-t", table]
+        case .probeProgram(let argv): return argv
+        case .print(let text, let toStandardError, let newline):
+            let format = newline ? "%s\\n" : "%s"
+            return toStandardError ? ["sh", "-c", "printf '\(format)' \"$1\" >&2", "sh", text] : ["printf", format, text]
+        case .writeFile(let path, let contents, let append):
+            return ["sh", "-c", "printf '%s' \"$1\" \(append ? ">>" : ">") \"$2\"", "sh", contents, path]
+        case .makeDirectory(let path, let parents): return parents ? ["mkdir", "-p", path] : ["mkdir", path]
+        case .removeDirectory(let path): return ["rmdir", path]
+        case .removeFile(let path): return ["rm", "-f", path]
+        case .writeSysctl(let key, let value):
+            return ["sh", "-c", "echo \(shellQuote(value)) > \(shellQuote(sysctlPath(key)))"]
+        case .mount(let request): return request.argv
+        case .unmount(let path): return ["umount", path]
+        case .runProgram(let argv, _): return argv
+        case .lock(let path, let timeout, let slot):
+            return ["exec", "\(slot)>>\(path)", "&&", "flock", "-w", String(timeout), String(slot)]
+        case .unlock(_, let slot): return ["exec", "\(slot)>&-"]
+        case .iptables(let family, let table, let arguments):
+            return [family.iptablesCommand, "-w", "-t", table] + arguments
+        case .iptablesRestore(let family, _): return [family.restoreCommand, "--noflush"]
+        case .setResourceLimit(let resource, let soft, let hard):
+            return ["prlimit", "--pid", "$$", "--\(resource.prlimitName)=\(soft):\(hard)"]
+        }
+    }
+
+    /// The line the trace prints. Most effects are their argv, quoted; a few
+    /// need shell syntax (a lock on a descriptor, a restore fed on stdin).
+    public var shellCommand: String {
+        switch self {
+        case .lock(let path, let timeout, let slot):
+            return "exec \(slot)>>\(shellQuote(path)) && flock -w \(timeout) \(slot)"
+        case .unlock(_, let slot):
+            return "exec \(slot)>&-"
+        case .iptablesRestore(let family, let payload):
+            return "\(family.restoreCommand) --noflush <<'WDS_RESTORE'\n\(payload)WDS_RESTORE"
+        case .setResourceLimit(let resource, let soft, let hard):
+            return "ulimit -S -\(resource.ulimitFlag) \(soft) && ulimit -H -\(resource.ulimitFlag) \(hard)"
+        default:
+            return shellLine(argv)
+        }
+    }
+}
+
+public func sysctlPath(_ key: String) -> String {
+    "/proc/sys/" + key.replacingAll(".", with: "/")
+}
+
+public enum AddressFamily: String, Sendable, Equatable {
+    case ipv4, ipv6
+    public var iptablesCommand: String { self == .ipv4 ? "iptables" : "ip6tables" }
+    public var saveCommand: String { self == .ipv4 ? "iptables-save" : "ip6tables-save" }
+    public var restoreCommand: String { self == .ipv4 ? "iptables-restore" : "ip6tables-restore" }
+}
+
+public enum ResourceLimit: String, Sendable, Equatable, CaseIterable {
+    case nofile, nproc, core, memlock, stack, fsize, cpu, `as`
+    public var prlimitName: String { self == .as ? "as" : rawValue }
+    public var ulimitFlag: String {
+        switch self {
+        case .nofile: return "n"
+        case .nproc: return "u"
+        case .core: return "c"
+        case .memlock: return "l"
+        case .stack: return "s"
+        case .fsize: return "f"
+        case .cpu: return "t"
+        case .as: return "v"
+        }
+    }
+}
+
+/// A mount(2) call: what `mount -t TYPE -o OPTIONS SOURCE TARGET` asks for.
+public struct MountRequest: Sendable, Equatable {
+    public var source: String
+    public var target: String
+    public var fileSystemType: String?
+    public var options: [String]
+    public var bind: Bool
+    public var remount: Bool
+
+    public init(source: String, target: String, fileSystemType: String?, options: [String] = [],
+                bind: Bool = false, remount: Bool = false) {
+        self.source = source
+        self.target = target
+        self.fileSystemType = fileSystemType
+        self.options = options
+        self.bind = bind
+        self.remount = remount
+    }
+
+    public var argv: [String] {
+        var argv = ["mount"]
+        if bind { argv.append("--bind") }
+        if let fileSystemType { argv += ["-t", fileSystemType] }
+        var options = self.options
+        if remount { options.insert("remount", at: 0) }
+        if !options.isEmpty { argv += ["-o", options.joined(separator: ",")] }
+        argv += [source, target]
+        return argv
+    }
+}
+
+/// What a backend answers.
+public enum EffectResult: Sendable, Equatable {
+    case done
+    case text(String)
+    case fileInfo(FileInfo?)
+    case names([String])
+    case process(status: Int32, standardOutput: String, standardError: String)
+    case route(Route?)
+}
+
+public struct FileInfo: Sendable, Equatable {
+    public enum Kind: String, Sendable { case file, directory, symlink, other }
+    public var kind: Kind
+    public var isExecutable: Bool
+    public var size: Int
+    public init(kind: Kind, isExecutable: Bool, size: Int) {
+        self.kind = kind
+        self.isExecutable = isExecutable
+        self.size = size
+    }
+}
+
+public struct Route: Sendable, Equatable {
+    public var device: String
+    public var gateway: String?
+    public var source: String?
+    public init(device: String, gateway: String?, source: String?) {
+        self.device = device
+        self.gateway = gateway
+        self.source = source
+    }
+}

@@ -1,0 +1,170 @@
+import Lexer
+
+extension Interpreter {
+    /// A pipeline as a statement: a failure that nothing handles stops the script.
+    func run(_ pipeline: Pipeline, in scope: Scope) throws -> Value {
+        switch pipeline.kind {
+        case .command(let command):
+            return try call(command, in: scope, captured: false)
+        case .and(let left, let right):
+            // As in `set -e` done right: a false left side is not a failure.
+            return try test(left, in: scope) ? try run(right, in: scope) : .boolean(false)
+        case .or(let left, let right):
+            return try test(left, in: scope) ? .boolean(true) : try run(right, in: scope)
+        case .not, .compare, .test:
+            return .boolean(try test(pipeline, in: scope))
+        }
+    }
+
+    /// A pipeline as a condition: failures read as false.
+    func test(_ pipeline: Pipeline, in scope: Scope) throws -> Bool {
+        switch pipeline.kind {
+        case .command(let command):
+            do {
+                let value = try call(command, in: scope, captured: false)
+                if case .boolean(let b) = value { return b }
+                return true
+            } catch is CommandFailure {
+                return false
+            }
+        case .not(let inner):
+            return !(try test(inner, in: scope))
+        case .and(let left, let right):
+            return try test(left, in: scope) && test(right, in: scope)
+        case .or(let left, let right):
+            return try test(left, in: scope) || test(right, in: scope)
+        case .compare(let left, let op, let right):
+            return try compare(left, op, right, in: scope)
+        case .test(let expression):
+            let value: Value
+            do {
+                value = try evaluate(expression, in: scope)
+            } catch is CommandFailure {
+                return false
+            }
+            guard let truth = value.booleanValue else {
+                throw Diagnostic("a condition needs true or false, got a \(value.typeName) '\(value)'", at: expression.range,
+                                 hint: "compare it: `if $x == \"value\" { … }`")
+            }
+            return truth
+        }
+    }
+
+    func compare(_ leftExpression: Expression, _ op: ComparisonOperator, _ rightExpression: Expression, in scope: Scope) throws -> Bool {
+        let left = try evaluate(leftExpression, in: scope)
+        let right = try evaluate(rightExpression, in: scope)
+        switch op {
+        case .equal, .notEqual:
+            let same: Bool
+            if let a = left.text, let b = right.text {
+                same = a == b
+            } else {
+                same = left == right
+            }
+            return op == .equal ? same : !same
+        case .less, .lessOrEqual, .greater, .greaterOrEqual:
+            guard let a = left.integerValue else {
+                throw Diagnostic("'\(op.rawValue)' compares whole numbers, got '\(left)'", at: leftExpression.range)
+            }
+            guard let b = right.integerValue else {
+                throw Diagnostic("'\(op.rawValue)' compares whole numbers, got '\(right)'", at: rightExpression.range)
+            }
+            switch op {
+            case .less: return a < b
+            case .lessOrEqual: return a <= b
+            case .greater: return a > b
+            default: return a >= b
+            }
+        }
+    }
+
+    /// Calls a function or a builtin.
+    func call(_ command: Command, in scope: Scope, captured: Bool) throws -> Value {
+        if let function = functions[command.name.name] {
+            return try call(function, command, in: scope)
+        }
+        guard let spec = try resolveBuiltin(command) else {
+            throw Diagnostic("unknown command '\(command.name.name)'", at: command.name.range)
+        }
+        let arguments = spec.isSubcommand ? Array(command.arguments.dropFirst()) : command.arguments
+        let bound: BoundArguments
+        switch ArgumentBinder.bind(arguments, to: spec.spec, command: command.name) {
+        case .success(let b): bound = b
+        case .failure(let diagnostic): throw diagnostic
+        }
+        var positionals: [Value] = []
+        var positionalRanges: [SourceRange] = []
+        for expression in bound.positionals {
+            let values = try evaluateArguments([expression], in: scope)
+            positionals += values
+            positionalRanges += Array(repeating: expression.range, count: values.count)
+        }
+        if positionals.count < spec.spec.requiredCount {
+            throw Diagnostic("'\(spec.spec.name)' needs \(spec.spec.parameters[positionals.count].placeholder) (usage: \(spec.spec.synopsis))",
+                             at: command.range)
+        }
+        if spec.spec.rest == nil && positionals.count > spec.spec.parameters.count {
+            throw Diagnostic("too many arguments for '\(spec.spec.name)' (usage: \(spec.spec.synopsis))", at: command.range)
+        }
+        for (index, value) in positionals.enumerated() {
+            if let parameter = ArgumentBinder.parameter(at: index, in: spec.spec),
+               let problem = parameter.type.problem(with: value) {
+                throw Diagnostic(problem, at: positionalRanges[index])
+            }
+        }
+        var options: [String: [(value: Value, negated: Bool, range: SourceRange)]] = [:]
+        for option in bound.options {
+            var value = Value.boolean(true)
+            if let expression = option.value {
+                value = try evaluate(expression, in: scope)
+                if let problem = option.spec.valueType?.problem(with: value) {
+                    throw Diagnostic("\(option.spec.name): \(problem)", at: expression.range)
+                }
+            }
+            options[option.spec.name, default: []].append((value, option.negated, option.value?.range ?? option.written.range))
+        }
+        var invocation = Invocation(spec: spec.spec, range: command.range, positionals: positionals,
+                                    positionalRanges: positionalRanges, options: options, isCaptured: captured,
+                                    context: context)
+        return try spec.spec.implementation(&invocation)
+    }
+
+    /// The builtin a command names: a single builtin, or a family's subcommand.
+    func resolveBuiltin(_ command: Command) throws -> (spec: BuiltinSpec, isSubcommand: Bool)? {
+        switch registry.entries[command.name.name] {
+        case .single(let spec):
+            return (spec, false)
+        case .family(let family):
+            guard let first = command.arguments.first, let name = first.bareText, let spec = family.subcommand(name) else {
+                throw Diagnostic("'\(family.name)' needs a subcommand: \(family.subcommandNames.joined(separator: ", "))",
+                                 at: command.arguments.first?.range ?? command.name.range)
+            }
+            return (spec, true)
+        case nil:
+            return nil
+        }
+    }
+
+    func call(_ function: FunctionDeclaration, _ command: Command, in scope: Scope) throws -> Value {
+        let values = try evaluateArguments(command.arguments, in: scope)
+        guard values.count == function.parameters.count else {
+            throw Diagnostic("'\(function.name.name)' takes \(function.parameters.count) argument(s), got \(values.count)",
+                             at: command.range)
+        }
+        callDepth += 1
+        defer { callDepth -= 1 }
+        if callDepth > Interpreter.maximumCallDepth {
+            throw Diagnostic("function calls nested too deeply (more than \(Interpreter.maximumCallDepth))", at: command.range)
+        }
+        let frame = Scope(parent: globals)
+        for (parameter, value) in zip(function.parameters, values) {
+            frame.define(parameter.name, value)
+        }
+        do {
+            try execute(function.body.statements, in: frame)
+        } catch ControlFlow.returned(let value) {
+            return value
+        }
+        return .empty
+    }
+}

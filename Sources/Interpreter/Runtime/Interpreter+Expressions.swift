@@ -1,0 +1,132 @@
+import Lexer
+
+extension Interpreter {
+    /// The value of an expression that stands alone (a `let`, a list element).
+    func evaluate(_ expression: Expression, in scope: Scope) throws -> Value {
+        switch expression.kind {
+        case .word(let parts):
+            return try evaluateWord(parts, range: expression.range, in: scope)
+        case .list(let elements):
+            return .list(try evaluateArguments(elements, in: scope))
+        case .spread:
+            throw Diagnostic("a spread '...' only makes sense among a command's arguments or in a list", at: expression.range)
+        }
+    }
+
+    /// Arguments as values; a spread contributes each item of its list.
+    func evaluateArguments(_ expressions: [Expression], in scope: Scope) throws -> [Value] {
+        var values: [Value] = []
+        for expression in expressions {
+            if case .spread(let inner) = expression.kind {
+                let value = try evaluate(inner, in: scope)
+                guard case .list(let items) = value else {
+                    throw Diagnostic("only a list can be spread, got a \(value.typeName)", at: inner.range)
+                }
+                values += items
+            } else {
+                values.append(try evaluate(expression, in: scope))
+            }
+        }
+        return values
+    }
+
+    func evaluateText(_ expression: Expression, in scope: Scope, what: String) throws -> String {
+        let value = try evaluate(expression, in: scope)
+        guard let text = value.text else {
+            throw Diagnostic("the \(what) must be text, got a \(value.typeName)", at: expression.range)
+        }
+        return text
+    }
+
+    /// A word alone keeps the type of its only piece (`$route` stays a record,
+    /// `42` is an integer); pieces written together are joined as text.
+    func evaluateWord(_ parts: [WordPart], range: SourceRange, in scope: Scope) throws -> Value {
+        if parts.count == 1 {
+            switch parts[0].kind {
+            case .literal(let text, let quoted):
+                if !quoted {
+                    if text == "true" { return .boolean(true) }
+                    if text == "false" { return .boolean(false) }
+                    if let n = Int(text), text.first != "+", text == String(n) { return .integer(n) }
+                }
+                return .string(text)
+            case .variable(let name, let fields):
+                return try lookup(name, fields: fields, range: parts[0].range, in: scope)
+            case .substitution(let pipeline):
+                return try capture(pipeline, in: scope)
+            }
+        }
+        var text = ""
+        for part in parts {
+            let value: Value
+            switch part.kind {
+            case .literal(let literal, _):
+                text += literal
+                continue
+            case .variable(let name, let fields):
+                value = try lookup(name, fields: fields, range: part.range, in: scope)
+            case .substitution(let pipeline):
+                value = try capture(pipeline, in: scope)
+            }
+            guard let piece = value.text else {
+                throw Diagnostic("a \(value.typeName) cannot be joined into text", at: part.range,
+                                 hint: value.typeName == "list" ? "use $(join $list \" \")" : "pick a field, such as ${name.field}")
+            }
+            text += piece
+        }
+        return .string(text)
+    }
+
+    func lookup(_ name: String, fields: [String], range: SourceRange, in scope: Scope) throws -> Value {
+        var value: Value
+        if let position = Int(name) {
+            guard position >= 1, position <= context.arguments.count else {
+                throw CommandFailure("script argument $\(name) was not given", at: range,
+                                     hint: "the script got \(context.arguments.count) argument(s); test $argc first")
+            }
+            value = .string(context.arguments[position - 1])
+        } else {
+            guard let found = scope.lookup(name) else {
+                throw Diagnostic("undefined variable '\(name)'", at: range,
+                                 hint: Suggestions.didYouMean(name, in: scope.names))
+            }
+            value = found
+        }
+        for field in fields {
+            value = try self.field(field, of: value, range: range)
+        }
+        return value
+    }
+
+    func field(_ field: String, of value: Value, range: SourceRange) throws -> Value {
+        switch value {
+        case .record(let record):
+            guard let found = record[field] else {
+                throw Diagnostic("record has no field '\(field)'", at: range,
+                                 hint: Suggestions.didYouMean(field, in: record.names) ?? "fields: \(record.names.joined(separator: ", "))")
+            }
+            return found
+        case .list(let items):
+            switch field {
+            case "count": return .integer(items.count)
+            case "first": return items.first ?? .empty
+            case "last": return items.last ?? .empty
+            default:
+                throw Diagnostic("a list has no field '\(field)' (it has count, first, last)", at: range)
+            }
+        default:
+            throw Diagnostic("a \(value.typeName) has no field '\(field)'", at: range,
+                             hint: "for a literal dot after a variable, write ${name}.\(field)")
+        }
+    }
+
+    /// `$( … )`: the value of the command.
+    func capture(_ pipeline: Pipeline, in scope: Scope) throws -> Value {
+        switch pipeline.kind {
+        case .command(let command):
+            return try call(command, in: scope, captured: true)
+        default:
+            return .boolean(try test(pipeline, in: scope))
+        }
+    }
+}

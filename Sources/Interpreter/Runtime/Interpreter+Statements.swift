@@ -1,0 +1,171 @@
+import Lexer
+
+extension Interpreter {
+    func execute(_ statement: Statement, in scope: Scope) throws {
+        _ = try executeForValue(statement, in: scope)
+    }
+
+    /// Executes a statement; a pipeline's value comes back (the REPL shows it).
+    func executeForValue(_ statement: Statement, in scope: Scope) throws -> Value {
+        switch statement.kind {
+        case .let(let name, let expression):
+            scope.define(name.name, try evaluate(expression, in: scope))
+        case .assign(let name, let expression):
+            let value = try evaluate(expression, in: scope)
+            if !scope.assign(name.name, value) {
+                throw Diagnostic("assignment to undefined variable '\(name.name)'", at: name.range,
+                                 hint: "define it first with `let \(name.name) = …`")
+            }
+        case .pipeline(let pipeline):
+            return try run(pipeline, in: scope)
+        case .if(let branches, let elseBlock):
+            for branch in branches where try test(branch.condition, in: scope) {
+                try execute(branch.body, in: scope)
+                return .empty
+            }
+            if let elseBlock { try execute(elseBlock, in: scope) }
+        case .for(let name, let expression, let body):
+            let value = try evaluate(expression, in: scope)
+            guard case .list(let items) = value else {
+                throw Diagnostic("'for' needs a list, got a \(value.typeName)", at: expression.range,
+                                 hint: value.typeName == "string" ? "wds never splits text by itself: loop over $(split $text \" \")" : nil)
+            }
+            loop: for item in items {
+                let inner = Scope(parent: scope)
+                inner.define(name.name, item)
+                do {
+                    try execute(body.statements, in: inner)
+                } catch ControlFlow.breakLoop {
+                    break loop
+                } catch ControlFlow.continueLoop {
+                    continue loop
+                }
+            }
+        case .while(let condition, let body):
+            loop: while try test(condition, in: scope) {
+                do {
+                    try execute(body, in: scope)
+                } catch ControlFlow.breakLoop {
+                    break loop
+                } catch ControlFlow.continueLoop {
+                    continue loop
+                }
+            }
+        case .match(let subject, let arms, let elseBlock):
+            let value = try evaluate(subject, in: scope)
+            guard let text = value.text else {
+                throw Diagnostic("'match' needs text, got a \(value.typeName)", at: subject.range)
+            }
+            for arm in arms where arm.patterns.contains(where: { Glob.matches($0.literalText ?? "", text) }) {
+                try execute(arm.body, in: scope)
+                return .empty
+            }
+            if let elseBlock { try execute(elseBlock, in: scope) }
+        case .function:
+            break  // hoisted by `register`
+        case .return(let expression):
+            throw ControlFlow.returned(try expression.map { try evaluate($0, in: scope) } ?? .empty)
+        case .exit(let expression):
+            var status: Int32 = 0
+            if let expression {
+                let value = try evaluate(expression, in: scope)
+                guard let n = value.integerValue, (0...255).contains(n) else {
+                    throw Diagnostic("'exit' needs a status from 0 to 255, got '\(value)'", at: expression.range)
+                }
+                status = Int32(n)
+            }
+            throw ControlFlow.exit(status)
+        case .break:
+            throw ControlFlow.breakLoop
+        case .continue:
+            throw ControlFlow.continueLoop
+        case .try(let body, let name, let handler):
+            do {
+                try execute(body, in: scope)
+            } catch let failure as CommandFailure {
+                let inner = Scope(parent: scope)
+                if let name {
+                    inner.define(name.name, .record(Record([
+                        ("message", .string(failure.message)),
+                        ("status", .integer(Int(failure.status))),
+                        ("line", .integer(failure.diagnostic.range?.line ?? 0)),
+                    ])))
+                }
+                try execute(handler.statements, in: inner)
+            }
+        case .lock(let pathExpression, let timeoutExpression, let body):
+            let path = try evaluateText(pathExpression, in: scope, what: "lock path")
+            var seconds = 0
+            if let timeoutExpression {
+                let text = try evaluateText(timeoutExpression, in: scope, what: "lock timeout")
+                guard let parsed = Validation.durationSeconds(text) else {
+                    throw Diagnostic("'\(text)' is not a duration (write 10s, 500ms or 2m)", at: timeoutExpression.range)
+                }
+                seconds = parsed
+            }
+            let slot = 9 - lockDepth
+            guard slot >= 3 else {
+                throw Diagnostic("locks nested too deeply (at most 7)", at: statement.keywordRange)
+            }
+            _ = try context.host.perform(.lock(path: path, timeoutSeconds: seconds, slot: slot), at: statement.keywordRange)
+            lockDepth += 1
+            defer {
+                lockDepth -= 1
+                _ = try? context.host.perform(.unlock(path: path, slot: slot), at: statement.keywordRange)
+            }
+            try execute(body, in: scope)
+        case .source(let path, _):
+            let key = path.literalText ?? ""
+            guard let sourced = loaded[key] ?? findSourced(key) else {
+                throw Diagnostic("'\(key)' was not loaded", at: path.range)
+            }
+            try execute(sourced, in: scope)
+        }
+        return .empty
+    }
+
+    func findSourced(_ key: String) -> Script? {
+        for script in loaded.values { if let found = script.sourced[key] { return found } }
+        return nil
+    }
+
+    func execute(_ block: Block, in scope: Scope) throws {
+        try execute(block.statements, in: Scope(parent: scope))
+    }
+
+    func execute(_ statements: [Statement], in scope: Scope) throws {
+        for statement in statements {
+            try execute(statement, in: scope)
+        }
+    }
+}
+
+/// Shell `case` patterns: `*` any text, `?` one character, everything else literal.
+public enum Glob {
+    public static func matches(_ pattern: String, _ text: String) -> Bool {
+        matches(Array(pattern.unicodeScalars)[...], Array(text.unicodeScalars)[...])
+    }
+
+    private static func matches(_ pattern: ArraySlice<Unicode.Scalar>, _ text: ArraySlice<Unicode.Scalar>) -> Bool {
+        var p = pattern.startIndex, t = text.startIndex
+        var star: Int?, resume = 0
+        while t < text.endIndex {
+            if p < pattern.endIndex && (pattern[p] == "?" || pattern[p] == text[t]) && pattern[p] != "*" {
+                p += 1
+                t += 1
+            } else if p < pattern.endIndex && pattern[p] == "*" {
+                star = p
+                resume = t
+                p += 1
+            } else if let s = star {
+                p = s + 1
+                resume += 1
+                t = resume
+            } else {
+                return false
+            }
+        }
+        while p < pattern.endIndex && pattern[p] == "*" { p += 1 }
+        return p == pattern.endIndex
+    }
+}

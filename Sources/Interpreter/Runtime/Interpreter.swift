@@ -1,0 +1,100 @@
+import Lexer
+
+/// Walks a checked script and evaluates it. It knows nothing of the machine:
+/// every effect goes through `context.host`, so the same walk serves the
+/// trace, the real system and the tests.
+public final class Interpreter {
+    /// Function calls nested deeper than this stop the script instead of the stack.
+    public static let maximumCallDepth = 200
+
+    let registry: BuiltinRegistry
+    public let context: RunContext
+    let globals: Scope
+    var functions: [String: FunctionDeclaration] = [:]
+    var callDepth = 0
+    var lockDepth = 0
+    /// The scripts loaded so far, by resolved path, for `source`.
+    var loaded: [String: Script] = [:]
+
+    public init(registry: BuiltinRegistry, context: RunContext, scriptPath: String?) {
+        self.registry = registry
+        self.context = context
+        self.globals = Scope(parent: nil)
+        globals.define("args", .list(context.arguments.map(Value.string)))
+        globals.define("argc", .integer(context.arguments.count))
+        globals.define("script", .string(scriptPath ?? ""))
+        globals.define("script_dir", .string(scriptPath.map(Paths.directory) ?? "."))
+    }
+
+    /// Names every script sees without defining them.
+    public static let predefinedVariables = ["args", "argc", "script", "script_dir"]
+
+    /// Runs a whole script and returns its exit status. A failure nobody
+    /// handled is rethrown as `CommandFailure` for the caller to render.
+    public func run(_ script: Script) throws -> Int32 {
+        do {
+            try execute(script, in: globals)
+            return ExitStatus.success
+        } catch ControlFlow.exit(let status) {
+            return status
+        } catch ControlFlow.returned {
+            return ExitStatus.success
+        }
+    }
+
+    /// Runs more statements in the same session (the REPL), keeping variables.
+    public func execute(_ script: Script) throws -> Value {
+        register(script)
+        var last = Value.empty
+        for statement in script.statements {
+            last = try executeForValue(statement, in: globals)
+        }
+        return last
+    }
+
+    func execute(_ script: Script, in scope: Scope) throws {
+        register(script)
+        for statement in script.statements {
+            try execute(statement, in: scope)
+        }
+    }
+
+    /// Functions are hoisted: every `def` of a script and of what it sources is known before it runs.
+    func register(_ script: Script) {
+        for statement in script.statements {
+            if case .function(let declaration) = statement.kind {
+                functions[declaration.name.name] = declaration
+            }
+        }
+        for (path, sourced) in script.sourced where loaded[path] == nil {
+            loaded[path] = sourced
+            register(sourced)
+        }
+    }
+
+    /// Names visible in the global scope (REPL completion).
+    public var variableNames: [String] { globals.names }
+    public var functionNames: [String] { Array(functions.keys) }
+}
+
+/// Path helpers without Foundation.
+public enum Paths {
+    public static func directory(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        if slash == path.startIndex { return "/" }
+        return String(path[..<slash])
+    }
+
+    public static func base(_ path: String) -> String {
+        var trimmed = Substring(path)
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return String(trimmed) }
+        if trimmed == "/" { return "/" }
+        return String(trimmed[trimmed.index(after: slash)...])
+    }
+
+    public static func join(_ directory: String, _ path: String) -> String {
+        if path.hasPrefix("/") || directory.isEmpty || directory == "." { return path }
+        return directory.hasSuffix("/") ? directory + path : directory + "/" + path
+    }
+}

@@ -1,0 +1,73 @@
+/// The one error type of wds. Lexer, parser, checker, interpreter, builtins
+/// and backends all report through it, so every failure renders the same way:
+///
+///     net.wds:12:5: error: unknown chain 'FORWRD' in table 'filter'
+///        12 | rule append FORWRD --jump DROP
+///           |             ^~~~~~
+///     hint: did you mean 'FORWARD'?
+public struct Diagnostic: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Severity: String, Sendable { case error, note }
+
+    public var severity: Severity
+    public var message: String
+    /// Where it happened; `nil` only for errors with no script behind them
+    /// (a missing script file, a bad command-line flag).
+    public var range: SourceRange?
+    public var hint: String?
+    /// Further located remarks, e.g. where an unclosed block began.
+    public var notes: [Diagnostic]
+
+    public init(_ message: String, at range: SourceRange?, hint: String? = nil,
+                notes: [Diagnostic] = [], severity: Severity = .error) {
+        self.severity = severity
+        self.message = message
+        self.range = range
+        self.hint = hint
+        self.notes = notes
+    }
+
+    public static func note(_ message: String, at range: SourceRange?) -> Diagnostic {
+        Diagnostic(message, at: range, severity: .note)
+    }
+
+    public var description: String { render() }
+
+    /// `file:line:col: error: message`, the source line, a caret and tildes
+    /// under the span, then the hint and any notes.
+    public func render() -> String {
+        var out = ""
+        guard let range else {
+            out = "wds: \(severity.rawValue): \(message)\n"
+            if let hint { out += "hint: \(hint)\n" }
+            return out
+        }
+        let file = range.file
+        let (line, column) = file.lineAndColumn(of: range.start)
+        out += "\(file.name):\(line):\(column): \(severity.rawValue): \(message)\n"
+        let text = file.lineText(line)
+        let gutter = String(line)
+        out += " \(gutter) | \(text)\n"
+        let (endLine, endColumn) = file.lineAndColumn(of: max(range.start, range.end - 1))
+        let lineWidth = text.utf8.count
+        var width = endLine == line ? endColumn - column + 1 : lineWidth - column + 1
+        width = max(1, min(width, max(1, lineWidth - column + 1)))
+        if range.end == range.start { width = 1 }
+        // Keep tabs so the caret lines up under a tab-indented line.
+        let padding = String(text.utf8.prefix(column - 1).map { $0 == UInt8(ascii: "\t") ? "\t" : " " }.joined())
+        out += " \(String(repeating: " ", count: gutter.count)) | \(padding)^\(String(repeating: "~", count: width - 1))\n"
+        if let hint { out += "hint: \(hint)\n" }
+        for note in notes { out += note.render() }
+        return out
+    }
+
+    public static func == (a: Diagnostic, b: Diagnostic) -> Bool {
+        a.severity == b.severity && a.message == b.message && a.range == b.range && a.hint == b.hint
+    }
+}
+
+/// Several diagnostics found together (the checker reports all it finds).
+public struct DiagnosticList: Error, Sendable {
+    public var diagnostics: [Diagnostic]
+    public init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
+    public func render() -> String { diagnostics.map { $0.render() }.joined() }
+}

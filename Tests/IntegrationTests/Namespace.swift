@@ -1,0 +1,113 @@
+import Foundation
+import XCTest
+
+/// Runs shell snippets and the built `wds` inside a throwaway network and
+/// mount namespace (`unshare --net --mount --propagation private`), so that
+/// nothing a test does reaches the host. Each namespace gets `lo` up and a
+/// fake uplink: one end of a veth pair (this kernel has no dummy driver) with
+/// an address and a default route, as the Warden reference cases describe.
+struct Namespace {
+    struct Uplink {
+        var name = "eth0"
+        var address = "10.0.2.15/24"
+        var gateway = "10.0.2.2"
+    }
+
+    struct Result {
+        var status: Int32
+        var standardOutput: String
+        var standardError: String
+    }
+
+    /// Skips the test, with a one-line reason, where namespaces cannot be made.
+    static func requireNamespaces() throws {
+        guard getuid() == 0 else { throw XCTSkip("needs root to create network and mount namespaces") }
+        let probe = run(["unshare", "--net", "--mount", "--propagation", "private", "true"])
+        guard probe.status == 0 else { throw XCTSkip("unshare --net --mount failed: \(probe.standardError)") }
+        guard run(["sh", "-c", "command -v iptables-save"]).status == 0 else {
+            throw XCTSkip("iptables is not installed (the README's test command installs it)")
+        }
+    }
+
+    /// The built `wds` binary, next to the test bundle (or WDS_BINARY).
+    static var wdsBinary: String {
+        if let explicit = ProcessInfo.processInfo.environment["WDS_BINARY"] { return explicit }
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var directory = executable.deletingLastPathComponent()
+        // On Linux the test binary is <build>/debug/<name>.xctest.
+        for _ in 0..<3 {
+            let candidate = directory.appendingPathComponent("wds").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        return "wds"
+    }
+
+    /// The repository root (for scripts/ and the reference data beside it).
+    static var repositoryRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    /// The Warden reference cases, beside the checkout (../shared/reference/warden).
+    static var referenceRoot: URL {
+        repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/reference/warden")
+    }
+
+    /// Shell lines that make the fake uplink; `WDS` is exported as the binary's path.
+    static func prelude(uplink: Uplink?) -> String {
+        var lines = ["set -e", "export WDS=\(shellQuote(wdsBinary))", "ip link set lo up"]
+        if let uplink {
+            lines += [
+                "ip link add \(uplink.name) type veth peer name \(uplink.name)p",
+                "ip link set \(uplink.name)p up",
+                "ip addr add \(uplink.address) dev \(uplink.name)",
+                "ip link set \(uplink.name) up",
+                "ip route add default via \(uplink.gateway) dev \(uplink.name)",
+            ]
+        }
+        lines.append("set +e")
+        return lines.joined(separator: "\n")
+    }
+
+    /// Runs `script` (bash) in a fresh namespace with the fake uplink.
+    static func run(_ script: String, uplink: Uplink? = Uplink(), environment: [String: String] = [:]) -> Result {
+        let full = prelude(uplink: uplink) + "\n" + script
+        return run(["unshare", "--net", "--mount", "--propagation", "private", "bash", "-c", full], environment: environment)
+    }
+
+    /// Runs a program directly, capturing both streams.
+    static func run(_ argv: [String], environment: [String: String] = [:]) -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = argv
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        do { try process.run() } catch { return Result(status: 127, standardOutput: "", standardError: "\(error)") }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, standardOutput: String(decoding: outData, as: UTF8.self),
+                      standardError: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// `iptables-save` normalized as the reference data is: comments dropped, counters zeroed.
+    static let normalizedRulesCommand =
+        "iptables-save | grep -v '^#' | sed -E '/^:/ s/\\[[0-9]+:[0-9]+\\]$/[0:0]/'"
+
+    static func shellQuote(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    /// Writes a script to a temporary directory and returns its path.
+    static func temporaryScript(_ text: String, name: String = "test.wds") throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wds-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent(name).path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+}
