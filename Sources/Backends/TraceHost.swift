@@ -2,9 +2,10 @@ import Interpreter
 import Lexer
 
 /// The audit backend. It changes nothing: each mutation is printed as the
-/// exact shell command that would perform it, with the script line; probes
-/// are answered by the wrapped read-only host (the live machine or a state
-/// file) and listed as comments. Every line it prints is replayable by bash.
+/// exact shell command that would perform it, with the script line, and is
+/// remembered by a `SimulatedHost` so later probes see it; other probes are
+/// answered by the read-only host (the live machine or a state file) and
+/// listed as comments. Every line it prints is replayable by bash.
 public final class TraceHost: Host {
     public enum Format: String, Sendable { case text, json }
 
@@ -13,20 +14,14 @@ public final class TraceHost: Host {
     let write: (String) -> Void
 
     public init(probes: Host, format: Format = .text, write: @escaping (String) -> Void = { Spawn.writeAll(1, Array($0.utf8)) }) {
-        self.probes = probes
+        self.probes = SimulatedHost(probes: probes)
         self.format = format
         self.write = write
     }
 
     public func perform(_ effect: Effect, at location: SourceRange) throws -> EffectResult {
         write(TraceHost.line(for: effect, at: location, format: format) + "\n")
-        if !effect.isMutation {
-            return try probes.perform(effect, at: location)
-        }
-        switch effect {
-        case .runProgram: return .process(status: 0, standardOutput: "", standardError: "")
-        default: return .done
-        }
+        return try probes.perform(effect, at: location)
     }
 
     /// One line per effect: `COMMAND  # file:line`, probes as `# probe: COMMAND  # file:line`.

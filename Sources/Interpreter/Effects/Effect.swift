@@ -117,6 +117,8 @@ public enum Effect: Sendable, Equatable {
             return "exec \(slot)>&-"
         case .iptablesRestore(let family, let payload):
             return "\(family.restoreCommand) --noflush <<'WDS_RESTORE'\n\(payload)WDS_RESTORE"
+        case .writeFile(let path, let contents, let append):
+            return "printf %s \(shellQuote(contents)) \(append ? ">>" : ">") \(shellQuote(path))"
         case .setResourceLimit(let resource, let soft, let hard):
             return "ulimit -S -\(resource.ulimitFlag) \(soft) && ulimit -H -\(resource.ulimitFlag) \(hard)"
         default:
