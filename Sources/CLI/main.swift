@@ -1,5 +1,7 @@
 import ArgumentParser
 import Backends
+import Builtins
+import Lexer
 import Driver
 import Interpreter
 
@@ -20,7 +22,7 @@ struct WDS: ParsableCommand {
             3 a lock timed out, 4 a program is missing, 5 the kernel refused, 6 no space; `exit N` gives N.
             """,
         version: version,
-        subcommands: [Run.self, Trace.self, Check.self, State.self],
+        subcommands: [Run.self, Trace.self, Check.self, State.self, Help.self],
         defaultSubcommand: Run.self
     )
 }
@@ -125,6 +127,33 @@ struct State: ParsableCommand {
         throw ExitCode(Driver.run(path: script.file, options: options, output: { text, toError in
             if toError { Spawn.writeAll(2, Array(text.utf8)) }
         }))
+    }
+}
+
+struct Help: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "builtins",
+        abstract: "Describe the builtins: all of them in one line each, or one in full.")
+
+    @Argument(help: "A builtin or family name, such as `rule` or `mkdir`.")
+    var name: String?
+
+    @Flag(help: "Print the reference as Markdown (the Builtins section of docs/language.md).")
+    var markdown = false
+
+    func run() throws {
+        let registry = Builtins.standard
+        if markdown {
+            print(BuiltinReference.markdown(registry), terminator: "")
+        } else if let name {
+            guard let text = BuiltinReference.text(for: name, in: registry) else {
+                let hint = Suggestions.didYouMean(name, in: registry.names).map { " (\($0))" } ?? ""
+                throw ValidationError("no builtin named '\(name)'\(hint)")
+            }
+            print(text, terminator: "")
+        } else {
+            print(BuiltinReference.overview(registry), terminator: "")
+        }
     }
 }
 
