@@ -19,16 +19,20 @@ let package = Package(
         .target(name: "Builtins", dependencies: ["Lexer", "Interpreter"]),
         .target(name: "Backends", dependencies: ["Lexer", "Interpreter"]),
         .target(name: "Driver", dependencies: ["Lexer", "Interpreter", "Builtins", "Backends"]),
+        // GNU readline (GPL-3.0-or-later), from Debian's libreadline-dev.
+        .target(name: "CReadline", linkerSettings: [.linkedLibrary("readline")]),
+        .target(name: "Repl", dependencies: ["Lexer", "Interpreter", "Builtins", "Backends", "Driver", "CReadline"]),
         .executableTarget(
             name: "wds",
             dependencies: [
-                "Lexer", "Interpreter", "Builtins", "Backends", "Driver",
+                "Lexer", "Interpreter", "Builtins", "Backends", "Driver", "Repl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/CLI"
         ),
         .testTarget(name: "LexerTests", dependencies: ["Lexer"]),
         .testTarget(name: "InterpreterTests", dependencies: ["Lexer", "Interpreter", "Builtins", "Backends", "Driver"]),
+        .testTarget(name: "ReplTests"),
         .testTarget(name: "IntegrationTests", dependencies: ["Lexer", "Interpreter", "Driver"]),
         .testTarget(
             name: "ScriptTests",

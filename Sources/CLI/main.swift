@@ -4,6 +4,7 @@ import Builtins
 import Lexer
 import Driver
 import Interpreter
+import Repl
 
 #if canImport(Glibc)
 import Glibc
@@ -22,7 +23,7 @@ struct WDS: ParsableCommand {
             3 a lock timed out, 4 a program is missing, 5 the kernel refused, 6 no space; `exit N` gives N.
             """,
         version: version,
-        subcommands: [Run.self, Trace.self, Check.self, State.self, Help.self],
+        subcommands: [Run.self, Trace.self, Check.self, State.self, ReplCommand.self, Help.self],
         defaultSubcommand: Run.self
     )
 }
@@ -157,4 +158,41 @@ struct Help: ParsableCommand {
     }
 }
 
+struct ReplCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "repl",
+        abstract: "An interactive console: statements are checked and run as you type them.",
+        discussion: """
+            On a terminal it uses GNU readline (your ~/.inputrc, history in ~/.wds_history or $WDS_HISTORY).
+            It traces by default unless run as root; `:trace on|off` switches. Without a terminal it
+            reads statements from standard input, without prompts.
+            """)
+
+    @Flag(name: .customLong("trace"), help: "Start tracing (nothing changes).")
+    var startTracing = false
+
+    @Flag(name: .customLong("run"), help: "Start executing for real.")
+    var startRunning = false
+
+    func validate() throws {
+        if startTracing && startRunning { throw ValidationError("choose one of --trace and --run") }
+    }
+
+    func run() throws {
+        let environment = processEnvironment()
+        let tracing = startTracing || (!startRunning && getuid() != 0)
+        let history = environment["WDS_HISTORY"] ?? environment["HOME"].map { $0 + "/.wds_history" }
+        let repl = Repl(interactive: isatty(0) != 0, tracing: tracing, environment: environment, historyPath: history)
+        throw ExitCode(repl.loop())
+    }
+}
+
+// `wds` alone: the REPL on a terminal, the usage otherwise.
+if CommandLine.arguments.count == 1 {
+    if isatty(0) != 0 {
+        ReplCommand.main([])
+    } else {
+        WDS.exit(withError: ValidationError("missing script: wds run FILE, or wds repl"))
+    }
+}
 WDS.main()

@@ -75,6 +75,7 @@ public final class Interpreter {
     /// Names visible in the global scope (REPL completion).
     public var variableNames: [String] { globals.names }
     public var functionNames: [String] { Array(functions.keys) }
+    public var functionDeclarations: [String: FunctionDeclaration] { functions }
 }
 
 /// Path helpers without Foundation.

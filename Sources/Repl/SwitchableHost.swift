@@ -1,0 +1,21 @@
+import Backends
+import Interpreter
+import Lexer
+
+/// The REPL's host: tracing or executing, switched by `:trace on|off`
+/// without losing the session's variables.
+final class SwitchableHost: Host {
+    var tracing: Bool
+    let system: Host
+    let trace: Host
+
+    init(tracing: Bool, write: @escaping (String, Bool) -> Void) {
+        self.tracing = tracing
+        self.system = SystemHost(output: write)
+        self.trace = TraceHost(probes: ReadOnlyHost(SystemHost(output: write)), write: { write($0, false) })
+    }
+
+    func perform(_ effect: Effect, at location: SourceRange) throws -> EffectResult {
+        try (tracing ? trace : system).perform(effect, at: location)
+    }
+}
