@@ -6,11 +6,22 @@ import Lexer
 
 /// flock(2) with a timeout, as `flock -w N` does.
 enum Locks {
-    static func acquire(_ path: String, timeoutSeconds: Int, at location: SourceRange) throws -> Int32 {
+    /// Without a timeout it waits as long as it takes, as plain `flock` does.
+    static func acquire(_ path: String, timeoutSeconds: Int?, at location: SourceRange) throws -> Int32 {
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             let code = errno
             throw CommandFailure("cannot open lock file '\(path)': \(errnoMessage(code))", at: location, status: exitStatus(forErrno: code))
+        }
+        guard let timeoutSeconds else {
+            while flock(fd, LOCK_EX) != 0 {
+                guard errno == EINTR else {
+                    let code = errno
+                    close(fd)
+                    throw CommandFailure("cannot lock '\(path)': \(errnoMessage(code))", at: location)
+                }
+            }
+            return fd
         }
         var waited = 0  // in milliseconds
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {

@@ -40,9 +40,15 @@ public enum BuiltinReference {
         name + String(repeating: " ", count: max(1, 18 - name.count))
     }
 
+    /// Up to the first full stop that ends a sentence (". " or the end), not one inside "(.)".
     static func firstSentence(_ text: String) -> String {
-        guard let end = text.firstIndex(of: ".") else { return text }
-        return String(text[...end])
+        var index = text.startIndex
+        while let dot = text[index...].firstIndex(of: ".") {
+            let next = text.index(after: dot)
+            if next == text.endIndex || text[next] == " " { return String(text[...dot]) }
+            index = next
+        }
+        return text
     }
 
     /// The Markdown that docs/language.md holds between its builtins markers.

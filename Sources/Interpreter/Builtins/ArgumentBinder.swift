@@ -47,7 +47,8 @@ public enum ArgumentBinder {
             if !optionsEnded, let text, isOptionWord(text) {
                 guard let option = spec.option(named: text) else {
                     let known = spec.options.flatMap { [$0.name] + $0.aliases }
-                    let hint = optionHabits[text] ?? Suggestions.didYouMean(text, in: known)
+                    let iptablesHabit = spec.name.hasPrefix("rule ") || spec.name.hasPrefix("chain ") ? optionHabits[text] : nil
+                    let hint = iptablesHabit ?? Suggestions.didYouMean(text, in: known)
                         ?? (known.isEmpty ? "'\(spec.name)' takes no options; write `--` before a value that starts with '-'" : "options of '\(spec.name)': \(known.joined(separator: ", "))")
                     return .failure(Diagnostic("unknown option '\(text)' for '\(spec.name)'", at: argument.range, hint: hint))
                 }

@@ -25,7 +25,8 @@ public enum Effect: Sendable, Equatable {
     case mount(MountRequest)
     case unmount(path: String)
     case runProgram(argv: [String], captureOutput: Bool)
-    case lock(path: String, timeoutSeconds: Int, slot: Int)
+    /// An flock on `path` held through descriptor `slot`; no timeout waits as long as it takes.
+    case lock(path: String, timeoutSeconds: Int?, slot: Int)
     case unlock(path: String, slot: Int)
     case iptables(family: AddressFamily, table: String, arguments: [String])
     case iptablesRestore(family: AddressFamily, payload: String)
@@ -97,7 +98,7 @@ public enum Effect: Sendable, Equatable {
         case .unmount(let path): return ["umount", path]
         case .runProgram(let argv, _): return argv
         case .lock(let path, let timeout, let slot):
-            return ["exec", "\(slot)>>\(path)", "&&", "flock", "-w", String(timeout), String(slot)]
+            return ["exec", "\(slot)>>\(path)", "&&", "flock"] + (timeout.map { ["-w", String($0)] } ?? []) + [String(slot)]
         case .unlock(_, let slot): return ["exec", "\(slot)>&-"]
         case .iptables(let family, let table, let arguments):
             return [family.iptablesCommand, "-w", "-t", table] + arguments
@@ -112,7 +113,7 @@ public enum Effect: Sendable, Equatable {
     public var shellCommand: String {
         switch self {
         case .lock(let path, let timeout, let slot):
-            return "exec \(slot)>>\(shellQuote(path)) && flock -w \(timeout) \(slot)"
+            return "exec \(slot)>>\(shellQuote(path)) && flock \(timeout.map { "-w \($0) " } ?? "")\(slot)"
         case .unlock(_, let slot):
             return "exec \(slot)>&-"
         case .iptablesRestore(let family, let payload):

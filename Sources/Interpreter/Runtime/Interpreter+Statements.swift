@@ -95,7 +95,7 @@ extension Interpreter {
             }
         case .lock(let pathExpression, let timeoutExpression, let body):
             let path = try evaluateText(pathExpression, in: scope, what: "lock path")
-            var seconds = 0
+            var seconds: Int?
             if let timeoutExpression {
                 let text = try evaluateText(timeoutExpression, in: scope, what: "lock timeout")
                 guard let parsed = Validation.durationSeconds(text) else {
