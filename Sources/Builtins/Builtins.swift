@@ -10,6 +10,9 @@ public enum Builtins {
             registry.add(spec)
         }
         registry.add(SysctlBuiltins.family)
+        registry.add(IptablesChainBuiltins.family)
+        registry.add(IptablesRuleBuiltins.family)
+        registry.add(IptablesRuleBuiltins.rulesSpec)
         return registry
     }()
 }

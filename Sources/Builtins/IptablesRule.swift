@@ -1,0 +1,244 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Interpreter
+
+/// One iptables rule, typed: what `rule append` builds from its options and
+/// what a line of `iptables-save` parses back into. Values are kept in the
+/// canonical form iptables-save prints (networks masked with their prefix
+/// length, `--ctstate` in kernel bit order, a full port range dropped…), so a
+/// rule wds builds compares equal to the same rule read back from the kernel,
+/// and renders to the exact words iptables-save would print for it — as an
+/// `iptables -A` argument vector or as an `iptables-restore` line.
+public struct IptablesRule: Sendable, Equatable {
+    /// A match value and whether it is negated (`! -s 10.0.0.0/8`).
+    public struct Match<Value: Sendable & Equatable>: Sendable, Equatable {
+        public var value: Value
+        public var negated: Bool
+        public init(_ value: Value, negated: Bool = false) {
+            self.value = value
+            self.negated = negated
+        }
+    }
+
+    public enum Target: Sendable, Equatable {
+        case jump(String)
+        case goto(String)
+    }
+
+    public var source: Match<String>?
+    public var destination: Match<String>?
+    public var inInterface: Match<String>?
+    public var outInterface: Match<String>?
+    public var proto: Match<String>?
+    /// `-m tcp` / `-m udp` is loaded. A port or `--syn` loads it, and it stays
+    /// when its only port was the full range 0:65535 (iptables then prints `-m udp` alone).
+    public var protocolModule = false
+    public var sourcePort: Match<String>?
+    public var destinationPort: Match<String>?
+    /// `--syn` (`--tcp-flags FIN,SYN,RST,ACK SYN`); negated is `! --syn`.
+    public var syn: Match<Bool>?
+    public var connectionStates: Match<[String]>?
+    public var comment: String?
+    public var target: Target?
+    public var toSource: String?
+    public var toDestination: String?
+    public var logPrefix: String?
+    public var rejectWith: String?
+    /// Words of a parsed rule that wds does not model (other matches or target
+    /// options). A rule with any never equals one wds builds.
+    public var unmodeled: [String] = []
+
+    public init() {}
+
+    /// The rule's words in iptables-save order: addresses, interfaces and
+    /// protocol first, then the matches (tcp/udp, conntrack, comment) in the
+    /// order wds always writes them, then the target and its options.
+    /// `quoted` marks the free-text values iptables-save quotes.
+    var words: [(text: String, quoted: Bool)] {
+        var words: [(text: String, quoted: Bool)] = []
+        func plain(_ items: String...) { words += items.map { ($0, false) } }
+        func add(_ match: Match<String>?, _ flag: String) {
+            guard let match else { return }
+            if match.negated { plain("!") }
+            plain(flag, match.value)
+        }
+        add(source, "-s")
+        add(destination, "-d")
+        add(inInterface, "-i")
+        add(outInterface, "-o")
+        add(proto, "-p")
+        if protocolModule, let name = proto?.value {
+            plain("-m", name)
+            add(sourcePort, "--sport")
+            add(destinationPort, "--dport")
+            if let syn {
+                if syn.negated { plain("!") }
+                plain("--tcp-flags", "FIN,SYN,RST,ACK", "SYN")
+            }
+        }
+        if let states = connectionStates {
+            plain("-m", "conntrack")
+            if states.negated { plain("!") }
+            plain("--ctstate", states.value.joined(separator: ","))
+        }
+        if let comment {
+            plain("-m", "comment", "--comment")
+            words.append((comment, true))
+        }
+        words += unmodeled.map { ($0, false) }
+        switch target {
+        case .jump(let name): plain("-j", name)
+        case .goto(let name): plain("-g", name)
+        case nil: break
+        }
+        if let toSource { plain("--to-source", toSource) }
+        if let toDestination { plain("--to-destination", toDestination) }
+        if let logPrefix {
+            plain("--log-prefix")
+            words.append((logPrefix, true))
+        }
+        if let rejectWith { plain("--reject-with", rejectWith) }
+        return words
+    }
+
+    /// The rule specification as arguments for `iptables -A CHAIN …`.
+    public var arguments: [String] { words.map(\.text) }
+
+    /// The rule specification as iptables-save prints it (and iptables-restore reads it).
+    public var specification: String {
+        words.map { $0.quoted ? IptablesRule.saveQuote($0.text) : $0.text }.joined(separator: " ")
+    }
+
+    /// `-A CHAIN …`, a line for iptables-restore.
+    public func restoreLine(appendingTo chain: String) -> String {
+        let spec = specification
+        return spec.isEmpty ? "-A \(chain)" : "-A \(chain) \(spec)"
+    }
+
+    /// The jump or goto target's chain name, if any.
+    public var targetName: String? {
+        switch target {
+        case .jump(let name), .goto(let name): return name
+        case nil: return nil
+        }
+    }
+
+    // MARK: - Canonical values
+
+    /// Targets iptables provides; any other name is a chain.
+    public static let builtinTargets = ["ACCEPT", "DROP", "RETURN", "REJECT", "LOG", "SNAT", "DNAT", "MASQUERADE"]
+
+    /// Conntrack states in the kernel's bit order, which is the order iptables-save prints.
+    public static let connectionStateOrder = ["INVALID", "NEW", "RELATED", "ESTABLISHED", "UNTRACKED", "SNAT", "DNAT"]
+
+    public static let protocols = ["tcp", "udp", "icmp", "icmpv6", "ipv6-icmp", "sctp", "udplite", "esp", "ah", "gre", "all"]
+
+    public static let rejectionsIPv4 = ["icmp-net-unreachable", "icmp-host-unreachable", "icmp-port-unreachable",
+                                        "icmp-proto-unreachable", "icmp-net-prohibited", "icmp-host-prohibited",
+                                        "icmp-admin-prohibited", "tcp-reset"]
+    public static let rejectionsIPv6 = ["icmp6-no-route", "icmp6-adm-prohibited", "icmp6-addr-unreachable",
+                                        "icmp6-port-unreachable", "icmp6-policy-fail", "icmp6-reject-route", "tcp-reset"]
+
+    /// The network as iptables-save prints it: host bits cleared, the prefix
+    /// length always written. Nil for a network that is not of `family`.
+    public static func canonicalNetwork(_ text: String, family: AddressFamily) -> String? {
+        let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        let address = String(parts[0])
+        let maximum = family == .ipv4 ? 32 : 128
+        let length: Int
+        if parts.count == 2 {
+            guard let n = Int(parts[1]), (0...maximum).contains(n) else { return nil }
+            length = n
+        } else {
+            length = maximum
+        }
+        guard var bytes = addressBytes(address, family: family) else { return nil }
+        for index in bytes.indices {
+            let bitsKept = max(0, min(8, length - index * 8))
+            bytes[index] &= bitsKept == 0 ? 0 : UInt8(truncatingIfNeeded: 0xFF << (8 - bitsKept))
+        }
+        return format(bytes, family: family) + "/\(length)"
+    }
+
+    /// One address as iptables prints it (IPv6 in inet_ntop's compressed form).
+    public static func canonicalAddress(_ text: String, family: AddressFamily) -> String? {
+        addressBytes(text, family: family).map { format($0, family: family) }
+    }
+
+    public static func addressFamily(of text: String) -> AddressFamily? {
+        let address = String(text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)[0])
+        if Validation.ipv4Octets(address) != nil { return .ipv4 }
+        if Validation.isIPv6(address) { return .ipv6 }
+        return nil
+    }
+
+    static func addressBytes(_ text: String, family: AddressFamily) -> [UInt8]? {
+        switch family {
+        case .ipv4:
+            return Validation.ipv4Octets(text)
+        case .ipv6:
+            guard Validation.isIPv6(text) else { return nil }
+            var bytes = [UInt8](repeating: 0, count: 16)
+            let ok = bytes.withUnsafeMutableBytes { inet_pton(AF_INET6, text, $0.baseAddress) }
+            return ok == 1 ? bytes : nil
+        }
+    }
+
+    static func format(_ bytes: [UInt8], family: AddressFamily) -> String {
+        switch family {
+        case .ipv4:
+            return bytes.map(String.init).joined(separator: ".")
+        case .ipv6:
+            var buffer = [CChar](repeating: 0, count: 64)
+            _ = bytes.withUnsafeBytes { inet_ntop(AF_INET6, $0.baseAddress, &buffer, socklen_t(buffer.count)) }
+            return String(cString: buffer)
+        }
+    }
+
+    /// `80:80` is printed `80`; the full range `0:65535` (not negated) is not printed at all.
+    public static func canonicalPorts(_ text: String, negated: Bool) -> String? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 2 else { return text }
+        if parts[0] == parts[1] { return parts[0] }
+        if parts[0] == "0" && parts[1] == "65535" && !negated { return nil }
+        return text
+    }
+
+    /// Why a value cannot go into a rule, in words for a diagnostic.
+    public struct Problem: Error, Equatable {
+        public var message: String
+        public init(_ message: String) { self.message = message }
+    }
+
+    /// `established,related` → `[RELATED, ESTABLISHED]`; the failure names the first unknown state.
+    public static func canonicalStates(_ text: String) -> Result<[String], Problem> {
+        var seen = Set<String>()
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let state = part.uppercased()
+            guard connectionStateOrder.contains(state) else {
+                return .failure(Problem(state.isEmpty ? "an empty state" : "'\(part)'"))
+            }
+            seen.insert(state)
+        }
+        return .success(connectionStateOrder.filter(seen.contains))
+    }
+
+    /// xtables_save_string: bare when only letters, digits, `_` and `-`;
+    /// otherwise in double quotes with `"`, `\` and `'` escaped by a backslash.
+    public static func saveQuote(_ text: String) -> String {
+        let bare = !text.isEmpty && text.utf8.allSatisfy { byte in
+            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+        }
+        if bare { return text }
+        var quoted = "\""
+        for character in text {
+            if character == "\"" || character == "\\" || character == "'" { quoted.append("\\") }
+            quoted.append(character)
+        }
+        return quoted + "\""
+    }
+}
