@@ -27,7 +27,7 @@ enum Mounts {
         guard result == 0 else {
             let code = errno
             throw CommandFailure("\(shellLine(request.argv)) failed: \(errnoMessage(code))", at: location,
-                                 status: exitStatus(forErrno: code))
+                                 status: exitStatus(forErrno: code), hint: hint(for: request, code))
         }
         // A read-only bind needs a second, remounting call (the kernel ignores MS_RDONLY on the first).
         if request.bind && (flags & UInt(MS_RDONLY)) != 0 && !request.remount {
@@ -36,6 +36,22 @@ enum Mounts {
                 throw CommandFailure("remounting '\(request.target)' read-only failed: \(errnoMessage(code))", at: location,
                                      status: exitStatus(forErrno: code))
             }
+        }
+    }
+
+    /// What usually causes this errno for this kind of mount.
+    static func hint(for request: MountRequest, _ code: Int32) -> String? {
+        switch code {
+        case ENOENT:
+            return request.bind ? "the source '\(request.source)' or the mount point '\(request.target)' does not exist"
+                : "the mount point '\(request.target)' does not exist: create it first with `mkdir --parents`"
+        case ENOTDIR: return "the mount point '\(request.target)' is not a directory"
+        case EPERM: return "mounting needs root (CAP_SYS_ADMIN in the mount namespace)"
+        case ENODEV: return "the kernel has no file system type '\(request.fileSystemType ?? "")'"
+        case EBUSY where request.fileSystemType == "cgroup":
+            return "the kernel already has these subsystems in a hierarchy with a different set (such as cpu,cpuacct together), or they are bound to cgroup v2: mount exactly the set /proc/self/mountinfo shows"
+        case EBUSY: return "something is already mounted there, or the device is in use"
+        default: return nil
         }
     }
 }

@@ -10,6 +10,11 @@ public enum Builtins {
             registry.add(spec)
         }
         registry.add(SysctlBuiltins.family)
+        registry.add(MountBuiltins.family)
+        for spec in MountBuiltins.specs { registry.add(spec) }
+        registry.add(CgroupBuiltins.family)
+        registry.add(RouteBuiltins.family)
+        registry.add(RlimitBuiltins.family)
         registry.add(IptablesChainBuiltins.family)
         registry.add(IptablesRuleBuiltins.family)
         registry.add(IptablesRuleBuiltins.rulesSpec)

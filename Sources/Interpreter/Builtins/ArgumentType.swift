@@ -20,6 +20,9 @@ public indirect enum ArgumentType: Sendable {
     case pid
     case sysctlKey   // net.ipv4.ip_forward
     case choice([String])
+    /// A family's own kind of value (a cgroup name, a device rule): its
+    /// placeholder and the check that names what is wrong, or returns nil.
+    case custom(String, @Sendable (String) -> String?)
 
     public var placeholder: String {
         switch self {
@@ -41,6 +44,7 @@ public indirect enum ArgumentType: Sendable {
         case .pid: return "PID"
         case .sysctlKey: return "KEY"
         case .choice(let options): return options.joined(separator: "|")
+        case .custom(let placeholder, _): return placeholder
         }
     }
 
@@ -94,6 +98,8 @@ public indirect enum ArgumentType: Sendable {
         case .sysctlKey: return Validation.sysctlKeyProblem(text)
         case .choice(let options):
             return options.contains(text) ? nil : "'\(text)' is not one of \(options.joined(separator: ", "))"
+        case .custom(_, let check):
+            return text.utf8.contains(0) ? "a value cannot contain a NUL byte" : check(text)
         }
     }
 }

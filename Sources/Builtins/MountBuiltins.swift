@@ -1,0 +1,81 @@
+import Interpreter
+import Lexer
+
+/// Mounts: mount(2) and umount2(2) through the host, and the mount table read
+/// from /proc/self/mountinfo (never from `mount` output). Each kind of mount
+/// is its own subcommand, so its arguments are checked for what it needs.
+enum MountBuiltins {
+    static let family = BuiltinFamily("mount", summary: "Mount file systems (mount(2)): tmpfs, cgroup v1 and v2 hierarchies, bind mounts.", subcommands: [
+        BuiltinSpec("mount tmpfs", summary: "Mount a tmpfs (source `none`) on PATH, which must exist.",
+                    parameters: [Parameter("path", HostValues.absolutePath)],
+                    options: [OptionSpec("--options", HostValues.mountOptions, aliases: ["-o"], summary: "mount options, such as size=64m,mode=755")],
+                    example: "mount tmpfs /tmp/warden/cgroup") { call in
+            try call.perform(.mount(MountRequest(source: "none", target: try call.text(0), fileSystemType: "tmpfs",
+                                                 options: try options(call))))
+            return .empty
+        },
+        BuiltinSpec("mount cgroup", summary: "Mount the cgroup v1 hierarchy of SUBSYSTEM (or a comma-separated set) on PATH, source `none`, as Warden's `mount -t cgroup -o cpu none PATH`. If that hierarchy is already mounted elsewhere with the same subsystems, the kernel reuses it; a different combination fails with EBUSY.",
+                    parameters: [Parameter("subsystem", HostValues.cgroupSubsystems), Parameter("path", HostValues.absolutePath)],
+                    example: "mount cgroup cpu /tmp/warden/cgroup/cpu") { call in
+            let subsystems = try call.text(0).split(separator: ",").map(String.init)
+            try call.perform(.mount(MountRequest(source: "none", target: try call.text(1), fileSystemType: "cgroup", options: subsystems)))
+            return .empty
+        },
+        BuiltinSpec("mount cgroup2", summary: "Mount the cgroup v2 (unified) hierarchy on PATH, source `none`.",
+                    parameters: [Parameter("path", HostValues.absolutePath)],
+                    options: [OptionSpec("--options", HostValues.mountOptions, aliases: ["-o"], summary: "mount options, such as nsdelegate")],
+                    example: "mount cgroup2 /sys/fs/cgroup") { call in
+            try call.perform(.mount(MountRequest(source: "none", target: try call.text(0), fileSystemType: "cgroup2",
+                                                 options: try options(call))))
+            return .empty
+        },
+        BuiltinSpec("mount bind", summary: "Make SOURCE visible at PATH too (a bind mount); with --read-only, read-only there.",
+                    parameters: [Parameter("source", .path), Parameter("path", HostValues.absolutePath)],
+                    options: [OptionSpec("--read-only", summary: "the bind mount is read-only")],
+                    example: "mount bind /var/vcap/packages $rootfs/packages --read-only") { call in
+            try call.perform(.mount(MountRequest(source: try call.text(0), target: try call.text(1), fileSystemType: nil,
+                                                 options: call.has("--read-only") ? ["ro"] : [], bind: true)))
+            return .empty
+        },
+    ])
+
+    static let specs: [BuiltinSpec] = [
+        BuiltinSpec("unmount", summary: "Unmount the file system mounted on PATH (umount2(2)).",
+                    parameters: [Parameter("path", HostValues.absolutePath)], example: "unmount /tmp/warden/cgroup/cpu") { call in
+            try call.perform(.unmount(path: try call.text(0)))
+            return .empty
+        },
+        BuiltinSpec("is-mounted", summary: "Whether something is mounted on PATH (from /proc/self/mountinfo); with --type, a file system of that type (for stacked mounts, the top one).",
+                    parameters: [Parameter("path", HostValues.absolutePath)],
+                    options: [OptionSpec("--type", .custom("TYPE", fileSystemTypeProblem), aliases: ["-t"], summary: "tmpfs, cgroup, cgroup2, …")],
+                    example: "if ! is-mounted /tmp/warden/cgroup --type tmpfs { … }") { call in
+            guard let mount = MountInfo.top(at: try call.text(0), in: try MountInfo.table(call)) else { return .boolean(false) }
+            if let type = try call.option("--type") { return .boolean(mount.type == type) }
+            return .boolean(true)
+        },
+        BuiltinSpec("mounts", summary: "The mount table, from /proc/self/mountinfo: a list of records {mountpoint, type, source, options, superoptions}, in mount order. --under keeps PATH and what is below it; --type keeps one file system type.",
+                    options: [OptionSpec("--under", HostValues.absolutePath, summary: "only mounts at or below PATH"),
+                              OptionSpec("--type", .custom("TYPE", fileSystemTypeProblem), aliases: ["-t"], summary: "only this file system type")],
+                    example: "for m in $(mounts --under /tmp/warden) { echo \"${m.mountpoint} ${m.type}\" }") { call in
+            var table = try MountInfo.table(call)
+            if let under = try call.option("--under").map(MountInfo.normalize) {
+                let prefix = under == "/" ? "/" : under + "/"
+                table = table.filter { $0.mountpoint == under || $0.mountpoint.hasPrefix(prefix) }
+            }
+            if let type = try call.option("--type") { table = table.filter { $0.type == type } }
+            return .list(table.map { .record($0.record) })
+        },
+    ]
+
+    static func options(_ call: Invocation) throws -> [String] {
+        guard let text = try call.option("--options") else { return [] }
+        return text.split(separator: ",").map(String.init)
+    }
+
+    @Sendable static func fileSystemTypeProblem(_ text: String) -> String? {
+        guard !text.isEmpty, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == "-") }) else {
+            return "'\(text)' is not a file system type like tmpfs or cgroup"
+        }
+        return nil
+    }
+}
