@@ -88,6 +88,8 @@ public final class SystemHost: Host {
             return .done
         case .runProgram(let argv, let capture):
             return try runProgram(argv, capture: capture, at: location)
+        case .runScript(let path, let arguments):
+            return try runProgram([SystemHost.currentExecutable, "run", path] + arguments, capture: false, at: location)
         case .lock(let path, let timeout, let slot):
             locks[slot] = try Locks.acquire(path, timeoutSeconds: timeout, at: location)
             return .done
@@ -107,6 +109,13 @@ public final class SystemHost: Host {
             }
             return .done
         }
+    }
+
+    /// This wds binary, to run another script in the same version and mode.
+    public static var currentExecutable: String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        return length > 0 ? String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "wds"
     }
 
     func runProgram(_ argv: [String], capture: Bool, at location: SourceRange) throws -> EffectResult {

@@ -29,6 +29,14 @@ enum MountBuiltins {
                                                  options: try options(call))))
             return .empty
         },
+        BuiltinSpec("mount remount", summary: "Change the options of the file system mounted on PATH (MS_REMOUNT), such as the quota options Warden's setup.sh sets on the container depot.",
+                    parameters: [Parameter("path", HostValues.absolutePath)],
+                    options: [OptionSpec("--options", HostValues.mountOptions, aliases: ["-o"], summary: "the new mount options")],
+                    example: "mount remount $depot --options usrjquota=aquota.user,grpjquota=aquota.group,jqfmt=vfsv0") { call in
+            try call.perform(.mount(MountRequest(source: "", target: try call.text(0), fileSystemType: nil,
+                                                 options: try options(call), remount: true)))
+            return .empty
+        },
         BuiltinSpec("mount bind", summary: "Make SOURCE visible at PATH too (a bind mount); with --read-only, read-only there.",
                     parameters: [Parameter("source", .path), Parameter("path", HostValues.absolutePath)],
                     options: [OptionSpec("--read-only", summary: "the bind mount is read-only")],

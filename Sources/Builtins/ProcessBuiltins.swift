@@ -27,10 +27,27 @@ enum ProcessBuiltins {
                 throw call.fail("'\(argv[0])' exited with status \(status)" + (detail.isEmpty ? "" : ": \(detail)"),
                                 status: status == 127 ? ExitStatus.missingProgram : ExitStatus.failure)
             }
+            if call.has("--probe") && !capture {
+                // A probe's output is captured to run it read-only; show it as a plain run would.
+                if !output.isEmpty { try call.perform(.print(text: output, toStandardError: false, newline: false)) }
+                return .empty
+            }
             if capture {
                 var text = output
                 while text.hasSuffix("\n") { text.removeLast() }
                 return .string(text)
+            }
+            return .empty
+        },
+        BuiltinSpec("run-script", summary: "Run another wds script with ARGS in its own process, with this same wds and in the same mode (traced when tracing). A non-zero exit is a failure.",
+                    parameters: [Parameter("script", .path)], rest: Parameter("arg"),
+                    example: "run-script \"$script_dir/net.wds\" setup") { call in
+            var arguments: [String] = []
+            for index in call.positionals.indices.dropFirst() { arguments.append(try call.text(index)) }
+            let path = try call.text(0)
+            guard case .process(let status, _, _) = try call.perform(.runScript(path: path, arguments: arguments)) else { return .empty }
+            if status != 0 {
+                throw call.fail("'\(Paths.base(path))' exited with status \(status)", status: status)
             }
             return .empty
         },

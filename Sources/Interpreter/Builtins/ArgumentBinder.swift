@@ -10,6 +10,8 @@ public struct BoundArguments: Sendable {
         public var written: Identifier
         public var negated: Bool
         public var value: Expression?
+        /// Written `--name? VALUE`: the option is left out when the value is empty.
+        public var omittedWhenEmpty: Bool
     }
 
     public var positionals: [Expression] = []
@@ -44,7 +46,10 @@ public enum ArgumentBinder {
                 negateNext = Identifier(text, argument.range)
                 continue
             }
-            if !optionsEnded, let text, isOptionWord(text) {
+            if !optionsEnded, let written = text, isOptionWord(written) {
+                // `--name? $value`: the option only when the value is not empty.
+                let omittedWhenEmpty = written.hasSuffix("?") && written.hasPrefix("--")
+                let text = omittedWhenEmpty ? String(written.dropLast()) : written
                 guard let option = spec.option(named: text) else {
                     let known = spec.options.flatMap { [$0.name] + $0.aliases }
                     let iptablesHabit = spec.name.hasPrefix("rule ") || spec.name.hasPrefix("chain ") ? optionHabits[text] : nil
@@ -60,6 +65,10 @@ public enum ArgumentBinder {
                 if !option.repeatable, bound.options.contains(where: { $0.spec.name == option.name }) {
                     return .failure(Diagnostic("option '\(option.name)' is given twice", at: argument.range))
                 }
+                if omittedWhenEmpty && option.valueType == nil {
+                    return .failure(Diagnostic("'\(written)': only an option that takes a value can be left out when empty",
+                                               at: argument.range))
+                }
                 var value: Expression?
                 if option.valueType != nil {
                     guard index < arguments.count else {
@@ -71,8 +80,8 @@ public enum ArgumentBinder {
                     }
                     index += 1
                 }
-                bound.options.append(.init(spec: option, written: Identifier(text, argument.range),
-                                           negated: negateNext != nil, value: value))
+                bound.options.append(.init(spec: option, written: Identifier(written, argument.range),
+                                           negated: negateNext != nil, value: value, omittedWhenEmpty: omittedWhenEmpty))
                 negateNext = nil
                 continue
             }

@@ -253,6 +253,7 @@ public struct Checker {
                 index += 1
             }
             for option in bound.options {
+                if option.omittedWhenEmpty, option.value?.literalText == "" { continue }
                 if let value = option.value, let type = option.spec.valueType {
                     checkLiteral(value, against: type, prefix: "\(option.spec.name): ")
                 }

@@ -25,6 +25,8 @@ public enum Effect: Sendable, Equatable {
     case mount(MountRequest)
     case unmount(path: String)
     case runProgram(argv: [String], captureOutput: Bool)
+    /// Another wds script, run by this same wds in its own process (in the same mode).
+    case runScript(path: String, arguments: [String])
     /// An flock on `path` held through descriptor `slot`; no timeout waits as long as it takes.
     case lock(path: String, timeoutSeconds: Int?, slot: Int)
     case unlock(path: String, slot: Int)
@@ -37,7 +39,7 @@ public enum Effect: Sendable, Equatable {
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .probeProgram:
             return false
         case .print, .writeFile, .makeDirectory, .removeDirectory, .removeFile, .writeSysctl, .mount, .unmount,
-             .runProgram, .lock, .unlock, .iptables, .iptablesRestore, .setResourceLimit:
+             .runProgram, .runScript, .lock, .unlock, .iptables, .iptablesRestore, .setResourceLimit:
             return true
         }
     }
@@ -62,6 +64,7 @@ public enum Effect: Sendable, Equatable {
         case .mount: return "mount"
         case .unmount: return "unmount"
         case .runProgram: return "run"
+        case .runScript: return "run-script"
         case .lock: return "lock"
         case .unlock: return "unlock"
         case .iptables: return "iptables"
@@ -97,6 +100,7 @@ public enum Effect: Sendable, Equatable {
         case .mount(let request): return request.argv
         case .unmount(let path): return ["umount", path]
         case .runProgram(let argv, _): return argv
+        case .runScript(let path, let arguments): return ["wds", "run", path] + arguments
         case .lock(let path, let timeout, let slot):
             return ["exec", "\(slot)>>\(path)", "&&", "flock"] + (timeout.map { ["-w", String($0)] } ?? []) + [String(slot)]
         case .unlock(_, let slot): return ["exec", "\(slot)>&-"]
@@ -182,7 +186,8 @@ public struct MountRequest: Sendable, Equatable {
         var options = self.options
         if remount { options.insert("remount", at: 0) }
         if !options.isEmpty { argv += ["-o", options.joined(separator: ",")] }
-        argv += [source, target]
+        // A remount names only the mount point.
+        argv += source.isEmpty ? [target] : [source, target]
         return argv
     }
 }

@@ -117,6 +117,7 @@ extension Interpreter {
             var value = Value.boolean(true)
             if let expression = option.value {
                 value = try evaluate(expression, in: scope)
+                if option.omittedWhenEmpty && (value.text == "" || value == .list([])) { continue }
                 if let problem = option.spec.valueType?.problem(with: value) {
                     throw Diagnostic("\(option.spec.name): \(problem)", at: expression.range)
                 }
