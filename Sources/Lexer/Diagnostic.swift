@@ -46,18 +46,29 @@ public struct Diagnostic: Error, Sendable, Equatable, CustomStringConvertible {
         out += "\(file.name):\(line):\(column): \(severity.rawValue): \(message)\n"
         let text = file.lineText(line)
         let gutter = String(line)
-        out += " \(gutter) | \(text)\n"
+        out += " \(gutter) | \(Diagnostic.visible(text))\n"
         let (endLine, endColumn) = file.lineAndColumn(of: max(range.start, range.end - 1))
         let lineWidth = text.utf8.count
         var width = endLine == line ? endColumn - column + 1 : lineWidth - column + 1
         width = max(1, min(width, max(1, lineWidth - column + 1)))
         if range.end == range.start { width = 1 }
-        // Keep tabs so the caret lines up under a tab-indented line.
-        let padding = String(text.utf8.prefix(column - 1).map { $0 == UInt8(ascii: "\t") ? "\t" : " " }.joined())
-        out += " \(String(repeating: " ", count: gutter.count)) | \(padding)^\(String(repeating: "~", count: width - 1))\n"
+        // Columns are bytes; the caret goes under characters. Keep tabs so it lines up under a tab-indented line.
+        let before = String(decoding: text.utf8.prefix(column - 1), as: UTF8.self)
+        let padding = String(before.map { $0 == "\t" ? "\t" : " " })
+        let span = String(decoding: text.utf8.dropFirst(column - 1).prefix(width), as: UTF8.self)
+        let tildes = String(repeating: "~", count: max(1, span.count) - 1)
+        out += " \(String(repeating: " ", count: gutter.count)) | \(padding)^\(tildes)\n"
         if let hint { out += "hint: \(hint)\n" }
         for note in notes { out += note.render() }
         return out
+    }
+
+    /// A source line as shown under a diagnostic: control characters (a NUL
+    /// byte, an escape) as their visible symbols, one character each.
+    static func visible(_ line: String) -> String {
+        String(String.UnicodeScalarView(line.unicodeScalars.map { scalar in
+            scalar.value < 0x20 && scalar != "\t" ? Unicode.Scalar(0x2400 + scalar.value)! : scalar
+        }))
     }
 
     public static func == (a: Diagnostic, b: Diagnostic) -> Bool {

@@ -215,20 +215,26 @@ public struct Lexer {
                 if let error = lexDoubleQuoted(into: &pieces) { return error }
                 literalStart = position
             case UInt8(ascii: "$"):
-                flushLiteral(position)
+                let dollar = position
                 switch lexDollar() {
-                case .piece(let piece): pieces.append(piece)
+                case .piece(let piece):
+                    flushLiteral(dollar)
+                    pieces.append(piece)
+                    literalStart = position
                 case .literalDollar:
+                    // A `$` that starts nothing is text, part of the literal around it.
+                    if literal.isEmpty { literalStart = dollar }
                     literal.append(c)
-                    literalStart = position - 1
-                    continue
                 case .error(let token): return token
                 }
-                literalStart = position
             case UInt8(ascii: "\\"):
                 if literal.isEmpty { literalStart = position }
                 position += 1
-                if let d = peek(), d != UInt8(ascii: "\n") {
+                if peek() == UInt8(ascii: "\n") {
+                    position += 1  // a line continuation inside a word joins the lines, as in sh
+                } else if peek() == UInt8(ascii: "\r") && peek(1) == UInt8(ascii: "\n") {
+                    position += 2
+                } else if let d = peek() {
                     // A backslash quotes the next character: `\ ` or `\;` stay in the word.
                     flushLiteral(position - 1)
                     literalStart = position - 1
@@ -270,17 +276,22 @@ public struct Lexer {
                 default: text.append(c); text.append(d)
                 }
             } else if c == UInt8(ascii: "$") {
-                flush(position)
+                let dollar = position
                 switch lexDollar() {
                 case .piece(let piece):
+                    flush(dollar)
                     pieces.append(piece)
+                    textStart = position
                 case .literalDollar:
                     text.append(c)
-                    textStart = position - 1
-                    continue
-                case .error(let token): return token
+                case .error(let token):
+                    // Skip the rest of the string, so its closing quote does not open another.
+                    while let d = peek(), d != UInt8(ascii: "\"") {
+                        position += d == UInt8(ascii: "\\") ? 2 : 1
+                    }
+                    if peek() == UInt8(ascii: "\"") { position += 1 }
+                    return token
                 }
-                textStart = position
             } else {
                 text.append(c)
                 position += 1
@@ -319,6 +330,10 @@ public struct Lexer {
             let inner = lexTokens(closingParen: true)
             depth -= 1
             guard peek() == UInt8(ascii: ")") else {
+                // An error inside (an unterminated quote, nesting too deep) is what swallowed the `)`.
+                if let inner = inner.first(where: { if case .error = $0.kind { return true } else { return false } }) {
+                    return .error(inner)
+                }
                 return .error(errorToken("unterminated '$(': expected ')'", at: start, start + 2))
             }
             position += 1

@@ -9,6 +9,9 @@ public struct Loader {
 
     public var diagnostics: [Diagnostic] = []
     public var incomplete = false
+    /// Each file is parsed once, however often it is sourced, so its functions
+    /// are one declaration (not "defined twice") wherever it is sourced from.
+    var parsed: [String: Script] = [:]
     let readFile: (String) -> [UInt8]?
 
     public init(readFile: @escaping (String) -> [UInt8]? = Loader.readFileFromDisk) {
@@ -48,6 +51,10 @@ public struct Loader {
                 return
             }
             if script.sourced[relative] != nil { return }
+            if let earlier = parsed[resolved] {
+                script.sourced[relative] = earlier
+                return
+            }
             guard let bytes = readFile(resolved) else {
                 diagnostics.append(Diagnostic("cannot read sourced file '\(resolved)'", at: path.range))
                 return
@@ -55,6 +62,7 @@ public struct Loader {
             visiting.append(resolved)
             let child = load(SourceFile(name: Loader.displayName(resolved), path: resolved, bytes: bytes), visiting: &visiting)
             visiting.removeLast()
+            parsed[resolved] = child
             script.sourced[relative] = child
         }
         return script

@@ -58,6 +58,10 @@ extension Parser {
         if isEndOfCommand(first) {
             throw fail("expected a command, found \(first.display)", at: first.range)
         }
+        if case .leftBracket = first.kind, case .leftBracket = peek().kind, !peek().spaceBefore {
+            throw fail("'[[' is shell syntax, not wds", at: first.range.union(peek().range),
+                       hint: "write the condition directly: `if $a == $b { … }`, `if exists $path { … }`")
+        }
         var words: [Expression] = []
         while !isEndOfCommand(current) {
             if case .error = current.kind { throw lexError(current) }
@@ -84,15 +88,18 @@ extension Parser {
                 if Parser.looksLikeRedirection(text) { throw redirectionError(at: word.range) }
             }
         }
-        guard let nameText = words[0].bareText else {
+        if case .list = words[0].kind {
+            throw fail("a list cannot be run as a command", at: words[0].range,
+                       hint: "for a shell test `[ … ]`, write the condition directly: `if $a == $b { … }`, `if is-file $path { … }`")
+        }
+        // A lone `true` or `false` is a boolean value standing as a condition, not a command.
+        let isBooleanLiteral = words.count == 1 && (words[0].bareText == "true" || words[0].bareText == "false")
+        guard let nameText = words[0].bareText, !isBooleanLiteral else {
             if words.count == 1, case .word = words[0].kind {
                 return Pipeline(.test(words[0]), range)
             }
             throw fail("a command name must be written literally", at: words[0].range,
                        hint: "to run a program whose name is in a value, write `run $program …`")
-        }
-        if case .list = words[0].kind {
-            throw fail("a list cannot be run as a command", at: words[0].range)
         }
         let name = Identifier(nameText, words[0].range)
         let command = Command(name: name, arguments: Array(words.dropFirst()), range: range)
@@ -137,9 +144,8 @@ extension Parser {
             while case .newline = current.kind { _ = advance() }
             if case .rightBracket = current.kind { break }
             if atEnd {
-                isIncomplete = true
-                throw fail("expected ']' to close the list from line \(open.range.line)", at: current.range,
-                           notes: [.note("the list opened here", at: open.range)])
+                throw unclosed("expected ']' to close the list from line \(open.range.line)",
+                               note: .note("the list opened here", at: open.range))
             }
             let element = try parseArgument()
             if let text = element.bareText, text.hasSuffix(","), text.count > 1 {

@@ -56,7 +56,7 @@ extension Parser {
             "case": "wds writes `match $value { pattern { … } else { … } }`",
             "then": "wds writes `if condition { … }`", "fi": "wds writes `if condition { … }`",
             "do": "wds writes `for x in $list { … }`", "done": "wds writes `for x in $list { … }`",
-            "export": "wds scripts do not change the environment: pass values with `run --env NAME=value …`",
+            "export": "wds scripts do not change the environment: programs started with `run` get the environment wds was started with",
             "local": "`let` inside a function already makes a local variable",
             "set": "wds has no shell options: a failing command always stops the script unless it is a condition",
             ".": "write `source FILE`",
@@ -174,7 +174,7 @@ extension Parser {
             throw fail("expected a list to loop over before '{'", at: current.range)
         }
         let list = try parseArgument()
-        if !(current.kind.isLeftBrace) {
+        if case .word = current.kind {
             throw fail("'for' loops over one list value, found another word", at: current.range,
                        hint: "write a list as [a b c], or use a list variable: `for x in $list { … }`")
         }
@@ -206,9 +206,8 @@ extension Parser {
         while true {
             if case .rightBrace = current.kind { break }
             if atEnd {
-                isIncomplete = true
-                throw fail("expected '}' to close 'match' from line \(open.range.line)", at: current.range,
-                           notes: [.note("the block opened here", at: open.range)])
+                throw unclosed("expected '}' to close 'match' from line \(open.range.line)",
+                               note: .note("the block opened here", at: open.range))
             }
             if isKeyword(current, "else") {
                 let elseToken = advance()
@@ -252,14 +251,16 @@ extension Parser {
             guard let text = current.word?.bareText else {
                 throw fail("expected a parameter name or ')', found \(current.display)", at: current.range)
             }
-            let bare = text.hasSuffix(",") ? String(text.dropLast()) : text
-            guard Parser.isIdentifier(bare), !Parser.keywords.contains(bare) else {
-                throw fail("'\(bare)' is not a valid parameter name", at: current.range)
+            // Commas are optional separators: `(a, b)`, `(a,b)` and `(a b)` are the same.
+            for name in text.split(separator: ",").map(String.init) {
+                guard Parser.isIdentifier(name), !Parser.keywords.contains(name) else {
+                    throw fail("'\(name)' is not a valid parameter name", at: current.range)
+                }
+                if parameters.contains(where: { $0.name == name }) {
+                    throw fail("parameter '\(name)' is declared twice", at: current.range)
+                }
+                parameters.append(Identifier(name, current.range))
             }
-            if parameters.contains(where: { $0.name == bare }) {
-                throw fail("parameter '\(bare)' is declared twice", at: current.range)
-            }
-            parameters.append(Identifier(bare, current.range))
             _ = advance()
         }
         _ = advance()

@@ -14,6 +14,9 @@ public struct Parser {
     public internal(set) var diagnostics: [Diagnostic] = []
     /// The input ended inside a block, list, string or after `&&`: more may come.
     public internal(set) var isIncomplete = false
+    /// An error at the end of input (an unclosed block, nesting too deep) was
+    /// reported: the enclosing blocks, also unclosed, need not say it again.
+    var reportedEndOfInput = false
 
     public init(tokens: [Token]) {
         self.tokens = tokens
@@ -76,9 +79,10 @@ public struct Parser {
         }
     }
 
-    /// After an error: skip to the start of the next statement at this level.
-    mutating func synchronize() {
-        var depth = 0
+    /// After an error: skip to the start of the next statement at this level,
+    /// first closing `depth` braces that the failed statement opened.
+    mutating func synchronize(depth openBraces: Int = 0) {
+        var depth = openBraces
         while true {
             switch current.kind {
             case .endOfInput: return
@@ -101,12 +105,24 @@ public struct Parser {
     mutating func enterNesting(at range: SourceRange) throws {
         nesting += 1
         if nesting > Parser.maximumNesting {
-            throw fail("nesting too deep (more than \(Parser.maximumNesting) levels)", at: range,
-                       hint: "split the script into functions")
+            // Said once: the rest of the input is skipped, or every deeper line would repeat it.
+            let bail = fail("nesting too deep (more than \(Parser.maximumNesting) levels)", at: range,
+                            hint: "split the script into functions")
+            index = tokens.count - 1
+            reportedEndOfInput = true
+            throw bail
         }
     }
 
     mutating func leaveNesting() { nesting -= 1 }
+
+    /// The input ended inside a block or list. Only the innermost is reported.
+    mutating func unclosed(_ message: String, note: Diagnostic) -> Bail {
+        isIncomplete = true
+        if reportedEndOfInput { return Bail() }
+        reportedEndOfInput = true
+        return fail(message, at: current.range, notes: [note])
+    }
 
     // MARK: - Program
 
@@ -135,7 +151,15 @@ public struct Parser {
             return statement
         } catch {
             if index == start { _ = advance() }
-            synchronize()
+            // Braces this statement opened before the error are still open: skip to their close.
+            let opened = tokens[start..<index].reduce(0) { depth, token in
+                switch token.kind {
+                case .leftBrace: return depth + 1
+                case .rightBrace: return depth - 1
+                default: return depth
+                }
+            }
+            synchronize(depth: max(0, opened))
             return nil
         }
     }
@@ -156,7 +180,7 @@ public struct Parser {
         guard case .leftBrace = current.kind else {
             if case .error = current.kind { throw lexError(current) }
             throw fail("expected '{' to open the body of '\(keyword)', found \(current.display)", at: current.range,
-                       hint: keyword == "if" || keyword == "while" || keyword == "elif"
+                       hint: ["if", "elif", "while", "for"].contains(keyword)
                            ? "wds writes `\(keyword) condition { … }`; there is no 'then', 'do' or 'fi'" : nil)
         }
         let open = advance()
@@ -167,9 +191,8 @@ public struct Parser {
         while true {
             if case .rightBrace = current.kind { break }
             if atEnd {
-                isIncomplete = true
-                throw fail("expected '}' to close '\(keyword)' from line \(open.range.line)", at: current.range,
-                           notes: [.note("the block opened here", at: open.range)])
+                throw unclosed("expected '}' to close '\(keyword)' from line \(open.range.line)",
+                               note: .note("the block opened here", at: open.range))
             }
             if let statement = parseStatementRecovering() { statements.append(statement) }
             skipNewlines()

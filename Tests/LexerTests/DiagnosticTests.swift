@@ -1,0 +1,88 @@
+import Lexer
+import XCTest
+
+/// The one renderer: `file:line:col: error: message`, the line, a caret and tildes, a hint, notes.
+final class DiagnosticTests: XCTestCase {
+    func render(_ text: String, _ start: Int, _ end: Int, hint: String? = nil, notes: [Diagnostic] = []) -> String {
+        let file = SourceFile(name: "s.wds", text: text)
+        return Diagnostic("bad", at: SourceRange(file: file, start: start, end: end), hint: hint, notes: notes).render()
+    }
+
+    func testCaretAndTildesUnderTheSpan() {
+        XCTAssertEqual(render("echo $nope\n", 5, 10, hint: "did you mean 'hope'?"), """
+            s.wds:1:6: error: bad
+             1 | echo $nope
+               |      ^~~~~
+            hint: did you mean 'hope'?
+
+            """)
+        XCTAssertEqual(render("a\nbb\nccc", 5, 6), "s.wds:3:1: error: bad\n 3 | ccc\n   | ^\n")
+        // An empty range (the end of input) is one caret.
+        XCTAssertEqual(render("if a {\n", 7, 7), "s.wds:2:1: error: bad\n 2 | \n   | ^\n")
+        // A span running past the line end is cut at the line end.
+        XCTAssertEqual(render("x {\n  y\n}", 2, 9), "s.wds:1:3: error: bad\n 1 | x {\n   |   ^\n")
+        XCTAssertEqual(render("x abc\nd", 2, 8), "s.wds:1:3: error: bad\n 1 | x abc\n   |   ^~~\n")
+    }
+
+    func testGutterGrowsWithTheLineNumber() {
+        let text = String(repeating: "\n", count: 120) + "oops"
+        XCTAssertEqual(render(text, 120, 124), "s.wds:121:1: error: bad\n 121 | oops\n     | ^~~~\n")
+    }
+
+    func testTabsAndWideCharactersKeepTheCaretAligned() {
+        XCTAssertEqual(render("\t\techo $x", 7, 9), "s.wds:1:8: error: bad\n 1 | \t\techo $x\n   | \t\t     ^~\n")
+        // Columns count bytes ("é" is two), the caret counts characters.
+        XCTAssertEqual(render("echo \"café\" $x", 13, 15), "s.wds:1:14: error: bad\n 1 | echo \"café\" $x\n   |             ^~\n")
+        XCTAssertEqual(render("é €x", 6, 7), "s.wds:1:7: error: bad\n 1 | é €x\n   |    ^\n")
+        XCTAssertEqual(render("x ✓✓ y", 2, 8), "s.wds:1:3: error: bad\n 1 | x ✓✓ y\n   |   ^~\n")
+    }
+
+    func testControlCharactersAreShownVisibly() {
+        let file = SourceFile(name: "s.wds", bytes: Array("echo a\0b\u{1B} c".utf8))
+        XCTAssertEqual(Diagnostic("nul", at: SourceRange(file: file, start: 6, end: 7)).render(),
+                       "s.wds:1:7: error: nul\n 1 | echo a\u{2400}b\u{241B} c\n   |       ^\n")
+        XCTAssertEqual(render("echo x\r\n", 5, 6), "s.wds:1:6: error: bad\n 1 | echo x\n   |      ^\n")
+    }
+
+    func testNotesAndUnlocatedDiagnostics() {
+        let file = SourceFile(name: "s.wds", text: "if a {\n  b")
+        let note = Diagnostic.note("the block opened here", at: SourceRange(file: file, start: 5, end: 6))
+        XCTAssertEqual(Diagnostic("expected '}'", at: SourceRange(file: file, start: 10, end: 10), notes: [note]).render(), """
+            s.wds:2:4: error: expected '}'
+             2 |   b
+               |    ^
+            s.wds:1:6: note: the block opened here
+             1 | if a {
+               |      ^
+
+            """)
+        XCTAssertEqual(Diagnostic("cannot read script 'x'", at: nil, hint: "check the path").render(),
+                       "wds: error: cannot read script 'x'\nhint: check the path\n")
+        XCTAssertEqual(DiagnosticList([Diagnostic("a", at: nil), Diagnostic("b", at: nil)]).render(),
+                       "wds: error: a\nwds: error: b\n")
+    }
+
+    func testLineAndColumn() {
+        let file = SourceFile(name: "s", text: "ab\n\ncd\n")
+        let positions = [0, 1, 2, 3, 4, 5, 7].map { file.lineAndColumn(of: $0) }.map { "\($0.line):\($0.column)" }
+        XCTAssertEqual(positions, ["1:1", "1:2", "1:3", "2:1", "3:1", "3:2", "4:1"])
+        XCTAssertEqual([1, 2, 3, 4, 5].map(file.lineText), ["ab", "", "cd", "", ""])
+        XCTAssertEqual(SourceRange(file: file, start: 4, end: 6).description, "s:3:1")
+        XCTAssertEqual(file.shortLocation(5), "s:3")
+    }
+
+    func testSuggestions() {
+        let distances = [("echo", "ecko"), ("echo", "ehco"), ("", "abc"), ("kitten", "sitting"), ("same", "same")]
+            .map { Suggestions.editDistance($0.0, $0.1) }
+        XCTAssertEqual(distances, [1, 1, 3, 3, 0])
+        let names = ["echo", "exists", "env", "basename", "--parents"]
+        let guesses: [(String, String?)] = [
+            ("ecko", "echo"), ("exsits", "exists"), ("ENV", "env"), ("basenme", "basename"), ("--parent", "--parents"),
+            ("zzz", nil), ("e", nil), ("en", "env"), ("xyzzyplugh", nil),
+        ]
+        for (word, expected) in guesses {
+            XCTAssertEqual(Suggestions.closest(to: word, in: names), expected, word)
+        }
+        XCTAssertEqual(Suggestions.didYouMean("ecko", in: names), "did you mean 'echo'?")
+    }
+}
