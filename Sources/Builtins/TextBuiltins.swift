@@ -131,6 +131,7 @@ enum TextBuiltins {
 
 extension Substring {
     /// Every piece between occurrences of the separator, empty pieces kept.
+    /// Works on Unicode scalars, so "\r\n" (one Character to Swift) still splits at "\n".
     func splitAll(_ separator: String) -> [Substring] {
         var pieces: [Substring] = []
         var rest = self
@@ -143,13 +144,20 @@ extension Substring {
     }
 
     func firstRange(of target: String) -> Range<Substring.Index>? {
-        guard !target.isEmpty else { return nil }
-        var index = startIndex
-        while index < endIndex {
-            if self[index...].hasPrefix(target) {
-                return index..<self.index(index, offsetBy: target.count)
+        let needle = Array(target.unicodeScalars)
+        guard let first = needle.first else { return nil }
+        let scalars = unicodeScalars
+        var index = scalars.startIndex
+        while index < scalars.endIndex {
+            if scalars[index] == first {
+                var i = index, j = 0
+                while j < needle.count && i < scalars.endIndex && scalars[i] == needle[j] {
+                    i = scalars.index(after: i)
+                    j += 1
+                }
+                if j == needle.count { return index..<i }
             }
-            index = self.index(after: index)
+            index = scalars.index(after: index)
         }
         return nil
     }

@@ -271,6 +271,7 @@ public struct Lexer {
                 switch d {
                 case UInt8(ascii: "n"): text.append(UInt8(ascii: "\n"))
                 case UInt8(ascii: "t"): text.append(UInt8(ascii: "\t"))
+                case UInt8(ascii: "r"): text.append(UInt8(ascii: "\r"))
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "$"), UInt8(ascii: "`"): text.append(d)
                 case UInt8(ascii: "\n"): break  // continuation inside a string
                 default: text.append(c); text.append(d)

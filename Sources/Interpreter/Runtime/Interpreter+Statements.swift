@@ -116,17 +116,12 @@ extension Interpreter {
             try execute(body, in: scope)
         case .source(let path, _):
             let key = path.literalText ?? ""
-            guard let sourced = loaded[key] ?? findSourced(key) else {
+            guard let sourced = scriptStack.last?.sourced[key] else {
                 throw Diagnostic("'\(key)' was not loaded", at: path.range)
             }
             try execute(sourced, in: scope)
         }
         return .empty
-    }
-
-    func findSourced(_ key: String) -> Script? {
-        for script in loaded.values { if let found = script.sourced[key] { return found } }
-        return nil
     }
 
     func execute(_ block: Block, in scope: Scope) throws {

@@ -13,8 +13,9 @@ public final class Interpreter {
     var functions: [String: FunctionDeclaration] = [:]
     var callDepth = 0
     var lockDepth = 0
-    /// The scripts loaded so far, by resolved path, for `source`.
-    var loaded: [String: Script] = [:]
+    /// The scripts being executed, innermost last: a `source` names a file
+    /// relative to the script it is written in, so it is looked up there.
+    var scriptStack: [Script] = []
 
     public init(registry: BuiltinRegistry, context: RunContext, scriptPath: String?) {
         self.registry = registry
@@ -45,6 +46,8 @@ public final class Interpreter {
     /// Runs more statements in the same session (the REPL), keeping variables.
     public func execute(_ script: Script) throws -> Value {
         register(script)
+        scriptStack.append(script)
+        defer { scriptStack.removeLast() }
         var last = Value.empty
         for statement in script.statements {
             last = try executeForValue(statement, in: globals)
@@ -54,6 +57,8 @@ public final class Interpreter {
 
     func execute(_ script: Script, in scope: Scope) throws {
         register(script)
+        scriptStack.append(script)
+        defer { scriptStack.removeLast() }
         for statement in script.statements {
             try execute(statement, in: scope)
         }
@@ -66,8 +71,7 @@ public final class Interpreter {
                 functions[declaration.name.name] = declaration
             }
         }
-        for (path, sourced) in script.sourced where loaded[path] == nil {
-            loaded[path] = sourced
+        for sourced in script.sourced.values {
             register(sourced)
         }
     }
