@@ -1,0 +1,101 @@
+import ArgumentParser
+import Backends
+import Builtins
+import Driver
+import Interpreter
+import Lexer
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct ScriptArguments: ParsableArguments {
+    @Argument(help: "The script to run.")
+    var file: String
+
+    @Argument(parsing: .captureForPassthrough, help: "Arguments for the script ($1, $2, … and $args).")
+    var arguments: [String] = []
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check a script, then run it for real on this host.")
+
+    @OptionGroup var script: ScriptArguments
+
+    func run() throws {
+        var options = Driver.Options()
+        options.mode = .run
+        options.arguments = script.arguments
+        options.environment = processEnvironment()
+        throw ExitCode(Driver.run(path: script.file, options: options))
+    }
+}
+
+struct Trace: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check a script, then print every effect it would have, changing nothing.",
+        discussion: """
+            Each mutation is printed as the equivalent shell command followed by `# FILE:LINE`; probes
+            (reads of the host) are printed as `# probe: …` comments, so the output replays in bash.
+            """)
+
+    @Option(help: "Output format: text (replayable shell) or json (one object per effect).")
+    var format: String = "text"
+
+    @Option(help: "Answer the script's probes from this state file (see `wds state`) instead of the live host.")
+    var state: String?
+
+    @OptionGroup var script: ScriptArguments
+
+    func validate() throws {
+        guard TraceHost.Format(rawValue: format) != nil else {
+            throw ValidationError("--format must be text or json, not '\(format)'")
+        }
+    }
+
+    func run() throws {
+        var options = Driver.Options()
+        options.mode = .trace
+        options.traceFormat = TraceHost.Format(rawValue: format)!
+        options.statePath = state
+        options.arguments = script.arguments
+        options.environment = processEnvironment()
+        throw ExitCode(Driver.run(path: script.file, options: options))
+    }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Parse and check scripts, and everything they source, without running anything.")
+
+    @Argument(help: "The scripts to check.")
+    var files: [String]
+
+    func run() throws {
+        throw ExitCode(Driver.check(paths: files))
+    }
+}
+
+struct State: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Record the live host's answers to a script's probes in a state file, for `wds trace --state`.",
+        discussion: "The script is traced (nothing changes); every read of the host it makes is saved with its answer.")
+
+    @Option(name: .shortAndLong, help: "The state file to write.")
+    var output: String
+
+    @OptionGroup var script: ScriptArguments
+
+    func run() throws {
+        var options = Driver.Options()
+        options.mode = .trace
+        options.recordStatePath = output
+        options.arguments = script.arguments
+        options.environment = processEnvironment()
+        throw ExitCode(Driver.run(path: script.file, options: options, output: { text, toError in
+            if toError { Spawn.writeAll(2, Array(text.utf8)) }
+        }))
+    }
+}
+

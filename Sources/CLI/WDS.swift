@@ -1,0 +1,42 @@
+import ArgumentParser
+import Backends
+import Builtins
+import Driver
+import Interpreter
+import Lexer
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The `wds` command line: thin wrappers over `Driver`.
+struct WDS: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "wds",
+        abstract: "Prepare container hosts with checked, traceable scripts.",
+        discussion: """
+            `wds FILE [ARGS…]` is `wds run FILE [ARGS…]`, so a script may start with `#!/usr/bin/env wds`.
+            Exit status: 0 success, 1 a failure while running, 2 a usage or check error (nothing ran),
+            3 a lock timed out, 4 a program is missing, 5 the kernel refused, 6 no space; `exit N` gives N.
+            """,
+        version: version,
+        subcommands: [Run.self, Trace.self, Check.self, State.self, ReplCommand.self, Help.self],
+        defaultSubcommand: Run.self
+    )
+}
+
+func processEnvironment() -> [String: String] {
+    var result: [String: String] = [:]
+    var pointer = environ
+    while let entry = pointer.pointee {
+        let text = String(cString: entry)
+        if let equals = text.firstIndex(of: "=") {
+            result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+        }
+        pointer += 1
+    }
+    return result
+}
+
