@@ -205,3 +205,66 @@ final class WardenReferenceTests: XCTestCase {
             """, result.standardError)
     }
 }
+
+/// Where Warden's bash misbehaved, the ports do what was intended (docs/warden.md).
+final class WardenDifferenceTests: XCTestCase {
+    static var scripts: String { Namespace.repositoryRoot.appendingPathComponent("scripts").path }
+    let rootEnvironment = "POOL_NETWORK=10.254.0.0/22 ALLOW_NETWORKS='10.0.0.0/8' DENY_NETWORKS=0.0.0.0/0"
+
+    /// Without a default route the original built a broken `-i` rule and stopped half-way;
+    /// the port stops before changing anything.
+    func testNoDefaultRouteFailsBeforeAnyChange() throws {
+        try Namespace.requireNamespaces()
+        let result = Namespace.run("""
+            env -i PATH="$PATH" \(rootEnvironment) "$WDS" run \(Self.scripts)/net.wds setup; echo "status=$?"
+            iptables-save | grep -v '^#' | grep -c . ; cat /proc/sys/net/ipv4/ip_forward
+            """, uplink: nil)
+        XCTAssertEqual(result.standardOutput, "status=1\n0\n0\n", result.standardError)
+        XCTAssertTrue(result.standardError.contains("net.wds:"), result.standardError)
+        XCTAssertTrue(result.standardError.contains("no default route"), result.standardError)
+    }
+
+    /// The original's teardown matched `-g warden-instance-abc\b`, which also caught
+    /// `warden-instance-abc-x`. The port removes exactly its own chain.
+    func testContainerTeardownLeavesAContainerWhoseIdMerelyStartsTheSame() throws {
+        try Namespace.requireNamespaces()
+        let result = Namespace.run("""
+            W=$(mktemp -d); S=\(Self.scripts)
+            env -i PATH="$PATH" \(rootEnvironment) "$WDS" run $S/net.wds setup
+            for c in "abc w-abc-0 10.254.0.2" "abc-x w-abcx-0 10.254.0.6"; do
+              set -- $c; mkdir -p $W/$1/etc; cp $S/container-net.wds $W/$1/net.wds
+              printf 'id=%s\\nnetwork_host_iface=%s\\nnetwork_container_ip=%s\\n' $1 $2 $3 > $W/$1/etc/config
+              env -i PATH="$PATH" "$WDS" run $W/$1/net.wds setup
+            done
+            env -i PATH="$PATH" "$WDS" run $W/abc/net.wds teardown; echo "status=$?"
+            iptables-save | grep -- 'warden-instance' | grep -v '^#'
+            """)
+        XCTAssertEqual(result.standardOutput, """
+            status=0
+            :warden-instance-abc-x - [0:0]
+            -A warden-forward -i w-abcx-0 -g warden-instance-abc-x
+            -A warden-instance-abc-x -g warden-default
+            :warden-instance-abc-x - [0:0]
+            -A warden-prerouting -j warden-instance-abc-x
+
+            """, result.standardError)
+    }
+
+    /// The original's cleanup of the deprecated chain grepped ` -j warden-dispatch`,
+    /// which also caught a jump to `warden-dispatch2`. The port removes only warden-dispatch.
+    func testDeprecatedChainCleanupLeavesAChainWhoseNameMerelyStartsTheSame() throws {
+        try Namespace.requireNamespaces()
+        let result = Namespace.run("""
+            for c in warden-dispatch warden-dispatch2; do iptables -N $c; iptables -A INPUT -j $c; iptables -A FORWARD -j $c; done
+            env -i PATH="$PATH" \(rootEnvironment) "$WDS" run \(Self.scripts)/net.wds setup; echo "status=$?"
+            iptables-save -t filter | grep -- 'dispatch'
+            """)
+        XCTAssertEqual(result.standardOutput, """
+            status=0
+            :warden-dispatch2 - [0:0]
+            -A INPUT -j warden-dispatch2
+            -A FORWARD -j warden-dispatch2
+
+            """, result.standardError)
+    }
+}
