@@ -19,11 +19,21 @@ struct ScriptArguments: ParsableArguments {
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check a script, then run it for real on this host.")
+        abstract: "Check a script, then run it for real on this host.",
+        discussion: """
+            With --sandbox it runs for real inside throwaway network and mount namespaces that copy the
+            host's uplink, then prints the state it built and the change; nothing outside the sandbox changes.
+            """)
+
+    @Flag(help: "Run in throwaway namespaces and report the resulting state; the host does not change.")
+    var sandbox = false
 
     @OptionGroup var script: ScriptArguments
 
     func run() throws {
+        if sandbox {
+            throw ExitCode(Sandbox.run(path: script.file, arguments: script.arguments, output: Driver.standardOutput))
+        }
         var options = Driver.Options()
         options.mode = .run
         options.arguments = script.arguments
