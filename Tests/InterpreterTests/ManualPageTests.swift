@@ -1,0 +1,112 @@
+import Builtins
+import Foundation
+import Interpreter
+import XCTest
+
+/// The wds(1) page that `wds manual` writes (and `make install` installs)
+/// covers every subcommand `--help` lists, every builtin of the registry and
+/// every section of docs/language.md, and renders without a groff warning.
+final class ManualPageTests: XCTestCase {
+    static let root = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let languageDoc = root.appendingPathComponent("docs/language.md")
+
+    /// The built `wds` binary, next to the test bundle (or WDS_BINARY).
+    static var wdsBinary: String {
+        if let explicit = ProcessInfo.processInfo.environment["WDS_BINARY"] { return explicit }
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<3 {
+            let candidate = directory.appendingPathComponent("wds").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        return "wds"
+    }
+
+    static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String, error: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: arguments[0])
+        process.arguments = Array(arguments.dropFirst())
+        if let environment { process.environment = environment }
+        let output = Pipe(), error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        // Read before waiting: the page is larger than a pipe's buffer.
+        let outData = output.fileHandleForReading.readDataToEndOfFile()
+        let errData = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+
+    nonisolated(unsafe) static var cachedPage: String?
+
+    func page() throws -> String {
+        if let page = Self.cachedPage { return page }
+        let result = try Self.run([Self.wdsBinary, "manual", "--language", Self.languageDoc.path])
+        XCTAssertEqual(result.status, 0, result.error)
+        Self.cachedPage = result.output
+        return result.output
+    }
+
+    /// The escaped form of a name in roff (`-` is written `\-`).
+    func roff(_ name: String) -> String { name.replacingOccurrences(of: "-", with: "\\-") }
+
+    func testThePageHasEverySubcommandThatHelpLists() throws {
+        let dump = try Self.run([Self.wdsBinary, "--experimental-dump-help"])
+        let tree = try JSON.parse(dump.output)
+        let subcommands = (tree["command"]?["subcommands"]?.arrayValue ?? [])
+            .filter { $0["shouldDisplay"] != .bool(false) }
+            .compactMap { $0["commandName"]?.stringValue }
+        XCTAssertTrue(subcommands.contains("trace") && subcommands.contains("check"), "\(subcommands)")
+        XCTAssertFalse(subcommands.contains("manual"), "`wds manual` is hidden from --help")
+        let page = try page()
+        for name in subcommands {
+            XCTAssertTrue(page.contains(".SS \"wds \(roff(name))\"\n"), "the man page has no section for `wds \(name)`")
+        }
+        // Each option of each subcommand, as --help shows it.
+        for option in ["\\-\\-format", "\\-\\-state", "\\-\\-output", "\\-\\-markdown"] {
+            XCTAssertTrue(page.contains("\\fB\(option)\\fP"), "the man page lacks \(option)")
+        }
+    }
+
+    func testThePageHasEveryBuiltinOfTheRegistry() throws {
+        let page = try page()
+        let registry = Builtins.standard
+        for name in registry.names {
+            XCTAssertTrue(page.contains(".SS \"\(roff(name))\"\n"), "the man page has no section for builtin '\(name)'")
+        }
+        for spec in registry.allSpecs {
+            XCTAssertTrue(page.contains(roff(spec.synopsis).replacingOccurrences(of: "|", with: "|\\:")),
+                          "the man page lacks the synopsis of '\(spec.name)'")
+        }
+    }
+
+    func testThePageHasEverySectionOfTheLanguageReference() throws {
+        let page = try page()
+        let language = try String(contentsOf: Self.languageDoc, encoding: .utf8)
+        let headings = language.split(separator: "\n").filter { $0.hasPrefix("## ") }.map { $0.dropFirst(3) }
+        XCTAssertGreaterThan(headings.count, 5)
+        for heading in headings {
+            let title = roff(heading.filter { $0 != "`" }.uppercased())
+            XCTAssertTrue(page.contains(".SH \"\(title)\"\n"), "the man page lacks the section '\(heading)' of docs/language.md")
+        }
+        XCTAssertFalse(page.contains("<!--"), "an HTML comment of docs/language.md leaked into the page")
+    }
+
+    func testManRendersThePageWithoutWarnings() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/man") else { throw XCTSkip("man is not installed") }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("wds-\(getpid()).1")
+        try page().write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["MANWIDTH"] = "80"
+        environment["MANPAGER"] = "cat"
+        environment["LANG"] = "C.UTF-8"
+        let result = try Self.run(["/usr/bin/man", "--warnings", "-l", file.path], environment: environment)
+        XCTAssertEqual(result.status, 0, result.error)
+        XCTAssertEqual(result.error, "", "man(1) warns about the generated page")
+        XCTAssertTrue(result.output.contains("BUILTINS"), String(result.output.prefix(500)))
+        XCTAssertTrue(result.output.contains("wds check files ..."), "the synopsis did not render")
+    }
+}
