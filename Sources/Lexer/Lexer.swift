@@ -9,6 +9,8 @@ public struct Lexer {
     private let bytes: [UInt8]
     private var position: Int
     private var depth: Int
+    /// Every comment skipped so far, in source order (for the formatter).
+    public private(set) var comments: [Comment] = []
 
     public init(file: SourceFile) {
         self.file = file
@@ -23,6 +25,14 @@ public struct Lexer {
         var tokens = lexer.encodingErrors()
         tokens += lexer.lexTokens(closingParen: false)
         return tokens
+    }
+
+    /// The tokens, and the comments between them (those inside `$( … )` too).
+    public static func tokenizeKeepingComments(_ file: SourceFile) -> (tokens: [Token], comments: [Comment]) {
+        var lexer = Lexer(file: file)
+        var tokens = lexer.encodingErrors()
+        tokens += lexer.lexTokens(closingParen: false)
+        return (tokens, lexer.comments)
     }
 
     // MARK: - Encoding
@@ -150,7 +160,11 @@ public struct Lexer {
             } else if c == UInt8(ascii: "\\") && peek(1) == UInt8(ascii: "\r") && peek(2) == UInt8(ascii: "\n") {
                 position += 3
             } else if c == UInt8(ascii: "#") {
+                let start = position
                 while let d = peek(), d != UInt8(ascii: "\n") { position += 1 }
+                var end = position
+                while end > start, [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r")].contains(bytes[end - 1]) { end -= 1 }
+                comments.append(Comment(text: String(decoding: bytes[start..<end], as: UTF8.self), range: range(start, end)))
             } else {
                 break
             }

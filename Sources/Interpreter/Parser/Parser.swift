@@ -29,6 +29,15 @@ public struct Parser {
         return (statements, parser.diagnostics, parser.isIncomplete)
     }
 
+    /// `parse`, keeping the comments for the formatter, which puts them back by position.
+    public static func parseKeepingComments(_ file: SourceFile)
+        -> (statements: [Statement], comments: [Comment], diagnostics: [Diagnostic]) {
+        let (tokens, comments) = Lexer.tokenizeKeepingComments(file)
+        var parser = Parser(tokens: tokens)
+        let statements = parser.parseProgram()
+        return (statements, comments, parser.diagnostics)
+    }
+
     /// Thrown inside a statement to abandon it; the diagnostic is already recorded.
     struct Bail: Error {}
 
