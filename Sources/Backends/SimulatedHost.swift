@@ -69,7 +69,9 @@ public final class SimulatedHost: Host {
             // The other script is traced too (it changes nothing either), so the audit shows its effects.
             let outcome = try? Spawn.run([SystemHost.currentExecutable, "trace", path] + arguments, capture: false, captureError: false)
             return .process(status: outcome?.status ?? 0, standardOutput: "", standardError: "")
-        case .print, .lock, .unlock, .iptables, .iptablesRestore, .setResourceLimit:
+        case .print, .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock,
+             .setResourceLimit:
+            // `.done` for a restore tells the iptables engine that no kernel saw it: its model stays the truth.
             return .done
 
         // Probes: the overlay first.
@@ -116,7 +118,7 @@ public final class SimulatedHost: Host {
             }
             lines += addedMounts.map(\.line)
             return .text(lines.map { $0 + "\n" }.joined())
-        case .route, .iptablesSave, .probeProgram:
+        case .route, .iptablesSave, .iptablesList, .probeProgram:
             return try probes.perform(effect, at: location)
         }
     }

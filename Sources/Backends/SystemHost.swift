@@ -11,6 +11,8 @@ import Lexer
 public final class SystemHost: Host {
     /// Descriptors of held locks, by slot.
     private var locks: [Int: Int32] = [:]
+    /// The descriptor of the iptables transaction lock, while a run holds it.
+    private var iptablesLock: Int32?
 
     /// Where `echo` and friends write; standard output and error by default.
     let output: (String, Bool) -> Void
@@ -99,8 +101,22 @@ public final class SystemHost: Host {
         case .iptables(let family, let table, let arguments):
             _ = try runTool([family.iptablesCommand, "-w", "-t", table] + arguments, at: location)
             return .done
+        case .iptablesList(let family, let table, let chain):
+            return try runProgram([family.iptablesCommand, "-w", "-t", table, "-S", chain], capture: true, captureError: true, at: location)
         case .iptablesRestore(let family, let payload):
-            _ = try runTool([family.restoreCommand, "--noflush"], input: payload, at: location)
+            // Not runTool: a refusal is answered, not thrown, so the engine can name the statement at fault.
+            return try runProgram([family.restoreCommand, "--noflush"], capture: true, captureError: true, input: payload, at: location)
+        case .iptablesStaged:
+            return .done
+        case .iptablesLock(let path, let timeout):
+            if iptablesLock == nil {
+                try makeDirectory(Paths.directory(path), parents: true, at: location)
+                iptablesLock = try Locks.acquire(path, timeoutSeconds: timeout, at: location)
+            }
+            return .done
+        case .iptablesUnlock:
+            if let fd = iptablesLock { close(fd) }
+            iptablesLock = nil
             return .done
         case .setResourceLimit(let resource, let soft, let hard):
             var limit = rlimit(rlim_cur: rlim_t(soft), rlim_max: rlim_t(hard))
@@ -118,9 +134,10 @@ public final class SystemHost: Host {
         return length > 0 ? String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "wds"
     }
 
-    func runProgram(_ argv: [String], capture: Bool, at location: SourceRange) throws -> EffectResult {
+    func runProgram(_ argv: [String], capture: Bool, captureError: Bool = false, input: String? = nil,
+                    at location: SourceRange) throws -> EffectResult {
         do {
-            let outcome = try Spawn.run(argv, capture: capture, captureError: false)
+            let outcome = try Spawn.run(argv, input: input, capture: capture, captureError: captureError)
             return .process(status: outcome.status, standardOutput: outcome.standardOutput, standardError: outcome.standardError)
         } catch Spawn.Failure.notFound(let program) {
             throw CommandFailure("program '\(program)' not found", at: location, status: ExitStatus.missingProgram,

@@ -7,7 +7,9 @@ import Lexer
 /// answered by the read-only host (the live machine or a state file) and
 /// listed as comments. Every line it prints is replayable by bash.
 public final class TraceHost: Host {
-    public enum Format: String, Sendable { case text, json }
+    /// `restore` is `text` with the iptables transaction shown as the exact
+    /// payloads it commits (the staged changes become comments).
+    public enum Format: String, Sendable { case text, json, restore }
 
     let probes: Host
     let format: Format
@@ -26,11 +28,21 @@ public final class TraceHost: Host {
 
     /// One line per effect: `COMMAND  # file:line`, probes as `# probe: COMMAND  # file:line`.
     public static func line(for effect: Effect, at location: SourceRange, format: Format) -> String {
-        switch format {
-        case .text:
+        let place = location.shortLocation
+        switch (format, effect) {
+        case (.text, .iptablesRestore(let family, let payload)):
+            let changes = payload.split(separator: "\n").filter { !$0.hasPrefix("*") && $0 != "COMMIT" }.count
+            return "# commit: \(family.restoreCommand) --noflush, the \(changes) change(s) above  # \(place)"
+        case (.restore, .iptablesRestore(let family, let payload)):
+            return "\(family.restoreCommand) --noflush <<'WDS_RESTORE'  # \(place)\n\(payload)WDS_RESTORE"
+        case (.restore, .iptablesStaged):
+            return "# \(effect.shellCommand)  # \(place)"
+        case (.text, .iptablesLock), (.text, .iptablesUnlock), (.restore, .iptablesLock), (.restore, .iptablesUnlock):
+            return "# \(effect.kind): \(effect.shellCommand)  # \(place)"
+        case (.text, _), (.restore, _):
             let command = effect.shellCommand
             return effect.isMutation ? "\(command)  # \(location.shortLocation)" : "# probe: \(command)  # \(location.shortLocation)"
-        case .json:
+        case (.json, _):
             return JSON.object([
                 ("location", .string(location.shortLocation)),
                 ("kind", .string(effect.kind)),

@@ -18,6 +18,7 @@ public enum Builtins {
         registry.add(IptablesChainBuiltins.family)
         registry.add(IptablesRuleBuiltins.family)
         registry.add(IptablesRuleBuiltins.rulesSpec)
+        registry.add(IptablesCommitBuiltins.family)
         return registry
     }()
 }

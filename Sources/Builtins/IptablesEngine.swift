@@ -57,24 +57,34 @@ public enum IptablesCommand: Sendable, Equatable {
 }
 
 /// Every iptables change and question of a run goes through this one object,
-/// kept in `RunContext.storage["iptables"]`. Today each change is one
-/// `.iptables` effect (one `iptables -w` command, printed as such by the trace)
-/// and each question reads an `iptables-save -t TABLE` probe, parsed and
-/// cached until the next change to that table. Keeping the seam this narrow
-/// lets a later version batch a run's changes into one iptables-restore.
+/// kept in `RunContext.storage["iptables"]`. By default it is a transaction
+/// (`IptablesTransaction`): changes go into an in-memory model of the
+/// ruleset and reach the kernel as one `iptables-restore --noflush` per
+/// family at the end of the run, at `iptables commit`, and before `run`
+/// starts another program. With `--no-batch` (`batch: false`) each change is
+/// one `.iptables` effect (one `iptables -w` command) and each question reads
+/// an `iptables-save -t TABLE` probe, cached until the next change to that table.
 public final class IptablesEngine {
     static let storageKey = "iptables"
 
+    /// Nil in per-command mode.
+    let transaction: IptablesTransaction?
+
     private var snapshots: [IptablesScope: IptablesTableState] = [:]
-    /// Chains this run created or deleted. The trace performs no change, so its
+    /// Chains this run created or deleted (per-command mode). The trace performs no change, so its
     /// probes still show the old state; this keeps `chain ensure` followed by
     /// `rule ensure` in that chain meaningful there.
     private var createdChains: [IptablesScope: Set<String>] = [:]
     private var deletedChains: [IptablesScope: Set<String>] = [:]
 
-    public init() {}
+    /// The lock every batching wds run holds from its first read to its commit.
+    public static let defaultLockPath = "/run/wds/iptables.lock"
 
-    /// The run's engine, made on first use.
+    public init(batch: Bool = false, lockPath: String = IptablesEngine.defaultLockPath) {
+        transaction = batch ? IptablesTransaction(lockPath: lockPath) : nil
+    }
+
+    /// The run's engine, made on first use (per-command, for hosts that did not choose: the REPL).
     public static func of(_ call: Invocation) -> IptablesEngine {
         if let engine = call.context.storage[storageKey] as? IptablesEngine { return engine }
         let engine = IptablesEngine()
@@ -82,9 +92,31 @@ public final class IptablesEngine {
         return engine
     }
 
+    /// Installs the engine a run uses (`Driver`): batching unless `--no-batch`.
+    /// `WDS_IPTABLES_LOCK` in the run's environment moves the lock file (tests, sandboxes).
+    public static func install(in context: RunContext, batch: Bool) {
+        context.storage[storageKey] = IptablesEngine(batch: batch,
+                                                     lockPath: context.environment["WDS_IPTABLES_LOCK"] ?? defaultLockPath)
+    }
+
+    // MARK: Committing
+
+    /// Commits the pending changes of the run in `context`, if any (end of run, `iptables commit`, before `run`).
+    public static func commit(_ context: RunContext) throws {
+        guard let engine = context.storage[storageKey] as? IptablesEngine else { return }
+        try engine.transaction?.commit(host: context.host)
+    }
+
+    /// Drops the pending changes: the run ended in a failure before its commit.
+    public static func abandon(_ context: RunContext) {
+        guard let engine = context.storage[storageKey] as? IptablesEngine else { return }
+        engine.transaction?.abandon(host: context.host)
+    }
+
     // MARK: Changes
 
     public func execute(_ command: IptablesCommand, in scope: IptablesScope, _ call: Invocation) throws {
+        if let transaction { return try transaction.apply(command, in: scope, call) }
         try call.perform(.iptables(family: scope.family, table: scope.table, arguments: command.arguments))
         snapshots[scope] = nil
         switch command {
@@ -121,6 +153,7 @@ public final class IptablesEngine {
     /// the run created or deleted applied (the same thing after `run`; under
     /// `trace`, what the printed commands would have made of it).
     public func view(_ scope: IptablesScope, _ call: Invocation) throws -> IptablesTableState {
+        if let transaction { return try transaction.view(scope, call) }
         var state = try self.state(scope, call)
         let deleted = deletedChains[scope] ?? []
         let created = (createdChains[scope] ?? []).filter { !state.chains.contains($0) }.sorted()
@@ -137,11 +170,13 @@ public final class IptablesEngine {
     }
 
     public func chainExists(_ chain: String, in scope: IptablesScope, _ call: Invocation) throws -> Bool {
-        try chains(scope, call).contains(chain)
+        if let transaction { return try transaction.exists(chain, in: scope, call) }
+        return try chains(scope, call).contains(chain)
     }
 
     /// Fails with `unknown chain 'FORWRD' in table 'filter'` and a suggestion.
     public func requireChain(_ chain: String, in scope: IptablesScope, _ call: Invocation) throws {
+        if transaction != nil, try chainExists(chain, in: scope, call) { return }
         let known = try chains(scope, call)
         guard !known.contains(chain) else { return }
         let hint = Suggestions.didYouMean(chain, in: known)
@@ -151,13 +186,15 @@ public final class IptablesEngine {
 
     /// The rules of one chain, in evaluation order.
     public func rules(in chain: String, _ scope: IptablesScope, _ call: Invocation) throws -> [IptablesTableState.Entry] {
-        try view(scope, call).rules(in: chain)
+        if let transaction { return try transaction.chain(chain, in: scope, call)?.entries ?? [] }
+        return try view(scope, call).rules(in: chain)
     }
 
     /// What `iptables -C` answers, read from the saved table: whether the chain
     /// holds a rule equal to `rule` once both are in canonical form.
     public func ruleExists(_ rule: IptablesRule, in chain: String, _ scope: IptablesScope, _ call: Invocation) throws -> Bool {
         try requireChain(chain, in: scope, call)
+        if let transaction { return (try transaction.chain(chain, in: scope, call)?.counts[rule] ?? 0) > 0 }
         return try rules(in: chain, scope, call).contains { $0.rule == rule }
     }
 }

@@ -38,6 +38,11 @@ extension IptablesEngine {
 
     /// Removes the selected chains and every reference to them; returns their names.
     public func prune(_ selection: PruneSelection, in scope: IptablesScope, _ call: Invocation) throws -> [String] {
+        // No rule can lead to a chain that does not exist: one cheap listing instead of the whole table.
+        if transaction != nil, case .exact(let name) = selection, !IptablesTableState(table: scope.table).isBuiltin(name),
+           try !chainExists(name, in: scope, call) {
+            return []
+        }
         let state = try view(scope, call)
         if case .prefix(let prefix) = selection, let builtin = state.chains.first(where: { $0.hasPrefix(prefix) && state.isBuiltin($0) }) {
             throw call.fail("prefix '\(prefix)' also matches the built-in chain \(builtin), which cannot be removed")

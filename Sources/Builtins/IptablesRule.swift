@@ -12,9 +12,9 @@ import Interpreter
 /// rule wds builds compares equal to the same rule read back from the kernel,
 /// and renders to the exact words iptables-save would print for it — as an
 /// `iptables -A` argument vector or as an `iptables-restore` line.
-public struct IptablesRule: Sendable, Equatable {
+public struct IptablesRule: Sendable, Hashable {
     /// A match value and whether it is negated (`! -s 10.0.0.0/8`).
-    public struct Match<Value: Sendable & Equatable>: Sendable, Equatable {
+    public struct Match<Value: Sendable & Hashable>: Sendable, Hashable {
         public var value: Value
         public var negated: Bool
         public init(_ value: Value, negated: Bool = false) {
@@ -23,7 +23,7 @@ public struct IptablesRule: Sendable, Equatable {
         }
     }
 
-    public enum Target: Sendable, Equatable {
+    public enum Target: Sendable, Hashable {
         case jump(String)
         case goto(String)
     }

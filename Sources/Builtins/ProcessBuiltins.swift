@@ -19,6 +19,8 @@ enum ProcessBuiltins {
                 argv.append(text)
             }
             let capture = call.isCaptured
+            // The program sees the ruleset as the script has left it so far.
+            try IptablesEngine.commit(call.context)
             let effect: Effect = call.has("--probe") ? .probeProgram(argv: argv) : .runProgram(argv: argv, captureOutput: capture)
             guard case .process(let status, let output, let errorOutput) = try call.perform(effect) else { return .empty }
             if call.has("--status") { return .integer(Int(status)) }
@@ -45,6 +47,7 @@ enum ProcessBuiltins {
             var arguments: [String] = []
             for index in call.positionals.indices.dropFirst() { arguments.append(try call.text(index)) }
             let path = try call.text(0)
+            try IptablesEngine.commit(call.context)
             guard case .process(let status, _, _) = try call.perform(.runScript(path: path, arguments: arguments)) else { return .empty }
             if status != 0 {
                 throw call.fail("'\(Paths.base(path))' exited with status \(status)", status: status)

@@ -28,6 +28,9 @@ struct Run: ParsableCommand {
     @Flag(help: "Run in throwaway namespaces and report the resulting state; the host does not change.")
     var sandbox = false
 
+    @Flag(name: .customLong("no-batch"), help: "Apply each iptables change at once (one `iptables -w` each) instead of one commit per run.")
+    var noBatch = false
+
     @OptionGroup var script: ScriptArguments
 
     func run() throws {
@@ -36,6 +39,7 @@ struct Run: ParsableCommand {
         }
         var options = Driver.Options()
         options.mode = .run
+        options.batchIptables = !noBatch
         options.arguments = script.arguments
         options.environment = processEnvironment()
         throw ExitCode(Driver.run(path: script.file, options: options))
@@ -50,8 +54,11 @@ struct Trace: ParsableCommand {
             (reads of the host) are printed as `# probe: …` comments, so the output replays in bash.
             """)
 
-    @Option(help: "Output format: text (replayable shell) or json (one object per effect).")
+    @Option(help: "Output format: text (replayable shell), json (one object per effect), or restore (text with the iptables commits as the exact iptables-restore input).")
     var format: String = "text"
+
+    @Flag(name: .customLong("no-batch"), help: "Trace each iptables change as its own `iptables -w` command, with no commit.")
+    var noBatch = false
 
     @Option(help: "Answer the script's probes from this state file (see `wds state`) instead of the live host.")
     var state: String?
@@ -60,7 +67,7 @@ struct Trace: ParsableCommand {
 
     func validate() throws {
         guard TraceHost.Format(rawValue: format) != nil else {
-            throw ValidationError("--format must be text or json, not '\(format)'")
+            throw ValidationError("--format must be text, json or restore, not '\(format)'")
         }
     }
 
@@ -68,6 +75,7 @@ struct Trace: ParsableCommand {
         var options = Driver.Options()
         options.mode = .trace
         options.traceFormat = TraceHost.Format(rawValue: format)!
+        options.batchIptables = !noBatch
         options.statePath = state
         options.arguments = script.arguments
         options.environment = processEnvironment()

@@ -18,6 +18,8 @@ public enum Driver {
         public var recordStatePath: String?
         public var arguments: [String] = []
         public var environment: [String: String] = [:]
+        /// iptables changes as one transaction per run (false: `--no-batch`, one `iptables -w` per change).
+        public var batchIptables = true
         public init() {}
     }
 
@@ -80,6 +82,7 @@ public enum Driver {
             host = TraceHost(probes: probes, format: options.traceFormat, write: { output($0, false) })
         }
         let context = RunContext(host: host, environment: options.environment, arguments: options.arguments)
+        IptablesEngine.install(in: context, batch: options.batchIptables)
         let interpreter = Interpreter(registry: Builtins.standard, context: context, scriptPath: path)
         let status = execute(script, with: interpreter, output: output)
         if let recorder, let recordPath = options.recordStatePath {
@@ -96,17 +99,24 @@ public enum Driver {
         return status
     }
 
-    /// Runs a checked script, rendering any failure that ends it.
+    /// Runs a checked script, rendering any failure that ends it. The run's
+    /// iptables transaction is committed when the script ends (also by `exit`)
+    /// and dropped when a failure ends it.
     public static func execute(_ script: Script, with interpreter: Interpreter, output: Output) -> Int32 {
         do {
-            return try interpreter.run(script)
+            let status = try interpreter.run(script)
+            try IptablesEngine.commit(interpreter.context)
+            return status
         } catch let failure as CommandFailure {
+            IptablesEngine.abandon(interpreter.context)
             output(failure.render(), true)
             return failure.status
         } catch let diagnostic as Diagnostic {
+            IptablesEngine.abandon(interpreter.context)
             output(diagnostic.render(), true)
             return ExitStatus.failure
         } catch {
+            IptablesEngine.abandon(interpreter.context)
             output("wds: internal error: \(error)\n", true)
             return ExitStatus.failure
         }

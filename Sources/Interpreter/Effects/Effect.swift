@@ -11,6 +11,9 @@ public enum Effect: Sendable, Equatable {
     /// The route the kernel would use for `destination` (nil: the default route).
     case route(destination: String?, family: AddressFamily)
     case iptablesSave(family: AddressFamily, table: String)
+    /// One chain's rules (`iptables -w -t TABLE -S CHAIN`): answered with
+    /// `.process`, status 1 when the chain does not exist.
+    case iptablesList(family: AddressFamily, table: String, chain: String)
     /// A program the script declared read-only (`run --probe`): trace runs it too.
     case probeProgram(argv: [String])
 
@@ -31,15 +34,25 @@ public enum Effect: Sendable, Equatable {
     case lock(path: String, timeoutSeconds: Int?, slot: Int)
     case unlock(path: String, slot: Int)
     case iptables(family: AddressFamily, table: String, arguments: [String])
+    /// One family's transaction, committed with `iptables-restore --noflush`.
+    /// The system answers `.process` (the engine maps a `line N failed` back
+    /// to the statement); a backend that reaches no kernel (trace) answers `.done`.
     case iptablesRestore(family: AddressFamily, payload: String)
+    /// A change the run's iptables transaction recorded, to be committed later:
+    /// printed by the trace as the `iptables -w` command it stands for, performed by no one.
+    case iptablesStaged(family: AddressFamily, table: String, arguments: [String])
+    /// The flock every wds run holds from its first read of the ruleset to its commit.
+    case iptablesLock(path: String, timeoutSeconds: Int)
+    case iptablesUnlock(path: String)
     case setResourceLimit(resource: ResourceLimit, soft: UInt64, hard: UInt64)
 
     public var isMutation: Bool {
         switch self {
-        case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .probeProgram:
+        case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList, .probeProgram:
             return false
         case .print, .writeFile, .makeDirectory, .removeDirectory, .removeFile, .writeSysctl, .mount, .unmount,
-             .runProgram, .runScript, .lock, .unlock, .iptables, .iptablesRestore, .setResourceLimit:
+             .runProgram, .runScript, .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged,
+             .iptablesLock, .iptablesUnlock, .setResourceLimit:
             return true
         }
     }
@@ -54,6 +67,7 @@ public enum Effect: Sendable, Equatable {
         case .mountTable: return "mount-table"
         case .route: return "route"
         case .iptablesSave: return "iptables-save"
+        case .iptablesList: return "iptables-list"
         case .probeProgram: return "probe-program"
         case .print: return "print"
         case .writeFile: return "write-file"
@@ -69,6 +83,9 @@ public enum Effect: Sendable, Equatable {
         case .unlock: return "unlock"
         case .iptables: return "iptables"
         case .iptablesRestore: return "iptables-restore"
+        case .iptablesStaged: return "iptables-staged"
+        case .iptablesLock: return "iptables-lock"
+        case .iptablesUnlock: return "iptables-unlock"
         case .setResourceLimit: return "rlimit"
         }
     }
@@ -107,6 +124,11 @@ public enum Effect: Sendable, Equatable {
         case .iptables(let family, let table, let arguments):
             return [family.iptablesCommand, "-w", "-t", table] + arguments
         case .iptablesRestore(let family, _): return [family.restoreCommand, "--noflush"]
+        case .iptablesList(let family, let table, let chain): return [family.iptablesCommand, "-w", "-t", table, "-S", chain]
+        case .iptablesStaged(let family, let table, let arguments):
+            return [family.iptablesCommand, "-w", "-t", table] + arguments
+        case .iptablesLock(let path, let timeout): return ["flock", "-w", String(timeout), path]
+        case .iptablesUnlock(let path): return ["flock", "-u", path]
         case .setResourceLimit(let resource, let soft, let hard):
             return ["prlimit", "--pid", "$$", "--\(resource.prlimitName)=\(soft):\(hard)"]
         }

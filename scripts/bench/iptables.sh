@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# Benchmarks of the iptables transaction (issue 6). Every measurement runs in
+# a fresh network namespace (`unshare --net --mount --propagation private`),
+# variants are interleaved round by round, and each figure is the median of
+# the rounds. Nothing touches the host's ruleset.
+#
+#   scripts/bench/iptables.sh [--quick] [--rounds N]
+#
+# --quick (CI): N = 10 and 100, hosts with 0 and 1000 containers, 3 rounds.
+# Needs root, iptables (nf_tables), unshare, GNU time (/usr/bin/time) for memory.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+quick=false
+rounds=5
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) quick=true; rounds=3 ;;
+    --rounds) rounds=$2; shift ;;
+    *) echo "usage: $0 [--quick] [--rounds N]" >&2; exit 2 ;;
+  esac
+  shift
+done
+if $quick; then sizes=(10 100); hosts=(0 1000); else sizes=(10 100 1000 5000); hosts=(0 1000 3000); fi
+
+[ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)" >&2; exit 2; }
+echo "building: swift build -c release --static-swift-stdlib --scratch-path .build-bench" >&2
+(cd "$root" && swift build -c release --static-swift-stdlib --scratch-path .build-bench >&2)
+wds="$root/.build-bench/release/wds"
+work=$(mktemp -d /tmp/wds-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+export WDS_IPTABLES_LOCK="$work/iptables.lock"
+
+# Shell lines that give a namespace the reference uplink.
+prelude='ip link set lo up
+ip link add eth0 type veth peer name eth0p && ip link set eth0p up
+ip addr add 10.0.2.15/24 dev eth0 && ip link set eth0 up && ip route add default via 10.0.2.2 dev eth0'
+
+# in_namespace PREPARE MEASURE: runs PREPARE untimed, then MEASURE timed, in a
+# fresh namespace; prints the wall time of MEASURE in microseconds.
+in_namespace() {
+  unshare --net --mount --propagation private bash -c "$prelude
+$1
+start=\$(date +%s%N)
+$2
+end=\$(date +%s%N)
+echo \$(( (end - start) / 1000 ))"
+}
+
+median() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) { print "nan"; exit } m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.2f\n", m / 1000 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+networks() { # N addresses 10.x.y.z/32, starting at offset $2
+  awk -v n="$1" -v o="$2" 'BEGIN { for (i = o; i < o + n; i++) printf "%s10.%d.%d.%d/32", (i > o ? " " : ""), int(i / 65536) % 256, int(i / 256) % 256, i % 256 }'
+}
+
+# A prepared final ruleset: what `wds run net.wds setup` leaves, saved once.
+# The bash variant replays it as one `iptables -w` per chain and rule.
+prepare_setup() { # N
+  local n=$1 deny=$(( $1 / 5 ))
+  allow_list=$(networks "$n" 0)
+  deny_list=$(networks "$deny" 100000)
+  printf 'POOL_NETWORK=10.254.0.0/22\nALLOW_NETWORKS=%q\nDENY_NETWORKS=%q\n' "$allow_list" "$deny_list" > "$work/env-$n"
+  in_namespace ". $work/env-$n; export POOL_NETWORK ALLOW_NETWORKS DENY_NETWORKS" \
+    "'$wds' run '$root/scripts/net.wds' setup && iptables-save | grep -v '^#' > '$work/final-$n.rules'" > /dev/null
+  awk '/^\*/ { t = substr($0, 2) } /^:/ && $2 == "-" { print "iptables -w -t " t " -N " substr($1, 2) }' "$work/final-$n.rules" > "$work/bash-$n.sh"
+  awk '/^\*/ { t = substr($0, 2) } /^-A / { print "iptables -w -t " t " " $0 }' "$work/final-$n.rules" >> "$work/bash-$n.sh"
+}
+
+# A host with K containers: the root setup plus K instance chains and their jumps, as one restore file.
+prepare_host() { # K
+  local k=$1
+  {
+    echo '*filter'
+    echo ':warden-forward - [0:0]'; echo ':warden-default - [0:0]'
+    for ((i = 1; i <= k; i++)); do echo ":warden-instance-c$i - [0:0]"; done
+    echo '-A FORWARD -i w-+ -j warden-forward'
+    echo '-A warden-default -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT'
+    echo '-A warden-default -d 10.0.0.0/8 -j RETURN'
+    echo '-A warden-default -j DROP'
+    echo '-A warden-forward -i eth0 -j ACCEPT'
+    for ((i = k; i >= 1; i--)); do echo "-A warden-forward -i w-c$i-0 -g warden-instance-c$i"; done
+    echo '-A warden-forward -j DROP'
+    for ((i = 1; i <= k; i++)); do echo "-A warden-instance-c$i -g warden-default"; done
+    echo 'COMMIT'
+    echo '*nat'
+    echo ':warden-prerouting - [0:0]'; echo ':warden-postrouting - [0:0]'
+    for ((i = 1; i <= k; i++)); do echo ":warden-instance-c$i - [0:0]"; done
+    echo '-A PREROUTING -j warden-prerouting'
+    echo '-A OUTPUT -o lo -j warden-prerouting'
+    echo '-A POSTROUTING -j warden-postrouting'
+    echo '-A warden-postrouting -s 10.254.0.0/22 -j SNAT --to-source 10.0.2.15'
+    for ((i = 1; i <= k; i++)); do echo "-A warden-prerouting -j warden-instance-c$i"; done
+    echo 'COMMIT'
+  } > "$work/host-$k.rules"
+}
+
+mkdir -p "$work/containers/new/etc" "$work/containers/tmp"
+cp "$root/scripts/container-net.wds" "$work/containers/new/net.wds"
+printf 'id=new\nnetwork_host_iface=w-new-0\nnetwork_container_ip=10.254.0.2\n' > "$work/containers/new/etc/config"
+cat > "$work/delta.rules" <<'RULES'
+*filter
+:warden-instance-new - [0:0]
+-A warden-instance-new -g warden-default
+-I warden-forward 2 -i w-new-0 -g warden-instance-new
+COMMIT
+*nat
+:warden-instance-new - [0:0]
+-A warden-prerouting -j warden-instance-new
+COMMIT
+RULES
+: > "$work/empty.wds"
+
+echo "preparing rulesets…" >&2
+for n in "${sizes[@]}"; do prepare_setup "$n"; done
+for k in "${hosts[@]}"; do prepare_host "$k"; done
+
+declare -A samples
+add() { samples[$1]+="$2 "; }
+for ((round = 1; round <= rounds; round++)); do
+  echo "round $round/$rounds" >&2
+  add "start wds" "$(in_namespace '' "'$wds' run '$work/empty.wds'")"
+  add "start bash" "$(in_namespace '' "bash -c true")"
+  for n in "${sizes[@]}"; do
+    env=". $work/env-$n; export POOL_NETWORK ALLOW_NETWORKS DENY_NETWORKS"
+    add "setup wds $n" "$(in_namespace "$env" "'$wds' run '$root/scripts/net.wds' setup")"
+    add "setup restore $n" "$(in_namespace '' "iptables-restore < '$work/final-$n.rules'")"
+    add "setup bash $n" "$(in_namespace '' "bash '$work/bash-$n.sh'")"
+  done
+  for k in "${hosts[@]}"; do
+    host="iptables-restore < '$work/host-$k.rules'"
+    add "container wds $k" "$(in_namespace "$host" "'$wds' run '$work/containers/new/net.wds' setup")"
+    add "container bash $k" "$(in_namespace "$host" "bash '$root/scripts/bench/warden-container-net.sh' new w-new-0")"
+    add "container restore $k" "$(in_namespace "$host" "iptables-restore --noflush < '$work/delta.rules'")"
+  done
+done
+
+m() { echo ${samples[$1]} | tr ' ' '\n' | grep . | median; }
+echo
+echo "wds $("$wds" --version 2>/dev/null || echo '?'), $(iptables --version), $(uname -r), $(nproc) CPUs, $rounds rounds, medians in ms"
+echo
+echo "| N allowed | wds net.wds setup | one iptables-restore | bash, one iptables -w per rule | wds / restore | bash / wds |"
+echo "|---:|---:|---:|---:|---:|---:|"
+for n in "${sizes[@]}"; do
+  w=$(m "setup wds $n"); r=$(m "setup restore $n"); b=$(m "setup bash $n")
+  echo "| $n | $w | $r | $b | $(ratio "$w" "$r") | $(ratio "$b" "$w") |"
+done
+echo
+w=$(m "start wds"); b=$(m "start bash")
+echo "| start-up | wds run empty.wds | bash -c true | wds / bash |"
+echo "|---|---:|---:|---:|"
+echo "| | $w | $b | $(ratio "$w" "$b") |"
+echo
+echo "| containers on host | wds container-net.wds setup | original per-container bash | one delta iptables-restore | wds / delta | bash / wds |"
+echo "|---:|---:|---:|---:|---:|---:|"
+for k in "${hosts[@]}"; do
+  w=$(m "container wds $k"); b=$(m "container bash $k"); r=$(m "container restore $k")
+  echo "| $k | $w | $b | $r | $(ratio "$w" "$r") | $(ratio "$b" "$w") |"
+done
+echo
+if [ -x /usr/bin/time ]; then
+  big=${sizes[-1]}; host=${hosts[-1]}
+  rss() { grep 'Maximum resident' | awk '{ printf "%.1f MB", $NF / 1024 }'; }
+  setup_rss=$(unshare --net --mount --propagation private bash -c "$prelude
+. $work/env-$big; export POOL_NETWORK ALLOW_NETWORKS DENY_NETWORKS
+/usr/bin/time -v '$wds' run '$root/scripts/net.wds' setup 2>&1 >/dev/null" | rss)
+  container_rss=$(unshare --net --mount --propagation private bash -c "$prelude
+iptables-restore < '$work/host-$host.rules'
+/usr/bin/time -v '$wds' run '$work/containers/new/net.wds' setup 2>&1 >/dev/null" | rss)
+  empty_rss=$(/usr/bin/time -v "$wds" check "$work/empty.wds" 2>&1 >/dev/null | rss)
+  echo "Peak memory (max RSS) of wds: net.wds setup at N=$big: $setup_rss; container setup on $host containers: $container_rss; wds check of an empty script: $empty_rss"
+else
+  echo "Peak memory: /usr/bin/time not installed (apt-get install time)"
+fi
