@@ -106,6 +106,10 @@ enum TextBuiltins {
             default: return .boolean(try call.text(0).isEmpty)
             }
         },
+        BuiltinSpec("is-network", summary: "Whether TEXT is a network in CIDR form (10.0.0.0/8, an IPv6 prefix, or an address alone), as --source and --destination accept it. Checks values from the environment before anything changes.",
+                    parameters: [Parameter("text", .text)], example: "if ! is-network $network { fail \"not a network: $network\" }") { call in
+            .boolean(Validation.cidrProblem(try call.text(0)) == nil)
+        },
         BuiltinSpec("list", summary: "A list of the values (the same as [a b c]).",
                     rest: Parameter("value", .anyValue), example: "let subsystems = $(list cpu cpuacct devices memory)") { call in
             .list(call.positionals)

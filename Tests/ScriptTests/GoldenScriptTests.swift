@@ -19,7 +19,8 @@ final class GoldenScriptTests: XCTestCase {
         let scripts = try GoldenScript.all()
         XCTAssertGreaterThan(scripts.count, 50, "the Scripts folder was not found or is nearly empty")
         let record = ProcessInfo.processInfo.environment["WDS_RECORD"] == "1"
-        for script in scripts {
+        // hostile/ reaches the host (iptables, mounts): HostileInputTests runs it in a namespace.
+        for script in scripts where script.feature != "hostile" {
             let expected = try script.expected()
             let run = try script.run(.run, arguments: expected.arguments)
             let trace = try script.run(.trace, arguments: expected.arguments)

@@ -71,6 +71,8 @@ public enum Validation {
         if text.isEmpty { return "an interface name cannot be empty" }
         if text.utf8.count > 15 { return "interface name '\(text)' is longer than 15 bytes" }
         if text == "." || text == ".." { return "'\(text)' is not a valid interface name" }
+        // The kernel would take it, but iptables would read it as an option or a negation.
+        if text.hasPrefix("-") || text.hasPrefix("!") { return "interface name '\(text)' cannot start with '-' or '!'" }
         if text.contains(where: { $0 == "/" || $0 == ":" || $0.isWhitespace || $0 == "\0" }) {
             return "interface name '\(text)' contains '/', ':' or a blank"
         }

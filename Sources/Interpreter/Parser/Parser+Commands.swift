@@ -14,8 +14,14 @@ extension Parser {
     /// pipeline = and { "||" and } ;   (`&&` binds tighter than `||`, as in C)
     mutating func parsePipeline() throws -> Pipeline {
         var left = try parseAnd()
+        // Each operator deepens the tree by one level: count it as nesting, so a
+        // chain of thousands cannot overflow the stack of whatever walks the tree.
+        var levels = 0
+        defer { nesting -= levels }
         while case .or = current.kind {
-            _ = advance()
+            let op = advance()
+            levels += 1
+            try enterNesting(at: op.range)
             skipLineBreaks()
             let right = try parseAnd()
             left = Pipeline(.or(left, right), left.range.union(right.range))
@@ -26,8 +32,12 @@ extension Parser {
     /// and = unary { "&&" unary } ;
     mutating func parseAnd() throws -> Pipeline {
         var left = try parseUnary()
+        var levels = 0  // as in parsePipeline: each operator is one level (undone at the end)
+        defer { nesting -= levels }
         while case .and = current.kind {
-            _ = advance()
+            let op = advance()
+            levels += 1
+            try enterNesting(at: op.range)
             skipLineBreaks()
             let right = try parseUnary()
             left = Pipeline(.and(left, right), left.range.union(right.range))
@@ -45,6 +55,8 @@ extension Parser {
     mutating func parseUnary() throws -> Pipeline {
         if current.word?.bareText == "!" {
             let bang = advance()
+            try enterNesting(at: bang.range)  // `! ! ! …` recurses: bounded like blocks
+            defer { leaveNesting() }
             let operand = try parseUnary()
             return Pipeline(.not(operand), bang.range.union(operand.range))
         }

@@ -1,0 +1,184 @@
+import Foundation
+import XCTest
+
+/// `wds trace` never acts: every script in scripts/ is traced under
+/// `strace -f` inside a throwaway namespace, and
+///
+///  - no wds process makes a mutating system call: no mount or unmount, no
+///    file opened for writing or created, no mkdir, unlink, rename, link,
+///    chmod, chown, truncate, no rlimit set, no netlink message; it writes
+///    only to standard output, standard error and pipes;
+///  - the only programs started are wds itself (a traced `run-script`) and the
+///    read-only probes that the trace lists as `# probe:` lines;
+///  - the namespace's rulesets, mounts, `/tmp` and `ip_forward` are the same
+///    before and after.
+final class TraceNeverActsTests: XCTestCase {
+    /// How each script is traced: arguments and environment per invocation.
+    static let invocations: [String: [(arguments: [String], environment: [String: String])]] = [
+        "net.wds": [(["setup"], netEnvironment), (["teardown"], netEnvironment)],
+        "container-net.wds": [
+            (["setup"], [:]), (["teardown"], [:]),
+            (["in"], ["HOST_PORT": "61001", "CONTAINER_PORT": "8080"]),
+            (["out"], ["NETWORK": "10.1.0.0/16", "PORT": "80"]),
+        ],
+        "setup.wds": [([], netEnvironment.merging(["DISK_QUOTA_ENABLED": "false"]) { $1 })],
+        "demo.wds": [(["setup"], [:]), (["teardown"], [:])],
+    ]
+    static let netEnvironment = ["POOL_NETWORK": "10.254.0.0/22", "ALLOW_NETWORKS": "10.0.0.0/8 172.16.0.0/12",
+                                 "DENY_NETWORKS": "192.168.0.0/16"]
+
+    /// The system calls watched; of these, a wds process may only read and write to stdout, stderr or a pipe.
+    static let watched = "execve,execveat,mount,umount2,write,writev,pwrite64,open,openat,creat,mkdir,mkdirat,rmdir,"
+        + "unlink,unlinkat,rename,renameat,renameat2,link,linkat,symlink,symlinkat,chmod,fchmod,fchmodat,chown,fchown,"
+        + "fchownat,truncate,ftruncate,setrlimit,prlimit64,sethostname,setns,unshare,pivot_root,init_module,"
+        + "finit_module,delete_module,reboot,sendmsg,sendto,flock"
+
+    func testTraceOfEveryScriptMakesNoMutatingSystemCall() throws {
+        try Namespace.requireNamespaces()
+        guard Namespace.run(["sh", "-c", "command -v strace"]).status == 0 else {
+            throw XCTSkip("strace is not installed (the README's test command installs it)")
+        }
+        let scripts = try FileManager.default.contentsOfDirectory(atPath: Namespace.repositoryRoot.appendingPathComponent("scripts").path)
+            .filter { $0.hasSuffix(".wds") }.sorted()
+        XCTAssertFalse(scripts.isEmpty)
+        var traced = 0
+        for script in scripts {
+            let invocations = Self.invocations[script] ?? [(["setup"], [:])]
+            for invocation in invocations {
+                try traceUnderStrace(script, invocation.arguments, invocation.environment)
+                traced += 1
+            }
+        }
+        XCTAssertGreaterThanOrEqual(traced, 9)
+    }
+
+    func traceUnderStrace(_ script: String, _ arguments: [String], _ environment: [String: String]) throws {
+        let label = ([script] + arguments).joined(separator: " ")
+        let source = Namespace.repositoryRoot.appendingPathComponent("scripts/\(script)").path
+        // container-net.wds lives in a container's folder, beside etc/config.
+        let path = script == "container-net.wds" ? "/tmp/containers/c1/net.wds" : source
+        let exports = environment.map { "export \($0.key)=\(Namespace.shellQuote($0.value))" }.joined(separator: "\n")
+        let shell = """
+            mount -t tmpfs none /tmp
+            mkdir -p /tmp/.harness /tmp/containers/c1/etc /tmp/containers/tmp
+            cp \(Namespace.shellQuote(source)) /tmp/containers/c1/net.wds
+            printf 'id=c1\\nnetwork_host_iface=w-c1-0\\nnetwork_container_ip=10.254.0.2\\n' > /tmp/containers/c1/etc/config
+            \(HostileInputTests.snapshot)
+            snapshot > /tmp/.harness/before
+            \(exports)
+            strace -f -qq -y -s 200 -o /tmp/.harness/strace -e trace=\(Self.watched) \\
+              "$WDS" trace \(Namespace.shellQuote(path)) \(arguments.map(Namespace.shellQuote).joined(separator: " ")) \\
+              > /tmp/.harness/trace 2> /tmp/.harness/err
+            echo "status $?"
+            snapshot > /tmp/.harness/after
+            echo '#### trace'; cat /tmp/.harness/trace
+            echo '#### err'; cat /tmp/.harness/err
+            echo '#### strace'; cat /tmp/.harness/strace
+            echo '#### changes'; diff /tmp/.harness/before /tmp/.harness/after
+            true
+            """
+        let result = Namespace.run(shell)
+        let parts = result.standardOutput.components(separatedBy: "#### ")
+        guard parts.count == 5 else { return XCTFail("\(label): the namespace run failed: \(result.standardError)") }
+        XCTAssertEqual(parts[0].trimmingCharacters(in: .whitespacesAndNewlines), "status 0", "\(label): \(parts[2])")
+        let trace = String(parts[1].dropFirst("trace\n".count))
+        XCTAssertEqual(String(parts[4].dropFirst("changes\n".count)), "", "\(label): the trace changed the namespace")
+        let violations = Self.violations(strace: String(parts[3].dropFirst("strace\n".count)), trace: trace)
+        XCTAssertEqual(violations, [], "\(label): mutating system calls during trace")
+    }
+
+    /// The strace lines of wds processes that act on the host, and the programs started that are not listed probes.
+    static func violations(strace: String, trace: String) -> [String] {
+        // `# probe: COMMAND  # file:line` → COMMAND
+        let probes = Set(trace.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("# probe: ") else { return nil }
+            var command = String(line.dropFirst("# probe: ".count))
+            if let location = command.range(of: "  # ", options: .backwards) { command = String(command[..<location.lowerBound]) }
+            return command
+        })
+        var probePids: Set<String> = []
+        var violations: [String] = []
+        var first = true
+        for line in strace.split(separator: "\n").map(String.init) {
+            let fields = line.split(separator: " ", maxSplits: 1).map(String.init)
+            guard fields.count == 2 else { continue }
+            let (pid, call) = (fields[0], fields[1].trimmingCharacters(in: .whitespaces))
+            // Signals, exits, and the second half of a call another process interrupted (its first half is checked).
+            if probePids.contains(pid) || call.hasPrefix("---") || call.hasPrefix("+++") || call.hasPrefix("<...") { continue }
+            if call.hasPrefix("execve(") {
+                guard call.hasSuffix("= 0") else { continue }  // a failed lookup along PATH
+                let argv = Self.argv(call)
+                if first || argv.first.map({ $0.hasSuffix("/wds") || $0 == "wds" }) == true {
+                    first = false  // wds itself, or wds started by a traced run-script
+                    continue
+                }
+                let command = argv.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+                if probes.contains(command) {
+                    probePids.insert(pid)
+                } else {
+                    violations.append("started a program that is not a listed probe: \(command)")
+                }
+                continue
+            }
+            let name = String(call.prefix { $0 != "(" })
+            switch name {
+            case "write", "writev", "pwrite64":
+                let allowed = call.hasPrefix("\(name)(1<") || call.hasPrefix("\(name)(2<") || call.contains("<pipe:[")
+                if !allowed { violations.append(line) }
+            case "open", "openat":
+                if call.contains("O_WRONLY") || call.contains("O_RDWR") || call.contains("O_CREAT") || call.contains("O_TRUNC") {
+                    violations.append(line)
+                }
+            case "prlimit64":
+                if !call.contains(", NULL, ") { violations.append(line) }  // a new limit was set
+            case "flock":
+                violations.append(line)  // a trace takes no lock: another run may hold it
+            default:
+                violations.append(line)
+            }
+        }
+        return violations
+    }
+
+    /// The argv of an `execve("path", ["a", "b"], …)` line.
+    static func argv(_ call: String) -> [String] {
+        guard let open = call.firstIndex(of: "["), let close = call[open...].firstIndex(of: "]") else { return [] }
+        let inner = call[call.index(after: open)..<close]
+        var items: [String] = []
+        var current = ""
+        var inString = false
+        var escaped = false
+        for c in inner {
+            if escaped { current.append(c); escaped = false; continue }
+            if c == "\\" && inString { escaped = true; continue }
+            if c == "\"" {
+                if inString { items.append(current); current = "" }
+                inString.toggle()
+                continue
+            }
+            if inString { current.append(c) }
+        }
+        return items
+    }
+
+    /// The checker of strace lines itself: each kind of action is caught, a listed probe is not.
+    func testViolationsAreRecognized() {
+        let trace = "# probe: iptables-save -t filter  # net.wds:3\nmkdir -p /x  # net.wds:4\n"
+        let strace = """
+            10 execve("/usr/bin/wds", ["wds", "trace", "net.wds"], 0x1 /* 3 vars */) = 0
+            10 write(1</dev/pts/0>, "ok", 2) = 2
+            10 openat(AT_FDCWD</>, "/etc/passwd", O_RDONLY|O_CLOEXEC) = 3</etc/passwd>
+            11 execve("/usr/sbin/iptables-save", ["iptables-save", "-t", "filter"], 0x1 /* 3 vars */) = 0
+            11 sendto(3<socket:[1]>, "x", 1, 0, NULL, 0) = 1
+            10 write(3</tmp/x>, "evil", 4) = 4
+            10 openat(AT_FDCWD</>, "/tmp/y", O_WRONLY|O_CREAT|O_TRUNC, 0666) = 4</tmp/y>
+            10 mount("none", "/mnt", "tmpfs", 0, NULL) = 0
+            10 prlimit64(0, RLIMIT_NOFILE, {rlim_cur=1, rlim_max=1}, NULL) = 0
+            12 execve("/usr/sbin/iptables", ["iptables", "-A", "INPUT"], 0x1 /* 3 vars */) = 0
+            10 --- SIGCHLD {si_signo=SIGCHLD} ---
+            """
+        let found = Self.violations(strace: strace, trace: trace)
+        XCTAssertEqual(found.count, 5, "\(found)")
+        XCTAssertTrue(found.last?.contains("iptables -A INPUT") == true)
+    }
+}
