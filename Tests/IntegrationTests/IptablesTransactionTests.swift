@@ -24,6 +24,7 @@ final class IptablesTransactionTests: XCTestCase {
 
             """, name: "refused.wds")
         let result = Namespace.run("""
+            cd "$(mktemp -d)"
             "$WDS" run \(Namespace.shellQuote(setup)) || echo "setup status=$?"
             \(Namespace.normalizedRulesCommand) > before.rules
             "$WDS" run \(Namespace.shellQuote(refused)); echo "status=$?"
