@@ -14,6 +14,9 @@ public final class TraceHost: Host {
     let probes: Host
     let format: Format
     let write: (String) -> Void
+    /// The run's record of what it read from the host: mutations that depend on
+    /// a probe's answer are marked, since on another host they could differ.
+    public var tracker: ProbeTracker?
 
     public init(probes: Host, format: Format = .text, write: @escaping (String) -> Void = { Spawn.writeAll(1, Array($0.utf8)) }) {
         self.probes = SimulatedHost(probes: probes)
@@ -22,13 +25,15 @@ public final class TraceHost: Host {
     }
 
     public func perform(_ effect: Effect, at location: SourceRange) throws -> EffectResult {
-        write(TraceHost.line(for: effect, at: location, format: format) + "\n")
+        let dependsOnProbe = effect.isMutation && tracker?.mutationDependsOnProbe == true
+        write(TraceHost.line(for: effect, at: location, format: format, dependsOnProbe: dependsOnProbe) + "\n")
         return try probes.perform(effect, at: location)
     }
 
-    /// One line per effect: `COMMAND  # file:line`, probes as `# probe: COMMAND  # file:line`.
-    public static func line(for effect: Effect, at location: SourceRange, format: Format) -> String {
-        let place = location.shortLocation
+    /// One line per effect: `COMMAND  # file:line`, probes as `# probe: COMMAND  # file:line`,
+    /// and `# file:line, after a probe` for a mutation whose presence or values came from one.
+    public static func line(for effect: Effect, at location: SourceRange, format: Format, dependsOnProbe: Bool = false) -> String {
+        let place = location.shortLocation + (dependsOnProbe ? ", after a probe" : "")
         switch (format, effect) {
         case (.text, .iptablesRestore(let family, let payload)):
             let changes = payload.split(separator: "\n").filter { !$0.hasPrefix("*") && $0 != "COMMIT" }.count
@@ -41,12 +46,13 @@ public final class TraceHost: Host {
             return "# \(effect.kind): \(effect.shellCommand)  # \(place)"
         case (.text, _), (.restore, _):
             let command = effect.shellCommand
-            return effect.isMutation ? "\(command)  # \(location.shortLocation)" : "# probe: \(command)  # \(location.shortLocation)"
+            return effect.isMutation ? "\(command)  # \(place)" : "# probe: \(command)  # \(place)"
         case (.json, _):
             return JSON.object([
                 ("location", .string(location.shortLocation)),
                 ("kind", .string(effect.kind)),
                 ("mutates", .bool(effect.isMutation)),
+                ("dependsOnProbe", .bool(dependsOnProbe)),
                 ("argv", .array(effect.argv.map(JSON.string))),
                 ("command", .string(effect.shellCommand)),
             ]).serialized

@@ -94,6 +94,7 @@ final class IptablesTransaction {
 
     /// The chain with its rules read, or nil when it does not exist.
     func chain(_ name: String, in scope: IptablesScope, _ call: Invocation) throws -> Chain? {
+        call.context.probes.builtinConsultedHost = true
         let table = self.table(scope)
         if table.absent.contains(name) { return nil }
         if let chain = table.chains[name], chain.entries != nil { return chain }
@@ -127,6 +128,7 @@ final class IptablesTransaction {
 
     /// The whole table as the run has left it, in iptables-save's order.
     func view(_ scope: IptablesScope, _ call: Invocation) throws -> IptablesTableState {
+        call.context.probes.builtinConsultedHost = true
         let table = self.table(scope)
         if !table.complete {
             try lock(call)

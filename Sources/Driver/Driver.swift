@@ -82,6 +82,7 @@ public enum Driver {
             host = TraceHost(probes: probes, format: options.traceFormat, write: { output($0, false) })
         }
         let context = RunContext(host: host, environment: options.environment, arguments: options.arguments)
+        (host as? TraceHost)?.tracker = context.probes
         IptablesEngine.install(in: context, batch: options.batchIptables)
         let interpreter = Interpreter(registry: Builtins.standard, context: context, scriptPath: path)
         let status = execute(script, with: interpreter, output: output)

@@ -8,10 +8,21 @@ import XCTest
 /// hierarchy, so the group is visible on the host too: every test removes it
 /// (the bash trap, then an assertion that nothing named wds-test is left).
 final class CgroupIntegrationTests: XCTestCase {
+    /// The scratch groups this test made (tests run in parallel: each checks only its own).
+    var scratchNames: [String] = []
+
+    func scratch() -> String {
+        let name = HostTrace.scratchName()
+        scratchNames.append(name)
+        return name
+    }
+
     override func tearDown() {
-        // Read-only: the host must keep no scratch group.
-        let left = Namespace.run(["find", "/sys/fs/cgroup", "-name", "*wds*"])
-        XCTAssertEqual(left.standardOutput, "", "scratch cgroups left on the host")
+        // Read-only: the host must keep none of this test's scratch groups.
+        for name in scratchNames {
+            let left = Namespace.run(["find", "/sys/fs/cgroup", "-name", name])
+            XCTAssertEqual(left.standardOutput, "", "scratch cgroup \(name) left on the host")
+        }
         super.tearDown()
     }
 
@@ -30,7 +41,7 @@ final class CgroupIntegrationTests: XCTestCase {
 
     func testV1CreateSetAttachPidsDevicesCpusetDelete() throws {
         try Namespace.requireNamespaces()
-        let name = HostTrace.scratchName()
+        let name = scratch()
         let setup = """
             let root = "/tmp/cg"
             for system in [memory pids cpuset devices] {
@@ -149,7 +160,7 @@ final class CgroupIntegrationTests: XCTestCase {
     /// controller bound to v1: groups work, but memory.max does not exist.
     func testV2DetectedFromTheMountAndLimitsNeedTheController() throws {
         try Namespace.requireNamespaces()
-        let name = HostTrace.scratchName()
+        let name = scratch()
         let script = """
             let root = "/tmp/u"
             mkdir --parents $root

@@ -51,7 +51,7 @@ final class CoreIntegrationTests: XCTestCase {
             "touch ./out/locked  # test.wds:7",
             "exec 9>&-  # test.wds:6",
             // The trace answers the sysctl read from what it would have written.
-            "printf '%s\\n' forward=1  # test.wds:9",
+            "printf '%s\\n' forward=1  # test.wds:9, after a probe",
         ])
     }
 

@@ -12,6 +12,8 @@ public struct Invocation {
     /// True inside `$( … )`: the caller wants the value, not output.
     public var isCaptured: Bool
     public var context: RunContext
+    /// How many probes the run had made when this builtin started.
+    public var probesAtStart = 0
 
     public var host: Host { context.host }
 
@@ -56,10 +58,19 @@ public struct Invocation {
         return text
     }
 
-    /// Performs an effect at this statement's location.
+    /// Performs an effect at this statement's location. A mutation is marked
+    /// as depending on a probe when the statement's values or the branch it
+    /// is in came from reading the host, or this builtin read the host first.
     @discardableResult
     public func perform(_ effect: Effect) throws -> EffectResult {
-        try context.host.perform(effect, at: range)
+        let probes = context.probes
+        if effect.isMutation {
+            probes.mutationDependsOnProbe = probes.statementDependsOnProbe || probes.count > probesAtStart
+                || probes.builtinConsultedHost
+        } else {
+            probes.count += 1
+        }
+        return try context.host.perform(effect, at: range)
     }
 
     public func fail(_ message: String, status: Int32 = ExitStatus.failure, hint: String? = nil) -> CommandFailure {
@@ -77,10 +88,27 @@ public final class RunContext {
     public let arguments: [String]
     /// Per-run state owned by builtin families (the iptables model, held locks), by key.
     public var storage: [String: AnyObject] = [:]
+    /// What the run has read from the host, for marking mutations that depend on it.
+    public let probes = ProbeTracker()
 
     public init(host: Host, environment: [String: String], arguments: [String]) {
         self.host = host
         self.environment = environment
         self.arguments = arguments
     }
+}
+
+/// Which mutations depend on what a probe answered: on another host, with
+/// other answers, those lines of a trace could differ or be missing.
+public final class ProbeTracker {
+    /// Probes performed so far in this run.
+    public var count = 0
+    /// The statement now running takes values from probes, or runs in a branch chosen by one.
+    public var statementDependsOnProbe = false
+    /// Set for each mutation just before the host performs it; the trace reads it.
+    public var mutationDependsOnProbe = false
+    /// The builtin now running decided something from what it knows of the host
+    /// (a cached answer counts: the iptables model read earlier).
+    public var builtinConsultedHost = false
+    public init() {}
 }

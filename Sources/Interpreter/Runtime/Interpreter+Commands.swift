@@ -8,12 +8,22 @@ extension Interpreter {
             return try call(command, in: scope, captured: false)
         case .and(let left, let right):
             // As in `set -e` done right: a false left side is not a failure.
-            return try test(left, in: scope) ? try run(right, in: scope) : .boolean(false)
+            let (truth, fromProbe) = try watchingProbes { try test(left, in: scope) }
+            guard truth else { return .boolean(false) }
+            return try dependingOnProbeValue(fromProbe) { try run(right, in: scope) }
         case .or(let left, let right):
-            return try test(left, in: scope) ? .boolean(true) : try run(right, in: scope)
+            let (truth, fromProbe) = try watchingProbes { try test(left, in: scope) }
+            if truth { return .boolean(true) }
+            return try dependingOnProbeValue(fromProbe) { try run(right, in: scope) }
         case .not, .compare, .test:
             return .boolean(try test(pipeline, in: scope))
         }
+    }
+
+    func dependingOnProbeValue(_ chosen: Bool, _ body: () throws -> Value) rethrows -> Value {
+        if chosen { probeDepth += 1 }
+        defer { if chosen { probeDepth -= 1 } }
+        return try body()
     }
 
     /// A pipeline as a condition: failures read as false.
@@ -94,6 +104,9 @@ extension Interpreter {
         }
         var positionals: [Value] = []
         var positionalRanges: [SourceRange] = []
+        let probesBeforeArguments = context.probes.count
+        let readBefore = readProbeDerivedValue
+        readProbeDerivedValue = false
         for expression in bound.positionals {
             let values = try evaluateArguments([expression], in: scope)
             positionals += values
@@ -124,9 +137,17 @@ extension Interpreter {
             }
             options[option.spec.name, default: []].append((value, option.negated, option.value?.range ?? option.written.range))
         }
+        let argumentsFromProbe = readProbeDerivedValue || context.probes.count > probesBeforeArguments
+        readProbeDerivedValue = readProbeDerivedValue || readBefore
         var invocation = Invocation(spec: spec.spec, range: command.range, positionals: positionals,
                                     positionalRanges: positionalRanges, options: options, isCaptured: captured,
                                     context: context)
+        invocation.probesAtStart = context.probes.count
+        // Nested calls (a builtin inside $( )) have their own answer; restore ours after.
+        let (outer, outerConsulted) = (context.probes.statementDependsOnProbe, context.probes.builtinConsultedHost)
+        context.probes.statementDependsOnProbe = argumentsFromProbe || probeDepth > 0
+        context.probes.builtinConsultedHost = false
+        defer { (context.probes.statementDependsOnProbe, context.probes.builtinConsultedHost) = (outer, outerConsulted) }
         return try spec.spec.implementation(&invocation)
     }
 
@@ -147,7 +168,14 @@ extension Interpreter {
     }
 
     func call(_ function: FunctionDeclaration, _ command: Command, in scope: Scope) throws -> Value {
-        let values = try evaluateArguments(command.arguments, in: scope)
+        // Each parameter is marked by its own argument: one value read from the host taints only its parameter.
+        var values: [Value] = []
+        var fromProbe: [Bool] = []
+        for argument in command.arguments {
+            let (produced, derived) = try watchingProbes { try evaluateArguments([argument], in: scope) }
+            values += produced
+            fromProbe += Array(repeating: derived, count: produced.count)
+        }
         guard values.count == function.parameters.count else {
             throw Diagnostic("'\(function.name.name)' takes \(function.parameters.count) argument(s), got \(values.count)",
                              at: command.range)
@@ -158,8 +186,8 @@ extension Interpreter {
             throw Diagnostic("function calls nested too deeply (more than \(Interpreter.maximumCallDepth))", at: command.range)
         }
         let frame = Scope(parent: globals)
-        for (parameter, value) in zip(function.parameters, values) {
-            frame.define(parameter.name, value)
+        for (index, parameter) in function.parameters.enumerated() {
+            frame.define(parameter.name, values[index], fromProbe: fromProbe[index])
         }
         do {
             try execute(function.body.statements, in: frame)

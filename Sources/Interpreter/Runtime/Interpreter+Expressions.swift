@@ -86,6 +86,7 @@ extension Interpreter {
             }
             value = .string(context.arguments[position - 1])
         } else {
+            if scope.isFromProbe(name) { readProbeDerivedValue = true }
             guard let found = scope.lookup(name) else {
                 throw Diagnostic("undefined variable '\(name)'", at: range,
                                  hint: Suggestions.didYouMean(name, in: scope.names))

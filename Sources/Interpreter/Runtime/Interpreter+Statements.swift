@@ -9,42 +9,55 @@ extension Interpreter {
     func executeForValue(_ statement: Statement, in scope: Scope) throws -> Value {
         switch statement.kind {
         case .let(let name, let expression):
-            scope.define(name.name, try evaluate(expression, in: scope))
+            let (value, fromProbe) = try watchingProbes { try evaluate(expression, in: scope) }
+            scope.define(name.name, value, fromProbe: fromProbe || probeDepth > 0)
         case .assign(let name, let expression):
-            let value = try evaluate(expression, in: scope)
-            if !scope.assign(name.name, value) {
+            let (value, fromProbe) = try watchingProbes { try evaluate(expression, in: scope) }
+            if !scope.assign(name.name, value, fromProbe: fromProbe || probeDepth > 0) {
                 throw Diagnostic("assignment to undefined variable '\(name.name)'", at: name.range,
                                  hint: "define it first with `let \(name.name) = …`")
             }
         case .pipeline(let pipeline):
             return try run(pipeline, in: scope)
         case .if(let branches, let elseBlock):
-            for branch in branches where try test(branch.condition, in: scope) {
-                try execute(branch.body, in: scope)
-                return .empty
+            // Reaching a branch depends on every condition tested before it.
+            var chosenByProbe = false
+            for branch in branches {
+                let (truth, fromProbe) = try watchingProbes { try test(branch.condition, in: scope) }
+                chosenByProbe = chosenByProbe || fromProbe
+                if truth {
+                    try dependingOnProbe(chosenByProbe) { try execute(branch.body, in: scope) }
+                    return .empty
+                }
             }
-            if let elseBlock { try execute(elseBlock, in: scope) }
+            if let elseBlock { try dependingOnProbe(chosenByProbe) { try execute(elseBlock, in: scope) } }
         case .for(let name, let expression, let body):
-            let value = try evaluate(expression, in: scope)
+            let (value, fromProbe) = try watchingProbes { try evaluate(expression, in: scope) }
             guard case .list(let items) = value else {
                 throw Diagnostic("'for' needs a list, got a \(value.typeName)", at: expression.range,
                                  hint: value.typeName == "string" ? "wds never splits text by itself: loop over $(split $text \" \")" : nil)
             }
-            loop: for item in items {
-                let inner = Scope(parent: scope)
-                inner.define(name.name, item)
-                do {
-                    try execute(body.statements, in: inner)
-                } catch ControlFlow.breakLoop {
-                    break loop
-                } catch ControlFlow.continueLoop {
-                    continue loop
+            try dependingOnProbe(fromProbe) {
+                loop: for item in items {
+                    let inner = Scope(parent: scope)
+                    inner.define(name.name, item, fromProbe: fromProbe)
+                    do {
+                        try execute(body.statements, in: inner)
+                    } catch ControlFlow.breakLoop {
+                        break loop
+                    } catch ControlFlow.continueLoop {
+                        continue loop
+                    }
                 }
             }
         case .while(let condition, let body):
-            loop: while try test(condition, in: scope) {
+            var chosenByProbe = false
+            loop: while true {
+                let (truth, fromProbe) = try watchingProbes { try test(condition, in: scope) }
+                chosenByProbe = chosenByProbe || fromProbe
+                guard truth else { break loop }
                 do {
-                    try execute(body, in: scope)
+                    try dependingOnProbe(chosenByProbe) { try execute(body, in: scope) }
                 } catch ControlFlow.breakLoop {
                     break loop
                 } catch ControlFlow.continueLoop {
@@ -52,15 +65,15 @@ extension Interpreter {
                 }
             }
         case .match(let subject, let arms, let elseBlock):
-            let value = try evaluate(subject, in: scope)
+            let (value, fromProbe) = try watchingProbes { try evaluate(subject, in: scope) }
             guard let text = value.text else {
                 throw Diagnostic("'match' needs text, got a \(value.typeName)", at: subject.range)
             }
             for arm in arms where arm.patterns.contains(where: { Glob.matches($0.literalText ?? "", text) }) {
-                try execute(arm.body, in: scope)
+                try dependingOnProbe(fromProbe) { try execute(arm.body, in: scope) }
                 return .empty
             }
-            if let elseBlock { try execute(elseBlock, in: scope) }
+            if let elseBlock { try dependingOnProbe(fromProbe) { try execute(elseBlock, in: scope) } }
         case .function:
             break  // hoisted by `register`
         case .return(let expression):
@@ -94,7 +107,7 @@ extension Interpreter {
                 try execute(handler.statements, in: inner)
             }
         case .lock(let pathExpression, let timeoutExpression, let body):
-            let path = try evaluateText(pathExpression, in: scope, what: "lock path")
+            let (path, pathFromProbe) = try watchingProbes { try evaluateText(pathExpression, in: scope, what: "lock path") }
             var seconds: Int?
             if let timeoutExpression {
                 let text = try evaluateText(timeoutExpression, in: scope, what: "lock timeout")
@@ -107,10 +120,14 @@ extension Interpreter {
             guard slot >= 3 else {
                 throw Diagnostic("locks nested too deeply (at most 7)", at: statement.keywordRange)
             }
+            // The lock is an effect of the statement itself, not of a builtin: mark it here.
+            let lockDependsOnProbe = pathFromProbe || probeDepth > 0
+            context.probes.mutationDependsOnProbe = lockDependsOnProbe
             _ = try context.host.perform(.lock(path: path, timeoutSeconds: seconds, slot: slot), at: statement.keywordRange)
             lockDepth += 1
             defer {
                 lockDepth -= 1
+                context.probes.mutationDependsOnProbe = lockDependsOnProbe
                 _ = try? context.host.perform(.unlock(path: path, slot: slot), at: statement.keywordRange)
             }
             try execute(body, in: scope)
@@ -122,6 +139,23 @@ extension Interpreter {
             try execute(sourced, in: scope)
         }
         return .empty
+    }
+
+    /// Runs `body` and says whether it read the host: a probe, or a variable whose value came from one.
+    func watchingProbes<T>(_ body: () throws -> T) rethrows -> (T, Bool) {
+        let probesBefore = context.probes.count
+        let readBefore = readProbeDerivedValue
+        readProbeDerivedValue = false
+        defer { readProbeDerivedValue = readProbeDerivedValue || readBefore }
+        let value = try body()
+        return (value, readProbeDerivedValue || context.probes.count > probesBefore)
+    }
+
+    /// Runs `body` as a branch chosen by a probe's answer when `chosen`.
+    func dependingOnProbe(_ chosen: Bool, _ body: () throws -> Void) rethrows {
+        if chosen { probeDepth += 1 }
+        defer { if chosen { probeDepth -= 1 } }
+        try body()
     }
 
     func execute(_ block: Block, in scope: Scope) throws {

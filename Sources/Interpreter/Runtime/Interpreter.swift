@@ -13,6 +13,10 @@ public final class Interpreter {
     var functions: [String: FunctionDeclaration] = [:]
     var callDepth = 0
     var lockDepth = 0
+    /// How many enclosing branches were chosen by what a probe answered.
+    var probeDepth = 0
+    /// Set when a variable whose value came from a probe is read (see `watchingProbes`).
+    var readProbeDerivedValue = false
     /// The scripts being executed, innermost last: a `source` names a file
     /// relative to the script it is written in, so it is looked up there.
     var scriptStack: [Script] = []

@@ -2,6 +2,8 @@
 /// scope; assignment changes the nearest scope that has the name.
 final class Scope {
     private var values: [String: Value] = [:]
+    /// Names whose value came from reading the host (a probe), directly or not.
+    private var probeDerived: Set<String> = []
     let parent: Scope?
 
     init(parent: Scope?) {
@@ -17,16 +19,27 @@ final class Scope {
         return nil
     }
 
-    func define(_ name: String, _ value: Value) {
+    func define(_ name: String, _ value: Value, fromProbe: Bool = false) {
         values[name] = value
+        if fromProbe { probeDerived.insert(name) } else { probeDerived.remove(name) }
+    }
+
+    func isFromProbe(_ name: String) -> Bool {
+        var scope: Scope? = self
+        while let current = scope {
+            if current.values[name] != nil { return current.probeDerived.contains(name) }
+            scope = current.parent
+        }
+        return false
     }
 
     /// False when no enclosing scope has the name.
-    func assign(_ name: String, _ value: Value) -> Bool {
+    func assign(_ name: String, _ value: Value, fromProbe: Bool = false) -> Bool {
         var scope: Scope? = self
         while let current = scope {
             if current.values[name] != nil {
                 current.values[name] = value
+                if fromProbe { current.probeDerived.insert(name) } else { current.probeDerived.remove(name) }
                 return true
             }
             scope = current.parent
