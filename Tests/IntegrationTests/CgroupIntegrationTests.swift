@@ -35,7 +35,7 @@ final class CgroupIntegrationTests: XCTestCase {
           for d in /tmp/cg/*/\(name) /tmp/u/\(name); do [ -d "$d" ] && rmdir "$d"; done
         }
         trap cleanup EXIT
-        mount -t tmpfs none /tmp
+        private_tmp
         """
     }
 
@@ -202,7 +202,7 @@ final class CgroupIntegrationTests: XCTestCase {
     func testNoHierarchyAtTheRootIsAClearFailure() throws {
         try Namespace.requireNamespaces()
         let result = Namespace.run("""
-            mount -t tmpfs none /tmp
+            private_tmp
             mkdir /tmp/empty
             \(HostTrace.heredoc("cgroup create /tmp/empty wds-test-none", to: "/tmp/none.wds"))
             "$WDS" run /tmp/none.wds; echo "status: $?"

@@ -11,7 +11,7 @@ final class FailureTests: XCTestCase {
         -> (status: Int32, stderr: String, after: String) {
         try Namespace.requireNamespaces()
         let shell = """
-            mount -t tmpfs none /tmp
+            private_tmp
             mkdir -p /tmp/t
             cat > /tmp/t/test.wds <<'WDS_EOF'
             \(script)

@@ -33,7 +33,7 @@ final class HostScenarioTests: XCTestCase {
     func testTheScenarioLeavesExactlyTheExpectedState() throws {
         try Namespace.requireNamespaces()
         let result = Namespace.run("""
-            mount -t tmpfs none /tmp
+            private_tmp
             mkdir /tmp/s && printf '%s\\n' \(Namespace.shellQuote(Self.script)) > /tmp/s/host.wds
             env -i PATH="$PATH" ALLOW="10.0.0.0/8 192.168.1.0/24" "$WDS" trace /tmp/s/host.wds > /tmp/s/trace.txt
             env -i PATH="$PATH" ALLOW="10.0.0.0/8 192.168.1.0/24" "$WDS" run /tmp/s/host.wds; echo "status=$?"

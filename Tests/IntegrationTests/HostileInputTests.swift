@@ -72,7 +72,7 @@ final class HostileInputTests: XCTestCase {
         let exports = expected.environment.map { "export \($0.key)=\(Namespace.shellQuote($0.value))" }.joined(separator: "\n")
         let arguments = expected.arguments.map(Namespace.shellQuote).joined(separator: " ")
         let script = """
-            mount -t tmpfs none /tmp
+            private_tmp
             mkdir -p /tmp/.harness /tmp/scratch/sub
             echo keep > /tmp/scratch/keep
             iptables -N keep-chain && iptables -A keep-chain -s 192.0.2.0/24 -j RETURN

@@ -120,7 +120,7 @@ final class MountIntegrationTests: XCTestCase {
             """
         let mounts = "awk '{ split($0, half, \" - \"); split(half[2], f, \" \"); if (index($5, \"/tmp/warden\") == 1) print $5, f[1], f[2], f[3] }' /proc/self/mountinfo | sed -E 's/^(\\S+ tmpfs none rw),inode64$/\\1/' | LC_ALL=C sort"
         let result = Namespace.run("""
-            mount -t tmpfs none /tmp
+            private_tmp
             \(HostTrace.heredoc(setup, to: "/tmp/setup.wds"))
             "$WDS" trace /tmp/setup.wds > /tmp/trace-1.txt 2>&1
             "$WDS" run /tmp/setup.wds; echo "run 1: $?"

@@ -53,9 +53,24 @@ struct Namespace {
         repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/reference/warden")
     }
 
+    /// `private_tmp`: a fresh tmpfs on /tmp, private to the namespace, so tests
+    /// can use /tmp paths the host uses. When the checkout (with the built
+    /// wds) lives under /tmp itself, as a CI clone may, it is bound back at its
+    /// own path through a descriptor opened before the tmpfs hid it.
+    static let privateTmpFunction = """
+        private_tmp() {
+          local keep=""
+          case "$REPO/" in /tmp/*) keep="$REPO" ;; esac
+          [ -n "$keep" ] && exec 7<"$keep"
+          mount -t tmpfs none /tmp
+          if [ -n "$keep" ]; then mkdir -p "$keep" && mount --bind /proc/self/fd/7 "$keep"; exec 7<&-; fi
+        }
+        """
+
     /// Shell lines that make the fake uplink; `WDS` is exported as the binary's path.
     static func prelude(uplink: Uplink?) -> String {
-        var lines = ["set -e", "export WDS=\(shellQuote(wdsBinary))", "ip link set lo up"]
+        var lines = ["set -e", "export WDS=\(shellQuote(wdsBinary))", "export REPO=\(shellQuote(repositoryRoot.path))",
+                     privateTmpFunction, "ip link set lo up"]
         if let uplink {
             lines += [
                 "ip link add \(uplink.name) type veth peer name \(uplink.name)p",

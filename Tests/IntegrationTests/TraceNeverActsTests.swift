@@ -59,7 +59,7 @@ final class TraceNeverActsTests: XCTestCase {
         let path = script == "container-net.wds" ? "/tmp/containers/c1/net.wds" : source
         let exports = environment.map { "export \($0.key)=\(Namespace.shellQuote($0.value))" }.joined(separator: "\n")
         let shell = """
-            mount -t tmpfs none /tmp
+            private_tmp
             mkdir -p /tmp/.harness /tmp/containers/c1/etc /tmp/containers/tmp
             cp \(Namespace.shellQuote(source)) /tmp/containers/c1/net.wds
             printf 'id=c1\\nnetwork_host_iface=w-c1-0\\nnetwork_container_ip=10.254.0.2\\n' > /tmp/containers/c1/etc/config

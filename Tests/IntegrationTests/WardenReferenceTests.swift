@@ -178,7 +178,7 @@ final class WardenReferenceTests: XCTestCase {
         let reference = try ReferenceCase("c10-setup-sh-cgroups")
         let mounts = "awk '{ for (i = 7; $i != \"-\"; i++); print $5, $(i+1), $(i+2), $(i+3) }' /proc/self/mountinfo | grep '^/tmp/warden' | LC_ALL=C sort"
         let result = Namespace.run("""
-            mount -t tmpfs none /tmp
+            private_tmp
             mkdir /tmp/host && cp \(Namespace.shellQuote(Self.scripts.appendingPathComponent("setup.wds").path)) /tmp/host/
             printf '%s\\n' 'append-file "$script_dir/netsh-calls.txt" "net.wds $(join $args " ") (cwd: $script_dir)\\n"' > /tmp/host/net.wds
             cd /tmp/host
