@@ -14,6 +14,8 @@ public final class SimulatedHost: Host {
     var removedDirectories: Set<String> = []
     var sysctls: [String: String] = [:]
     var addedMounts: [(target: String, line: String)] = []
+    /// The mount(2) each added mount came from, by target.
+    var mountEffects: [String: Effect] = [:]
     var removedMounts: Set<String> = []
 
     public init(probes: Host) { self.probes = probes }
@@ -54,6 +56,7 @@ public final class SimulatedHost: Host {
             let type = request.fileSystemType ?? (request.bind ? "none" : "unknown")
             let options = request.options.isEmpty ? "rw" : request.options.joined(separator: ",")
             addedMounts.append((request.target, "0 0 0:0 / \(request.target) rw - \(type) \(request.source) \(options)"))
+            mountEffects[request.target] = effect
             removedMounts.remove(request.target)
             return .done
         case .unmount(let path):
@@ -121,5 +124,86 @@ public final class SimulatedHost: Host {
         case .route, .iptablesSave, .iptablesList, .probeProgram:
             return try probes.perform(effect, at: location)
         }
+    }
+}
+
+/// One change a simulated run would make outside iptables, for `wds plan`.
+public struct PlannedChange: Equatable {
+    public enum Sign: String { case add = "+", remove = "-", change = "~" }
+    public var area: String
+    public var sign: Sign
+    public var text: String
+    /// The effect that makes it (what `wds verify --fix` performs when it is missing).
+    public var effect: Effect?
+}
+
+extension SimulatedHost {
+    /// What differs between the live host (`live`, read-only) and the overlay,
+    /// per area: files, directories, cgroups (directories in cgroup file
+    /// systems), mounts and sysctls. Writing what is already there is no change.
+    public func plannedChanges(live: Host, at location: SourceRange) -> [PlannedChange] {
+        func exists(_ path: String) -> FileInfo? {
+            if case .fileInfo(let info)? = try? live.perform(.fileInfo(path: path), at: location) { return info }
+            return nil
+        }
+        var changes: [PlannedChange] = []
+        let liveMounts: [String: String]  // mount point → type
+        if case .text(let table)? = try? live.perform(.mountTable, at: location) {
+            liveMounts = Dictionary(table.split(separator: "\n").compactMap { line -> (String, String)? in
+                let fields = line.split(separator: " ")
+                guard let dash = fields.firstIndex(of: "-"), dash + 1 < fields.count, fields.count > 4 else { return nil }
+                return (String(fields[4]), String(fields[dash + 1]))
+            }, uniquingKeysWith: { _, last in last })
+        } else {
+            liveMounts = [:]
+        }
+        let cgroupRoots = liveMounts.filter { $0.value == "cgroup" || $0.value == "cgroup2" }.map(\.key)
+            + addedMounts.filter { $0.line.contains(" - cgroup") }.map(\.target)
+        func isCgroup(_ path: String) -> Bool { cgroupRoots.contains { path.hasPrefix($0 + "/") } }
+
+        for path in createdDirectories.sorted() where exists(path) == nil {
+            changes.append(PlannedChange(area: isCgroup(path) ? "cgroups" : "directories", sign: .add, text: path,
+                                         effect: .makeDirectory(path: path, parents: true)))
+        }
+        for path in removedDirectories.sorted() where exists(path) != nil {
+            changes.append(PlannedChange(area: isCgroup(path) ? "cgroups" : "directories", sign: .remove, text: path,
+                                         effect: .removeDirectory(path: path)))
+        }
+        for (path, entry) in files.sorted(by: { $0.key < $1.key }) {
+            var current: String?
+            if case .text(let text)? = try? live.perform(.readFile(path: path), at: location) { current = text }
+            switch (entry, current) {
+            case (nil, nil), (nil, _) where exists(path) == nil:
+                continue
+            case (nil, _):
+                changes.append(PlannedChange(area: "files", sign: .remove, text: path, effect: .removeFile(path: path)))
+            case (let contents?, nil):
+                changes.append(PlannedChange(area: "files", sign: .add, text: "\(path) (\(contents.utf8.count) bytes)",
+                                             effect: .writeFile(path: path, contents: contents, append: false)))
+            case (let contents?, let old?) where contents != old:
+                changes.append(PlannedChange(area: "files", sign: .change, text: "\(path) (\(old.utf8.count) -> \(contents.utf8.count) bytes)",
+                                             effect: .writeFile(path: path, contents: contents, append: false)))
+            default:
+                continue
+            }
+        }
+        for (target, line) in addedMounts where liveMounts[target] == nil {
+            let fields = line.split(separator: " ")
+            let described = fields.count >= 9 ? "\(target) \(fields[7]) \(fields[8])" : target
+            changes.append(PlannedChange(area: "mounts", sign: .add, text: described, effect: mountEffects[target]))
+        }
+        for target in removedMounts.sorted() where liveMounts[target] != nil {
+            changes.append(PlannedChange(area: "mounts", sign: .remove, text: target, effect: .unmount(path: target)))
+        }
+        for (key, value) in sysctls.sorted(by: { $0.key < $1.key }) {
+            var old = ""
+            if case .text(let text)? = try? live.perform(.readSysctl(key: key), at: location) { old = text }
+            let trim: (String) -> String = { String($0.reversed().drop(while: { $0 == "\n" || $0 == " " }).reversed()) }
+            if trim(old) != trim(value) {
+                changes.append(PlannedChange(area: "sysctls", sign: .change, text: "\(key): \(trim(old)) -> \(trim(value))",
+                                             effect: .writeSysctl(key: key, value: trim(value))))
+            }
+        }
+        return changes
     }
 }

@@ -59,8 +59,8 @@ public final class StateFileHost: Host {
     }
 }
 
-enum StateCoding {
-    static func encode(_ result: EffectResult) -> JSON {
+public enum StateCoding {
+    public static func encode(_ result: EffectResult) -> JSON {
         switch result {
         case .done: return .object([("done", .bool(true))])
         case .text(let text): return .object([("text", .string(text))])
@@ -79,7 +79,7 @@ enum StateCoding {
         }
     }
 
-    static func decode(_ json: JSON) -> EffectResult? {
+    public static func decode(_ json: JSON) -> EffectResult? {
         if json["done"] != nil { return .done }
         if let text = json["text"]?.stringValue { return .text(text) }
         if let file = json["file"] {

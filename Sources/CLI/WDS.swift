@@ -22,7 +22,7 @@ struct WDS: ParsableCommand {
             3 a lock timed out, 4 a program is missing, 5 the kernel refused, 6 no space; `exit N` gives N.
             """,
         version: version,
-        subcommands: [Run.self, Trace.self, Check.self, FormatCommand.self, State.self, ReplCommand.self, Help.self, Manual.self, SandboxInner.self],
+        subcommands: [Run.self, Trace.self, Check.self, FormatCommand.self, State.self, PlanCommand.self, ApplyCommand.self, VerifyCommand.self, ReplCommand.self, Help.self, Manual.self, SandboxInner.self],
         defaultSubcommand: Run.self
     )
 }

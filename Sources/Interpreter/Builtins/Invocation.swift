@@ -17,6 +17,18 @@ public struct Invocation {
 
     public var host: Host { context.host }
 
+    public init(spec: BuiltinSpec, range: SourceRange, positionals: [Value] = [], positionalRanges: [SourceRange] = [],
+                options: [String: [(value: Value, negated: Bool, range: SourceRange)]] = [:], isCaptured: Bool = false,
+                context: RunContext) {
+        self.spec = spec
+        self.range = range
+        self.positionals = positionals
+        self.positionalRanges = positionalRanges
+        self.options = options
+        self.isCaptured = isCaptured
+        self.context = context
+    }
+
     public func range(ofPositional index: Int) -> SourceRange {
         index < positionalRanges.count ? positionalRanges[index] : range
     }

@@ -47,4 +47,6 @@ public enum ExitStatus {
     public static let kernelRefused: Int32 = 5
     /// A write failed for lack of space or a read-only file system.
     public static let noSpace: Int32 = 6
+    /// `wds plan` and `wds verify`: the host differs from what the script would make.
+    public static let changesPending: Int32 = 10
 }

@@ -1,0 +1,35 @@
+import Interpreter
+import Lexer
+
+/// What a run's iptables transaction would change, table by table: the
+/// ruleset as the kernel holds it, and as the run would leave it. `wds plan`
+/// and `wds verify` show the difference; nothing is committed.
+public struct PlannedIptablesTable {
+    public var scope: IptablesScope
+    public var before: IptablesTableState
+    public var after: IptablesTableState
+}
+
+extension IptablesEngine {
+    /// The tables the run changed, before and after, read through the run's host
+    /// (so the reads are probes like any other). Empty in per-command mode.
+    public static func plannedTables(_ context: RunContext, at location: SourceRange) throws -> [PlannedIptablesTable] {
+        guard let engine = context.storage[storageKey] as? IptablesEngine, let transaction = engine.transaction else {
+            return []
+        }
+        let spec = BuiltinSpec("plan", summary: "") { _ in .empty }
+        let call = Invocation(spec: spec, range: location, context: context)
+        var scopes: [IptablesScope] = []
+        for change in transaction.changes where !scopes.contains(change.scope) { scopes.append(change.scope) }
+        return try scopes.map { scope in
+            let saved: String
+            if case .text(let text) = try call.perform(.iptablesSave(family: scope.family, table: scope.table)) {
+                saved = text
+            } else {
+                saved = ""
+            }
+            let before = try IptablesTableState.parse(saved, table: scope.table, family: scope.family)
+            return PlannedIptablesTable(scope: scope, before: before, after: try transaction.view(scope, call))
+        }
+    }
+}

@@ -1,0 +1,206 @@
+import Backends
+import Builtins
+import Interpreter
+import Lexer
+
+/// `wds plan`, `wds apply` and `wds verify`: the script is evaluated against
+/// an in-memory copy of the live host — reads go to the host, read-only;
+/// changes go to a simulation and to the iptables model — and what would
+/// change is shown per area. A saved plan keeps the exact effects to perform
+/// and a fingerprint of every piece of live state it read, so applying it on
+/// a host that has moved on is refused.
+public struct Plan {
+    /// One line of the difference: `+` added, `-` removed, `~` changed, under an area heading.
+    public struct Line: Equatable {
+        public var area: String
+        public var sign: PlannedChange.Sign
+        public var text: String
+    }
+
+    public var script: String
+    public var arguments: [String]
+    public var lines: [Line]
+    public var probes: [ProbeRecorder.Probe]
+    public var mutations: [MutationRecorder.Mutation]
+    /// What `verify --fix` performs: the missing pieces only.
+    var fixes: [Effect] = []
+    /// Restore payloads that insert the missing iptables rules where they belong, per family.
+    var iptablesFixes: [(AddressFamily, String)] = []
+
+    public var hasChanges: Bool { !lines.isEmpty }
+
+    /// The difference as text: area headings, then `+`/`-`/`~` lines; or "no changes".
+    public var report: String {
+        guard hasChanges else { return "no changes: the host already is what \(Paths.base(script)) would make it\n" }
+        var out = ""
+        var area = ""
+        for line in lines {
+            if line.area != area {
+                area = line.area
+                out += "\(area):\n"
+            }
+            out += "  \(line.sign.rawValue) \(line.text)\n"
+        }
+        let areas = Set(lines.map(\.area)).count
+        out += "\(lines.count) change(s) in \(areas) area(s)\n"
+        return out
+    }
+}
+
+public enum Planner {
+    /// Evaluates the script against the live host without changing it.
+    public static func plan(path: String, arguments: [String], environment: [String: String],
+                            output: @escaping Driver.Output) -> (Plan?, Int32) {
+        let (script, diagnostics) = Driver.load(path: path)
+        guard let script, diagnostics.isEmpty else {
+            for diagnostic in diagnostics { output(diagnostic.render(), true) }
+            return (nil, ExitStatus.usage)
+        }
+        let recorder = ProbeRecorder(ReadOnlyHost(SystemHost(output: { _, _ in })))
+        let simulation = SimulatedHost(probes: recorder)
+        let mutations = MutationRecorder(simulation)
+        let context = RunContext(host: mutations, environment: environment, arguments: arguments)
+        IptablesEngine.install(in: context, batch: true)
+        let interpreter = Interpreter(registry: Builtins.standard, context: context, scriptPath: path)
+        let location = SourceRange(file: script.file, start: 0, end: 0)
+        var plan = Plan(script: path, arguments: arguments, lines: [], probes: [], mutations: [])
+        do {
+            _ = try interpreter.run(script)
+            let tables = try IptablesEngine.plannedTables(context, at: location)
+            try IptablesEngine.commit(context)
+            for table in tables { plan.add(table) }
+        } catch let failure as CommandFailure {
+            IptablesEngine.abandon(context)
+            output(failure.render(), true)
+            return (nil, failure.status)
+        } catch let diagnostic as Diagnostic {
+            IptablesEngine.abandon(context)
+            output(diagnostic.render(), true)
+            return (nil, ExitStatus.failure)
+        } catch {
+            output("wds: internal error: \(error)\n", true)
+            return (nil, ExitStatus.failure)
+        }
+        for change in simulation.plannedChanges(live: recorder, at: location) {
+            plan.lines.append(Plan.Line(area: change.area, sign: change.sign, text: change.text))
+            if change.sign != .remove, let effect = change.effect { plan.fixes.append(effect) }
+        }
+        plan.probes = recorder.probes
+        plan.mutations = mutations.mutations
+        return (plan, plan.hasChanges ? ExitStatus.changesPending : ExitStatus.success)
+    }
+
+    // MARK: Saved plans
+
+    public static func save(_ plan: Plan) -> String {
+        JSON.object([
+            ("wds-plan", .number(1)),
+            ("script", .string(plan.script)),
+            ("arguments", .array(plan.arguments.map(JSON.string))),
+            ("changes", .array(plan.lines.map { .string("\($0.area): \($0.sign.rawValue) \($0.text)") })),
+            ("probes", .array(plan.probes.map {
+                .object([("effect", $0.effect.json), ("location", .string($0.location)),
+                         ("sha256", .string(ProbeRecorder.fingerprint($0.answer)))])
+            })),
+            ("effects", .array(plan.mutations.map { .object([("effect", $0.effect.json), ("location", .string($0.location))]) })),
+        ]).serialized + "\n"
+    }
+
+    /// `wds apply PLAN`: refuses when any live state the plan read has changed; otherwise performs its effects.
+    public static func apply(planText: String, name: String, output: @escaping Driver.Output) -> Int32 {
+        func refuse(_ message: String, hint: String? = nil) -> Int32 {
+            output(Diagnostic(message, at: nil, hint: hint).render(), true)
+            return ExitStatus.failure
+        }
+        guard let json = try? JSON.parse(planText), json["wds-plan"] != nil,
+              let probes = json["probes"]?.arrayValue, let effects = json["effects"]?.arrayValue else {
+            return refuse("'\(name)' is not a wds plan (made by `wds plan --out`)")
+        }
+        var steps: [(Effect, String)] = []
+        for entry in effects {
+            guard let effect = entry["effect"].flatMap(Effect.init(json:)) else { return refuse("'\(name)' has an effect wds cannot read") }
+            steps.append((effect, entry["location"]?.stringValue ?? "?"))
+        }
+        let file = SourceFile(name: name, text: "")
+        let location = SourceRange(file: file, start: 0, end: 0)
+        let system = SystemHost(output: output)
+        // Hold the iptables lock (if the plan takes it) from the check to the commit.
+        var heldLock: Effect?
+        if let lock = steps.first(where: { if case .iptablesLock = $0.0 { return true } else { return false } })?.0 {
+            do { _ = try system.perform(lock, at: location) } catch let failure as CommandFailure {
+                output(failure.render(), true)
+                return failure.status
+            } catch { return ExitStatus.failure }
+            heldLock = lock
+        }
+        let live = ReadOnlyHost(system)
+        for probe in probes {
+            guard let effect = probe["effect"].flatMap(Effect.init(json:)), let expected = probe["sha256"]?.stringValue else {
+                return refuse("'\(name)' has a probe wds cannot read")
+            }
+            let answer = try? live.perform(effect, at: location)
+            if answer.map(ProbeRecorder.fingerprint) != expected {
+                if let heldLock, case .iptablesLock(let path, _) = heldLock { _ = try? system.perform(.iptablesUnlock(path: path), at: location) }
+                return refuse("the host has changed since the plan was made: `\(effect.shellCommand)` (read at \(probe["location"]?.stringValue ?? "?")) answers differently now",
+                              hint: "nothing was applied; make a new plan with `wds plan --out`")
+            }
+        }
+        for (effect, place) in steps {
+            if case .iptablesStaged = effect { continue }
+            if let heldLock, effect == heldLock { continue }
+            do {
+                let result = try system.perform(effect, at: location)
+                if case .iptablesRestore = effect, case .process(let status, _, let errorOutput) = result, status != 0 {
+                    return refuse("iptables refused the plan's commit (from \(place)): \(errorOutput)")
+                }
+            } catch let failure as CommandFailure {
+                output(failure.render(), true)
+                return failure.status
+            } catch {
+                return refuse("\(effect.shellCommand) failed: \(error)")
+            }
+        }
+        return ExitStatus.success
+    }
+
+    // MARK: Verify
+
+    /// `wds verify`: what the script would add is missing (drift), what it would remove is extra.
+    /// With `fix`, only the missing pieces are put back.
+    public static func verify(path: String, arguments: [String], environment: [String: String], fix: Bool,
+                              output: @escaping Driver.Output) -> Int32 {
+        let (plan, status) = plan(path: path, arguments: arguments, environment: environment, output: output)
+        guard let plan else { return status }
+        guard plan.hasChanges else {
+            output("no drift: the host holds everything \(Paths.base(path)) would make\n", false)
+            return ExitStatus.success
+        }
+        var out = ""
+        for (title, signs) in [("missing", [PlannedChange.Sign.add]), ("different", [.change]), ("extra", [.remove])] {
+            let lines = plan.lines.filter { signs.contains($0.sign) }
+            guard !lines.isEmpty else { continue }
+            out += "\(title):\n" + lines.map { "  \($0.area): \($0.text)\n" }.joined()
+        }
+        output(out, false)
+        guard fix else { return ExitStatus.changesPending }
+        let location = SourceRange(file: SourceFile(name: Paths.base(path), text: ""), start: 0, end: 0)
+        let system = SystemHost(output: output)
+        do {
+            for effect in plan.fixes { _ = try system.perform(effect, at: location) }
+            for (family, payload) in plan.iptablesFixes {
+                let result = try system.perform(.iptablesRestore(family: family, payload: payload), at: location)
+                if case .process(let code, _, let errorOutput) = result, code != 0 {
+                    output(Diagnostic("iptables refused the fix: \(errorOutput)", at: nil).render(), true)
+                    return ExitStatus.kernelRefused
+                }
+            }
+        } catch let failure as CommandFailure {
+            output(failure.render(), true)
+            return failure.status
+        } catch {
+            return ExitStatus.failure
+        }
+        output("fixed: \(plan.lines.filter { $0.sign != .remove }.count) missing or different piece(s) put back; extra ones left as they are\n", false)
+        return ExitStatus.success
+    }
+}

@@ -1,0 +1,133 @@
+/// Effects as JSON, so that a saved plan (`wds plan --out`) holds exactly
+/// the effects `wds apply` will perform, and the probes whose answers it must
+/// find unchanged.
+extension Effect {
+    public var json: JSON {
+        func object(_ name: String, _ fields: [(String, JSON)]) -> JSON {
+            .object([("effect", .string(name))] + fields)
+        }
+        func strings(_ items: [String]) -> JSON { .array(items.map(JSON.string)) }
+        func family(_ family: AddressFamily) -> (String, JSON) { ("family", .string(family.rawValue)) }
+        switch self {
+        case .readFile(let path): return object("readFile", [("path", .string(path))])
+        case .fileInfo(let path): return object("fileInfo", [("path", .string(path))])
+        case .listDirectory(let path): return object("listDirectory", [("path", .string(path))])
+        case .readSysctl(let key): return object("readSysctl", [("key", .string(key))])
+        case .mountTable: return object("mountTable", [])
+        case .route(let destination, let f):
+            return object("route", [("destination", destination.map(JSON.string) ?? .null), family(f)])
+        case .iptablesSave(let f, let table): return object("iptablesSave", [family(f), ("table", .string(table))])
+        case .iptablesList(let f, let table, let chain):
+            return object("iptablesList", [family(f), ("table", .string(table)), ("chain", .string(chain))])
+        case .probeProgram(let argv): return object("probeProgram", [("argv", strings(argv))])
+        case .print(let text, let toError, let newline):
+            return object("print", [("text", .string(text)), ("stderr", .bool(toError)), ("newline", .bool(newline))])
+        case .writeFile(let path, let contents, let append):
+            return object("writeFile", [("path", .string(path)), ("contents", .string(contents)), ("append", .bool(append))])
+        case .makeDirectory(let path, let parents):
+            return object("makeDirectory", [("path", .string(path)), ("parents", .bool(parents))])
+        case .removeDirectory(let path): return object("removeDirectory", [("path", .string(path))])
+        case .removeFile(let path): return object("removeFile", [("path", .string(path))])
+        case .writeSysctl(let key, let value): return object("writeSysctl", [("key", .string(key)), ("value", .string(value))])
+        case .mount(let request):
+            return object("mount", [("source", .string(request.source)), ("target", .string(request.target)),
+                                    ("type", request.fileSystemType.map(JSON.string) ?? .null),
+                                    ("options", strings(request.options)), ("bind", .bool(request.bind)),
+                                    ("remount", .bool(request.remount))])
+        case .unmount(let path): return object("unmount", [("path", .string(path))])
+        case .runProgram(let argv, let capture):
+            return object("runProgram", [("argv", strings(argv)), ("capture", .bool(capture))])
+        case .runScript(let path, let arguments):
+            return object("runScript", [("path", .string(path)), ("arguments", strings(arguments))])
+        case .lock(let path, let timeout, let slot):
+            return object("lock", [("path", .string(path)), ("timeout", timeout.map { .number(Double($0)) } ?? .null),
+                                   ("slot", .number(Double(slot)))])
+        case .unlock(let path, let slot): return object("unlock", [("path", .string(path)), ("slot", .number(Double(slot)))])
+        case .iptables(let f, let table, let arguments):
+            return object("iptables", [family(f), ("table", .string(table)), ("arguments", strings(arguments))])
+        case .iptablesRestore(let f, let payload): return object("iptablesRestore", [family(f), ("payload", .string(payload))])
+        case .iptablesStaged(let f, let table, let arguments):
+            return object("iptablesStaged", [family(f), ("table", .string(table)), ("arguments", strings(arguments))])
+        case .iptablesLock(let path, let timeout):
+            return object("iptablesLock", [("path", .string(path)), ("timeout", .number(Double(timeout)))])
+        case .iptablesUnlock(let path): return object("iptablesUnlock", [("path", .string(path))])
+        case .setResourceLimit(let resource, let soft, let hard):
+            return object("setResourceLimit", [("resource", .string(resource.rawValue)),
+                                               ("soft", .string(String(soft))), ("hard", .string(String(hard)))])
+        }
+    }
+
+    public init?(json: JSON) {
+        func string(_ key: String) -> String? { json[key]?.stringValue }
+        func strings(_ key: String) -> [String]? { json[key]?.arrayValue?.compactMap(\.stringValue) }
+        func bool(_ key: String) -> Bool? { if case .bool(let b)? = json[key] { return b } else { return nil } }
+        func int(_ key: String) -> Int? { if case .number(let n)? = json[key] { return Int(n) } else { return nil } }
+        var family: AddressFamily? { string("family").flatMap(AddressFamily.init(rawValue:)) }
+        guard let name = string("effect") else { return nil }
+        switch name {
+        case "readFile": guard let p = string("path") else { return nil }; self = .readFile(path: p)
+        case "fileInfo": guard let p = string("path") else { return nil }; self = .fileInfo(path: p)
+        case "listDirectory": guard let p = string("path") else { return nil }; self = .listDirectory(path: p)
+        case "readSysctl": guard let k = string("key") else { return nil }; self = .readSysctl(key: k)
+        case "mountTable": self = .mountTable
+        case "route": guard let f = family else { return nil }; self = .route(destination: string("destination"), family: f)
+        case "iptablesSave":
+            guard let f = family, let t = string("table") else { return nil }
+            self = .iptablesSave(family: f, table: t)
+        case "iptablesList":
+            guard let f = family, let t = string("table"), let c = string("chain") else { return nil }
+            self = .iptablesList(family: f, table: t, chain: c)
+        case "probeProgram": guard let a = strings("argv") else { return nil }; self = .probeProgram(argv: a)
+        case "print":
+            guard let t = string("text"), let e = bool("stderr"), let n = bool("newline") else { return nil }
+            self = .print(text: t, toStandardError: e, newline: n)
+        case "writeFile":
+            guard let p = string("path"), let c = string("contents"), let a = bool("append") else { return nil }
+            self = .writeFile(path: p, contents: c, append: a)
+        case "makeDirectory":
+            guard let p = string("path"), let parents = bool("parents") else { return nil }
+            self = .makeDirectory(path: p, parents: parents)
+        case "removeDirectory": guard let p = string("path") else { return nil }; self = .removeDirectory(path: p)
+        case "removeFile": guard let p = string("path") else { return nil }; self = .removeFile(path: p)
+        case "writeSysctl":
+            guard let k = string("key"), let v = string("value") else { return nil }
+            self = .writeSysctl(key: k, value: v)
+        case "mount":
+            guard let s = string("source"), let t = string("target"), let o = strings("options"),
+                  let b = bool("bind"), let r = bool("remount") else { return nil }
+            self = .mount(MountRequest(source: s, target: t, fileSystemType: string("type"), options: o, bind: b, remount: r))
+        case "unmount": guard let p = string("path") else { return nil }; self = .unmount(path: p)
+        case "runProgram":
+            guard let a = strings("argv"), let c = bool("capture") else { return nil }
+            self = .runProgram(argv: a, captureOutput: c)
+        case "runScript":
+            guard let p = string("path"), let a = strings("arguments") else { return nil }
+            self = .runScript(path: p, arguments: a)
+        case "lock":
+            guard let p = string("path"), let s = int("slot") else { return nil }
+            self = .lock(path: p, timeoutSeconds: int("timeout"), slot: s)
+        case "unlock":
+            guard let p = string("path"), let s = int("slot") else { return nil }
+            self = .unlock(path: p, slot: s)
+        case "iptables":
+            guard let f = family, let t = string("table"), let a = strings("arguments") else { return nil }
+            self = .iptables(family: f, table: t, arguments: a)
+        case "iptablesRestore":
+            guard let f = family, let p = string("payload") else { return nil }
+            self = .iptablesRestore(family: f, payload: p)
+        case "iptablesStaged":
+            guard let f = family, let t = string("table"), let a = strings("arguments") else { return nil }
+            self = .iptablesStaged(family: f, table: t, arguments: a)
+        case "iptablesLock":
+            guard let p = string("path"), let t = int("timeout") else { return nil }
+            self = .iptablesLock(path: p, timeoutSeconds: t)
+        case "iptablesUnlock": guard let p = string("path") else { return nil }; self = .iptablesUnlock(path: p)
+        case "setResourceLimit":
+            guard let r = string("resource").flatMap(ResourceLimit.init(rawValue:)),
+                  let s = string("soft").flatMap(UInt64.init), let h = string("hard").flatMap(UInt64.init) else { return nil }
+            self = .setResourceLimit(resource: r, soft: s, hard: h)
+        default:
+            return nil
+        }
+    }
+}
