@@ -56,14 +56,15 @@ struct Namespace {
     /// `private_tmp`: a fresh tmpfs on /tmp, private to the namespace, so tests
     /// can use /tmp paths the host uses. When the checkout (with the built
     /// wds) lives under /tmp itself, as a CI clone may, it is bound back at its
-    /// own path through a descriptor opened before the tmpfs hid it.
+    /// own path through a descriptor opened before the tmpfs hid it (mount must
+    /// not canonicalize /proc/self/fd/7 into the path the tmpfs now hides).
     static let privateTmpFunction = """
         private_tmp() {
           local keep=""
           case "$REPO/" in /tmp/*) keep="$REPO" ;; esac
           [ -n "$keep" ] && exec 7<"$keep"
           mount -t tmpfs none /tmp
-          if [ -n "$keep" ]; then mkdir -p "$keep" && mount --bind /proc/self/fd/7 "$keep"; exec 7<&-; fi
+          if [ -n "$keep" ]; then mkdir -p "$keep" && mount --no-canonicalize --bind /proc/self/fd/7 "$keep"; exec 7<&-; fi
         }
         """
 
