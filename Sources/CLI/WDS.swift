@@ -28,6 +28,14 @@ struct WDS: ParsableCommand {
     )
 }
 
+extension WDS {
+    /// The subcommands' names, known without building the parser's command
+    /// tree (the fast path in main.swift); `wds --help` lists the same.
+    static let subcommandNames: Set<String> = [
+        "run", "trace", "check", "fmt", "state", "plan", "apply", "verify", "repl", "builtins", "manual", "sandbox-inner",
+    ]
+}
+
 func processEnvironment() -> [String: String] {
     var result: [String: String] = [:]
     var pointer = environ

@@ -27,8 +27,29 @@ func runCommandLine(_ arguments: [String]) -> Never {
     }
 }
 
+/// `wds run FILE ARGS…` and `wds FILE ARGS…` with no options — how scripts
+/// run from a shebang or a hook — skip the argument parser: building its
+/// command tree costs more than the rest of wds's start-up (docs/performance.md).
+/// Anything else, including every option, goes through the parser.
+func fastRun(_ arguments: [String]) -> [String]? {
+    var rest = arguments[...]
+    if rest.first == "run" { rest = rest.dropFirst() }
+    guard let file = rest.first, !file.hasPrefix("-") else { return nil }
+    // A subcommand's name is that subcommand, not a script (`wds trace …`).
+    if rest.startIndex == arguments.startIndex, WDS.subcommandNames.contains(file) || file == "help" {
+        return nil
+    }
+    return Array(rest)
+}
+
 // `wds` alone: the REPL on a terminal, the usage otherwise.
 let commandLine = Array(CommandLine.arguments.dropFirst())
+if let script = fastRun(commandLine) {
+    var options = Driver.Options()
+    options.arguments = Array(script.dropFirst())
+    options.environment = processEnvironment()
+    exit(Driver.run(path: script[0], options: options))
+}
 if commandLine.isEmpty && isatty(0) != 0 {
     runCommandLine(["repl"])
 }
