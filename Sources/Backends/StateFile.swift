@@ -52,8 +52,9 @@ public final class StateFileHost: Host {
             throw Diagnostic("internal error: a mutation (\(effect.kind)) reached the state file", at: location)
         }
         guard let answer = answers[effect.shellCommand] else {
-            throw CommandFailure("the state file '\(name)' has no answer for `\(effect.shellCommand)`", at: location,
-                                 hint: "record it again with `wds state` and the same script and arguments")
+            // Fatal, not a failure a condition could read as "false": a missing answer is no answer.
+            throw Diagnostic("the state file '\(name)' has no answer for `\(effect.shellCommand)`", at: location,
+                             hint: "record it again with `wds state` and the same script and arguments")
         }
         return answer
     }
