@@ -32,11 +32,18 @@ final class ReplTerminalTests: XCTestCase {
     }
 
     /// Types each chunk after a pause (so readline sees keys as a person types them); returns what the terminal showed.
-    func session(_ chunks: [String], arguments: [String] = ["--run"]) throws -> String {
+    func session(_ chunks: [String], arguments: [String] = ["--run"], inNamespace setup: String? = nil) throws -> String {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
         let command = ([Self.wdsBinary, "repl"] + arguments).map { "'\($0)'" }.joined(separator: " ")
-        process.arguments = ["-q", "-e", "-c", command, "/dev/null"]
+        if let setup {
+            // The terminal (script) inside a throwaway network namespace prepared by `setup`.
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+            process.arguments = ["--net", "--mount", "--propagation", "private", "sh", "-c",
+                                 "\(setup) && exec /usr/bin/script -q -e -c \"\(command)\" /dev/null"]
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+            process.arguments = ["-q", "-e", "-c", command, "/dev/null"]
+        }
         process.environment = [
             "HOME": home.path, "TERM": "dumb", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
             "WDS_HISTORY": home.appendingPathComponent("history").path, "INPUTRC": "/dev/null",
@@ -83,6 +90,15 @@ final class ReplTerminalTests: XCTestCase {
         XCTAssertTrue(screen.contains("\ntrue\n"), screen)
         // `sysctl s<Tab>` completes to the only subcommand starting with s.
         XCTAssertTrue(screen.contains("sysctl set "), screen)
+    }
+
+    /// Completion reads live names from the host: the chains of the ruleset here.
+    func testTabCompletesLiveChainNames() throws {
+        guard getuid() == 0 else { throw XCTSkip("needs root for a network namespace with its own ruleset") }
+        let screen = try session(["chain exists wds-compl\t\n"], arguments: ["--trace"],
+                                 inNamespace: "iptables -N wds-completion-test")
+        XCTAssertTrue(screen.contains("chain exists wds-completion-test"), screen)
+        XCTAssertTrue(screen.contains("\ntrue\n"), screen)
     }
 
     func testABlockContinuesOnASecondPrompt() throws {

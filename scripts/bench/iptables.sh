@@ -24,9 +24,9 @@ done
 if $quick; then sizes=(10 100); hosts=(0 1000); else sizes=(10 100 1000 5000); hosts=(0 1000 3000); fi
 
 [ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)" >&2; exit 2; }
-echo "building: swift build -c release --static-swift-stdlib --scratch-path .build-bench" >&2
-(cd "$root" && swift build -c release --static-swift-stdlib --scratch-path .build-bench >&2)
-wds="$root/.build-bench/release/wds"
+echo "building: swift build -c release --static-swift-stdlib --product wds --scratch-path .build-release" >&2
+(cd "$root" && swift build -c release --static-swift-stdlib --product wds --scratch-path .build-release >&2)
+wds="$root/.build-release/release/wds"
 work=$(mktemp -d /tmp/wds-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 export WDS_IPTABLES_LOCK="$work/iptables.lock"
