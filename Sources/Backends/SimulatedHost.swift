@@ -173,9 +173,9 @@ extension SimulatedHost {
             var current: String?
             if case .text(let text)? = try? live.perform(.readFile(path: path), at: location) { current = text }
             switch (entry, current) {
-            case (nil, nil), (nil, _) where exists(path) == nil:
-                continue
             case (nil, _):
+                // Removed by the script: a change only if it is there now.
+                guard exists(path) != nil else { continue }
                 changes.append(PlannedChange(area: "files", sign: .remove, text: path, effect: .removeFile(path: path)))
             case (let contents?, nil):
                 changes.append(PlannedChange(area: "files", sign: .add, text: "\(path) (\(contents.utf8.count) bytes)",

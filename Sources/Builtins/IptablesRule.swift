@@ -194,7 +194,8 @@ public struct IptablesRule: Sendable, Hashable {
         case .ipv6:
             var buffer = [CChar](repeating: 0, count: 64)
             _ = bytes.withUnsafeBytes { inet_ntop(AF_INET6, $0.baseAddress, &buffer, socklen_t(buffer.count)) }
-            return String(cString: buffer)
+            let end = buffer.firstIndex(of: 0) ?? buffer.count
+            return String(decoding: buffer[..<end].map { UInt8(bitPattern: $0) }, as: UTF8.self)
         }
     }
 
