@@ -19,7 +19,11 @@ public enum Spawn {
     /// Runs `argv`, searching PATH for argv[0]. With `capture`, stdout and
     /// stderr are collected; otherwise they are inherited (stderr is always
     /// collected when `captureError`, to put a tool's complaint in a diagnostic).
-    public static func run(_ argv: [String], input: String? = nil, capture: Bool, captureError: Bool = true) throws -> Outcome {
+    /// With `ownSession`, the child runs in a session (and process group) of its
+    /// own, so a signal to wds's group does not reach it; `keep` is a descriptor
+    /// the child inherits (and so holds, with any flock on it, until it exits).
+    public static func run(_ argv: [String], input: String? = nil, capture: Bool, captureError: Bool = true,
+                           ownSession: Bool = false, keep: Int32? = nil) throws -> Outcome {
         guard let program = argv.first else { throw Failure.notFound("") }
         guard let path = resolve(program) else { throw Failure.notFound(program) }
 
@@ -35,10 +39,16 @@ public enum Spawn {
         if captureError { posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2) }
         if input != nil { posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0) }
 
+        if let keep { posix_spawn_file_actions_adddup2(&actions, keep, keep) }  // dup2 onto itself clears FD_CLOEXEC
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        if ownSession { posix_spawnattr_setflags(&attributes, Int16(0x80)) }  // POSIX_SPAWN_SETSID (glibc 2.26+)
+
         var cArguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         defer { for pointer in cArguments { free(pointer) } }
         var pid: pid_t = 0
-        let spawnStatus = posix_spawn(&pid, path, &actions, nil, &cArguments, environ)
+        let spawnStatus = posix_spawn(&pid, path, &actions, &attributes, &cArguments, environ)
         for fd in [outPipe[1], errPipe[1], inPipe[0]] where fd >= 0 { close(fd) }
         guard spawnStatus == 0 else {
             for fd in [outPipe[0], errPipe[0], inPipe[1]] where fd >= 0 { close(fd) }

@@ -105,7 +105,11 @@ public final class SystemHost: Host {
             return try runProgram([family.iptablesCommand, "-w", "-t", table, "-S", chain], capture: true, captureError: true, at: location)
         case .iptablesRestore(let family, let payload):
             // Not runTool: a refusal is answered, not thrown, so the engine can name the statement at fault.
-            return try runProgram([family.restoreCommand, "--noflush"], capture: true, captureError: true, input: payload, at: location)
+            // Once begun, a commit completes even if wds is killed: the restore runs in a session of
+            // its own (a kill of wds's process group misses it) and holds the run's iptables lock
+            // until it is done, so the next run that takes the lock sees all of it or none.
+            return try runProgram([family.restoreCommand, "--noflush"], capture: true, captureError: true, input: payload,
+                                  ownSession: true, keep: iptablesLock, at: location)
         case .iptablesStaged:
             return .done
         case .iptablesLock(let path, let timeout):
@@ -135,9 +139,10 @@ public final class SystemHost: Host {
     }
 
     func runProgram(_ argv: [String], capture: Bool, captureError: Bool = false, input: String? = nil,
-                    at location: SourceRange) throws -> EffectResult {
+                    ownSession: Bool = false, keep: Int32? = nil, at location: SourceRange) throws -> EffectResult {
         do {
-            let outcome = try Spawn.run(argv, input: input, capture: capture, captureError: captureError)
+            let outcome = try Spawn.run(argv, input: input, capture: capture, captureError: captureError,
+                                        ownSession: ownSession, keep: keep)
             return .process(status: outcome.status, standardOutput: outcome.standardOutput, standardError: outcome.standardError)
         } catch Spawn.Failure.notFound(let program) {
             throw CommandFailure("program '\(program)' not found", at: location, status: ExitStatus.missingProgram,

@@ -71,7 +71,9 @@ struct Namespace {
     /// Shell lines that make the fake uplink; `WDS` is exported as the binary's path.
     static func prelude(uplink: Uplink?) -> String {
         var lines = ["set -e", "export WDS=\(shellQuote(wdsBinary))", "export REPO=\(shellQuote(repositoryRoot.path))",
-                     privateTmpFunction, "ip link set lo up"]
+                     privateTmpFunction,
+                     // wds's iptables lock lives in /run/wds: keep it, like all of /run, in the namespace.
+                     "mount -t tmpfs none /run", "ip link set lo up"]
         if let uplink {
             lines += [
                 "ip link add \(uplink.name) type veth peer name \(uplink.name)p",

@@ -106,9 +106,10 @@ private_tmp() {
   case "$REPO/" in /tmp/*) keep="$REPO" ;; esac
   [ -n "$keep" ] && exec 7<"$keep"
   mount -t tmpfs none /tmp
-  if [ -n "$keep" ]; then mkdir -p "$keep" && mount --bind /proc/self/fd/7 "$keep"; exec 7<&-; fi
+  if [ -n "$keep" ]; then mkdir -p "$keep" && mount --no-canonicalize --bind /proc/self/fd/7 "$keep"; exec 7<&-; fi
 }
 private_tmp
+mount -t tmpfs none /run  # the iptables lock (/run/wds) stays in the namespace
 ip link set lo up
 ip link add eth0 type veth peer name eth0p
 ip link set eth0p up

@@ -32,7 +32,8 @@ trap 'rm -rf "$work"' EXIT
 export WDS_IPTABLES_LOCK="$work/iptables.lock"
 
 # Shell lines that give a namespace the reference uplink.
-prelude='ip link set lo up
+prelude='mount -t tmpfs none /run
+ip link set lo up
 ip link add eth0 type veth peer name eth0p && ip link set eth0p up
 ip addr add 10.0.2.15/24 dev eth0 && ip link set eth0 up && ip route add default via 10.0.2.2 dev eth0'
 
