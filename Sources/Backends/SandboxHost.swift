@@ -5,16 +5,20 @@ import Interpreter
 import Lexer
 
 /// The host of a sandbox run (`wds run --sandbox`): the real system, inside
-/// throwaway namespaces, with two guards for what namespaces do not isolate.
-/// A sysctl outside `net.` is global to the machine, so it is recorded but not
-/// written; a directory made in a cgroup hierarchy (v1 hierarchies are shared
-/// with the host) is remembered, so the sandbox can remove it afterwards.
+/// throwaway namespaces, with guards for what namespaces do not isolate.
+/// A sysctl outside `net.` (by `sysctl set` or a write under /proc/sys) is
+/// global to the machine, so it is recorded but not written; so is a remount,
+/// which changes a file system for every mount of it. Cgroup hierarchies are
+/// shared with the host: only groups the script made may be written or
+/// removed, and those are removed again afterwards.
 public final class SandboxHost: Host {
     let inner: Host
     /// Sysctls the script set: the value before, and the value it set.
     public private(set) var sysctls: [(key: String, before: String, after: String, applied: Bool)] = []
     /// Directories created inside cgroup file systems, in creation order.
     public private(set) var cgroupDirectories: [String] = []
+    /// Effects the sandbox recorded instead of performing, with why.
+    public private(set) var withheld: [(command: String, reason: String)] = []
 
     public init(_ inner: Host) { self.inner = inner }
 
@@ -34,6 +38,25 @@ public final class SandboxHost: Host {
             let result = try inner.perform(effect, at: location)
             if !existed && SandboxHost.isOnCgroupFileSystem(path) { cgroupDirectories.append(path) }
             return result
+        case .writeFile(let path, let value, _) where path.hasPrefix("/proc/sys/"):
+            let key = String(path.dropFirst("/proc/sys/".count)).replacingAll("/", with: ".")
+            return try perform(.writeSysctl(key: key, value: value.trimmingBlanks), at: location)
+        case .writeFile(let path, _, _) where path.hasPrefix("/proc/") || path == "/proc":
+            throw CommandFailure("the sandbox does not write '\(path)': it would reach the host's kernel", at: location)
+        case .writeFile(let path, _, _), .removeDirectory(let path):
+            // In a cgroup hierarchy (shared with the host), only the groups this run made.
+            if SandboxHost.isOnCgroupFileSystem(path) {
+                let group: String
+                if case .removeDirectory = effect { group = path } else { group = Paths.directory(path) }
+                guard cgroupDirectories.contains(group) else {
+                    throw CommandFailure("the sandbox does not change '\(path)': a cgroup the run did not create belongs to the host",
+                                         at: location)
+                }
+            }
+            return try inner.perform(effect, at: location)
+        case .mount(let request) where request.remount && !request.bind:
+            withheld.append((shellLine(request.argv), "a remount changes the file system for every mount of it"))
+            return .done
         default:
             return try inner.perform(effect, at: location)
         }

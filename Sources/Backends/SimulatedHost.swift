@@ -18,7 +18,15 @@ public final class SimulatedHost: Host {
     var mountEffects: [String: Effect] = [:]
     var removedMounts: Set<String> = []
 
-    public init(probes: Host) { self.probes = probes }
+    /// How a script started with `run-script` is shown: traced by a child wds
+    /// with these extra arguments (format, state file), or not at all (a plan,
+    /// which lists it as a change it cannot look into).
+    let childTraceArguments: [String]?
+
+    public init(probes: Host, childTraceArguments: [String]? = []) {
+        self.probes = probes
+        self.childTraceArguments = childTraceArguments
+    }
 
     public func perform(_ effect: Effect, at location: SourceRange) throws -> EffectResult {
         switch effect {
@@ -70,7 +78,9 @@ public final class SimulatedHost: Host {
             return .process(status: 0, standardOutput: "", standardError: "")
         case .runScript(let path, let arguments):
             // The other script is traced too (it changes nothing either), so the audit shows its effects.
-            let outcome = try? Spawn.run([SystemHost.currentExecutable, "trace", path] + arguments, capture: false, captureError: false)
+            guard let extra = childTraceArguments else { return .process(status: 0, standardOutput: "", standardError: "") }
+            let outcome = try? Spawn.run([SystemHost.currentExecutable, "trace"] + extra + [path] + arguments,
+                                         capture: false, captureError: false)
             return .process(status: outcome?.status ?? 0, standardOutput: "", standardError: "")
         case .print, .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock,
              .setResourceLimit:

@@ -68,7 +68,9 @@ public final class SystemHost: Host {
             output(newline ? text + "\n" : text, toStandardError)
             return .done
         case .writeFile(let path, let contents, let append):
-            try writeFile(path, contents, flags: O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), at: location)
+            // O_NOFOLLOW: a symlink planted at PATH (in /tmp, say) must not turn a root write into one elsewhere.
+            try writeFile(path, contents, flags: O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (append ? O_APPEND : O_TRUNC),
+                          at: location)
             return .done
         case .makeDirectory(let path, let parents):
             try makeDirectory(path, parents: parents, at: location)
@@ -175,7 +177,9 @@ public final class SystemHost: Host {
         let fd = open(path, flags, 0o644)
         guard fd >= 0 else {
             let code = errno
-            throw CommandFailure("cannot open '\(path)' for writing: \(errnoMessage(code))", at: location, status: exitStatus(forErrno: code))
+            let hint = code == ELOOP ? "PATH is a symbolic link, which write-file does not follow: write to its target" : nil
+            throw CommandFailure("cannot open '\(path)' for writing: \(errnoMessage(code))", at: location, status: exitStatus(forErrno: code),
+                                 hint: hint)
         }
         defer { close(fd) }
         let bytes = Array(contents.utf8)

@@ -18,8 +18,9 @@ public final class TraceHost: Host {
     /// a probe's answer are marked, since on another host they could differ.
     public var tracker: ProbeTracker?
 
-    public init(probes: Host, format: Format = .text, write: @escaping (String) -> Void = { Spawn.writeAll(1, Array($0.utf8)) }) {
-        self.probes = SimulatedHost(probes: probes)
+    public init(probes: Host, format: Format = .text, childTraceArguments: [String] = [],
+                write: @escaping (String) -> Void = { Spawn.writeAll(1, Array($0.utf8)) }) {
+        self.probes = SimulatedHost(probes: probes, childTraceArguments: ["--format", format.rawValue] + childTraceArguments)
         self.format = format
         self.write = write
     }

@@ -32,13 +32,13 @@ enum FileBuiltins {
             guard case .text(let text) = try call.perform(.readFile(path: try call.text(0))) else { return .empty }
             return .string(text)
         },
-        BuiltinSpec("write-file", summary: "Replace the contents of PATH with TEXT (created if missing). No newline is added.",
+        BuiltinSpec("write-file", summary: "Replace the contents of PATH with TEXT (created if missing). No newline is added. A symbolic link at PATH is not followed (an error).",
                     parameters: [Parameter("path", .path), Parameter("text")],
                     example: "write-file /tmp/warden/ready \"yes\\n\"") { call in
             try call.perform(.writeFile(path: try call.text(0), contents: try call.text(1), append: false))
             return .empty
         },
-        BuiltinSpec("append-file", summary: "Add TEXT at the end of PATH (created if missing).",
+        BuiltinSpec("append-file", summary: "Add TEXT at the end of PATH (created if missing). A symbolic link at PATH is not followed (an error).",
                     parameters: [Parameter("path", .path), Parameter("text")],
                     example: "append-file /var/log/wds.log \"setup done\\n\"") { call in
             try call.perform(.writeFile(path: try call.text(0), contents: try call.text(1), append: true))

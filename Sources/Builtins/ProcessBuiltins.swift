@@ -4,7 +4,7 @@ import Lexer
 /// Running other programs: always an argv, never a shell in between.
 enum ProcessBuiltins {
     static let specs: [BuiltinSpec] = [
-        BuiltinSpec("run", summary: "Run PROGRAM with ARGS (each value one argument, no shell). A non-zero exit is a failure; inside $( … ) its standard output is the value. With --probe the program is declared read-only and the trace runs it too.",
+        BuiltinSpec("run", summary: "Run PROGRAM with ARGS (each value one argument, no shell). A non-zero exit is a failure; inside $( … ) its standard output is the value. With --probe the program is declared read-only and the trace runs it too. Values reach the program as they are: one starting with '-' is an option to it, so put `--` before values when the program accepts it.",
                     parameters: [Parameter("program")], rest: Parameter("arg", .anyValue),
                     options: [OptionSpec("--probe", summary: "the program only reads the host; trace runs it"),
                               OptionSpec("--status", summary: "return the exit status as a number instead of failing on non-zero")],
@@ -46,7 +46,8 @@ enum ProcessBuiltins {
                     example: "run-script \"$script_dir/net.wds\" setup") { call in
             var arguments: [String] = []
             for index in call.positionals.indices.dropFirst() { arguments.append(try call.text(index)) }
-            let path = try call.text(0)
+            // Absolute, so a saved plan runs this script and not one that happens to sit in another folder.
+            let path = Paths.absolute(try call.text(0))
             try IptablesEngine.commit(call.context)
             guard case .process(let status, _, _) = try call.perform(.runScript(path: path, arguments: arguments)) else { return .empty }
             if status != 0 {

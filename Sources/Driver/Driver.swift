@@ -57,7 +57,8 @@ public enum Driver {
         var recorder: StateRecorder?
         switch options.mode {
         case .run:
-            host = SystemHost(output: output)
+            // A run-script child of a sandbox run keeps the sandbox's guards.
+            host = options.environment["WDS_SANDBOX"] == "1" ? SandboxHost(SystemHost(output: output)) : SystemHost(output: output)
         case .trace:
             var probes: Host = ReadOnlyHost(SystemHost(output: output))
             if let statePath = options.statePath {
@@ -79,13 +80,17 @@ public enum Driver {
                 recorder = StateRecorder(probes)
                 probes = recorder!
             }
-            host = TraceHost(probes: probes, format: options.traceFormat, write: { output($0, false) })
+            // A script started with run-script is traced with the same state file.
+            host = TraceHost(probes: probes, format: options.traceFormat,
+                             childTraceArguments: options.statePath.map { ["--state", $0] } ?? [],
+                             write: { output($0, false) })
         }
         let context = RunContext(host: host, environment: options.environment, arguments: options.arguments)
         (host as? TraceHost)?.tracker = context.probes
         IptablesEngine.install(in: context, batch: options.batchIptables)
         let interpreter = Interpreter(registry: Builtins.standard, context: context, scriptPath: path)
         let status = execute(script, with: interpreter, output: output)
+        _ = (host as? SandboxHost)?.removeCgroupDirectories()
         if let recorder, let recordPath = options.recordStatePath {
             do {
                 _ = try SystemHost().perform(.writeFile(path: recordPath, contents: recorder.serialized, append: false),

@@ -57,7 +57,7 @@ public enum Planner {
             return (nil, ExitStatus.usage)
         }
         let recorder = ProbeRecorder(ReadOnlyHost(SystemHost(output: { _, _ in })))
-        let simulation = SimulatedHost(probes: recorder)
+        let simulation = SimulatedHost(probes: recorder, childTraceArguments: nil)
         let mutations = MutationRecorder(simulation)
         let context = RunContext(host: mutations, environment: environment, arguments: arguments)
         IptablesEngine.install(in: context, batch: true)
@@ -84,6 +84,22 @@ public enum Planner {
         for change in simulation.plannedChanges(live: recorder, at: location) {
             plan.lines.append(Plan.Line(area: change.area, sign: change.sign, text: change.text))
             if change.sign != .remove, let effect = change.effect { plan.fixes.append(effect) }
+        }
+        // Programs and other scripts cannot be simulated: each is a change the plan cannot look
+        // into, always shown and always counted. A script's content is fingerprinted, so
+        // `wds apply` refuses to run one that was edited after the plan.
+        for mutation in mutations.mutations {
+            switch mutation.effect {
+            case .runProgram(let argv, _):
+                plan.lines.append(Plan.Line(area: "programs (not simulated: what they change is not shown)", sign: .change,
+                                            text: "\(shellLine(argv))  # \(mutation.location)"))
+            case .runScript(let path, let arguments):
+                plan.lines.append(Plan.Line(area: "programs (not simulated: what they change is not shown)", sign: .change,
+                                            text: "\(shellLine(["wds", "run", path] + arguments))  # \(mutation.location)"))
+                _ = try? recorder.perform(.readFile(path: path), at: location)
+            default:
+                break
+            }
         }
         plan.probes = recorder.probes
         plan.mutations = mutations.mutations
@@ -185,6 +201,25 @@ public enum Planner {
         guard fix else { return ExitStatus.changesPending }
         let location = SourceRange(file: SourceFile(name: Paths.base(path), text: ""), start: 0, end: 0)
         let system = SystemHost(output: output)
+        // As apply does: take the iptables lock, then make sure the host is still as verify read it,
+        // so the positions of the missing rules are still right.
+        let lockPath = environment["WDS_IPTABLES_LOCK"] ?? IptablesEngine.defaultLockPath
+        defer { _ = try? system.perform(.iptablesUnlock(path: lockPath), at: location) }
+        do {
+            _ = try system.perform(.iptablesLock(path: lockPath, timeoutSeconds: 60), at: location)
+        } catch let failure as CommandFailure {
+            output(failure.render(), true)
+            return failure.status
+        } catch {
+            return ExitStatus.failure
+        }
+        let live = ReadOnlyHost(system)
+        for probe in plan.probes where (try? live.perform(probe.effect, at: location)).map(ProbeRecorder.fingerprint)
+            != ProbeRecorder.fingerprint(probe.answer) {
+            output(Diagnostic("the host changed while verify was reading it: `\(probe.effect.shellCommand)` answers differently now",
+                              at: nil, hint: "nothing was fixed; run verify again").render(), true)
+            return ExitStatus.failure
+        }
         do {
             for effect in plan.fixes { _ = try system.perform(effect, at: location) }
             for (family, payload) in plan.iptablesFixes {

@@ -86,6 +86,8 @@ public enum Sandbox {
             return ExitStatus.failure
         }
         let before = snapshot()
+        // A script run with run-script is a child wds: it guards its effects the same way.
+        setenv("WDS_SANDBOX", "1", 1)
         let host = SandboxHost(SystemHost(output: output))
         let context = RunContext(host: host, environment: environment, arguments: arguments)
         let interpreter = Interpreter(registry: Builtins.standard, context: context, scriptPath: path)
@@ -141,6 +143,22 @@ public enum Sandbox {
             }
         }
         try check(mount("none", "/", nil, UInt(MS_REMOUNT | MS_BIND | MS_RDONLY), nil), "remount / read-only")
+        // Every other mount too (/sys, /boot, a separate /var…): a remount of the root does not
+        // reach the mounts below it. /proc and /dev stay as they are (SandboxHost guards
+        // /proc/sys); /tmp, /run and /dev/shm are the sandbox's own.
+        let ownOrKept = ["/tmp", "/run", "/dev/shm", "/proc", "/dev"]
+        for mountpoint in mountPoints().reversed()
+        where !ownOrKept.contains(where: { mountpoint == $0 || mountpoint.hasPrefix($0 + "/") }) && mountpoint != "/" {
+            _ = mount("none", mountpoint, nil, UInt(MS_REMOUNT | MS_BIND | MS_RDONLY), nil)
+        }
+    }
+
+    static func mountPoints() -> [String] {
+        guard let bytes = FileBytes.read("/proc/self/mountinfo") else { return [] }
+        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ")
+            return fields.count > 4 ? String(fields[4]) : nil
+        }
     }
 
     struct Snapshot {
@@ -207,6 +225,9 @@ public enum Sandbox {
         out += "== cgroups created (removed again after the run)\n"
         out += host.cgroupDirectories.isEmpty ? "  (none)\n" : host.cgroupDirectories.map { "+ \($0)\n" }.joined()
         for path in leftovers { out += "! could not remove \(path)\n" }
+        if !host.withheld.isEmpty {
+            out += "== not performed in the sandbox\n" + host.withheld.map { "  \($0.command)  (\($0.reason))\n" }.joined()
+        }
         out += "== sysctls\n"
         out += host.sysctls.isEmpty ? "  (none)\n" : host.sysctls.map {
             "  \($0.key): \($0.before) -> \($0.after)\($0.applied ? "" : " (global to the machine: recorded, not applied)")\n"

@@ -125,3 +125,33 @@ final class AuditTests: XCTestCase {
             """, result.standardError)
     }
 }
+
+/// What a plan cannot simulate it still shows, and apply checks it is unchanged.
+final class AuditProgramTests: XCTestCase {
+    func testPlanShowsProgramsAndScriptsAndApplyRefusesAnEditedScript() throws {
+        try Namespace.requireNamespaces()
+        let parent = try Namespace.temporaryScript("""
+            run-script "$script_dir/child.wds" hello
+            run true --flag
+            """, name: "parent.wds")
+        let directory = (parent as NSString).deletingLastPathComponent
+        try "echo \"child says $1\"\n".write(toFile: directory + "/child.wds", atomically: true, encoding: .utf8)
+        let result = Namespace.run("""
+            cd \(Namespace.shellQuote(directory))
+            "$WDS" plan --out plan.json parent.wds; echo "plan=$?"
+            echo 'echo "edited"' > child.wds
+            "$WDS" apply plan.json; echo "apply=$?"
+            """)
+        XCTAssertEqual(result.standardOutput, """
+            programs (not simulated: what they change is not shown):
+              ~ wds run \(directory)/child.wds hello  # parent.wds:1
+              ~ true --flag  # parent.wds:2
+            2 change(s) in 1 area(s)
+            plan=10
+            apply=1
+
+            """, result.standardError)
+        XCTAssertTrue(result.standardError.contains("the host has changed since the plan was made: `cat \(directory)/child.wds`"),
+                      result.standardError)
+    }
+}

@@ -36,6 +36,10 @@ final class SandboxTests: XCTestCase {
             mkdir /tmp/wds-sandbox-test/cgroup/pids/wds-sandbox-scratch
             sysctl set kernel.domainname wds-sandbox
             try { write-file /etc/wds-sandbox-test "x" } catch e { echo "refused: $e.message" }
+            write-file /proc/sys/kernel/hostname wds-sandbox-host
+            mount remount /tmp/wds-sandbox-test/cgroup --options size=1m
+            try { write-file /sys/fs/cgroup/pids/cgroup.clone_children 0 } catch e { echo "host cgroup: $e.message" }
+            try { write-file /sys/kernel/wds-sandbox-test x } catch e { echo "sys: $e.message" }
             """)
         let result = Namespace.run("""
             "$WDS" run --sandbox \(Namespace.shellQuote(script)); echo "status=$?"
@@ -49,6 +53,11 @@ final class SandboxTests: XCTestCase {
         XCTAssertTrue(output.contains("kernel.domainname: "), output)
         XCTAssertTrue(output.contains("-> wds-sandbox (global to the machine: recorded, not applied)"), output)
         XCTAssertFalse(output.contains("domain=wds-sandbox"), output)
+        XCTAssertTrue(output.contains("kernel.hostname: "), output)
+        XCTAssertTrue(output.contains("-> wds-sandbox-host (global to the machine: recorded, not applied)"), output)
+        XCTAssertTrue(output.contains("== not performed in the sandbox\n  mount -o remount,size=1m /tmp/wds-sandbox-test/cgroup  (a remount changes the file system for every mount of it)\n"), output)
+        XCTAssertTrue(output.contains("host cgroup: the sandbox does not change '/sys/fs/cgroup/pids/cgroup.clone_children'"), output)
+        XCTAssertTrue(output.contains("sys: cannot open '/sys/kernel/wds-sandbox-test' for writing: Read-only file system"), output)
         XCTAssertTrue(output.contains("status=0\noutside: tmp=ls: cannot access '/tmp/wds-sandbox-test': No such file or directory etc="), output)
         XCTAssertTrue(output.hasSuffix("\n0\n"), output)
     }

@@ -76,6 +76,10 @@ public enum Validation {
         if text.contains(where: { $0 == "/" || $0 == ":" || $0.isWhitespace || $0 == "\0" }) {
             return "interface name '\(text)' contains '/', ':' or a blank"
         }
+        // iptables-restore reads quotes and backslashes as quoting: refuse them rather than change the rule.
+        if text.contains(where: { $0 == "\"" || $0 == "'" || $0 == "\\" || $0 == "#" }) {
+            return "interface name '\(text)' contains a quote, a backslash or '#'"
+        }
         if let plus = text.firstIndex(of: "+"), plus != text.index(before: text.endIndex) {
             return "in interface name '\(text)', '+' is a wildcard only at the end"
         }
@@ -86,8 +90,8 @@ public enum Validation {
         if text.isEmpty { return "a chain name cannot be empty" }
         if text.utf8.count > 28 { return "chain name '\(text)' is longer than 28 bytes" }
         if text.hasPrefix("-") || text.hasPrefix("!") { return "chain name '\(text)' cannot start with '-' or '!'" }
-        if text.contains(where: { $0.isWhitespace || $0 == "\0" || $0 == "'" || $0 == "\"" }) {
-            return "chain name '\(text)' contains a blank or a quote"
+        if text.contains(where: { $0.isWhitespace || $0 == "\0" || $0 == "'" || $0 == "\"" || $0 == "\\" || $0 == "#" }) {
+            return "chain name '\(text)' contains a blank, a quote, a backslash or '#'"
         }
         return nil
     }

@@ -1,5 +1,9 @@
 import Lexer
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Walks a checked script and evaluates it. It knows nothing of the machine:
 /// every effect goes through `context.host`, so the same walk serves the
 /// trace, the real system and the tests.
@@ -100,6 +104,16 @@ public enum Paths {
         guard let slash = trimmed.lastIndex(of: "/") else { return String(trimmed) }
         if trimmed == "/" { return "/" }
         return String(trimmed[trimmed.index(after: slash)...])
+    }
+
+    /// The path made absolute against the working directory.
+    public static func absolute(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        var buffer = [CChar](repeating: 0, count: 4096)
+        guard getcwd(&buffer, buffer.count) != nil else { return path }
+        let end = buffer.firstIndex(of: 0) ?? buffer.count
+        let directory = String(decoding: buffer[..<end].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return join(directory, path.hasPrefix("./") ? String(path.dropFirst(2)) : path)
     }
 
     public static func join(_ directory: String, _ path: String) -> String {
