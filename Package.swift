@@ -30,13 +30,15 @@ let package = Package(
             ],
             path: "Sources/CLI"
         ),
+        // What several test targets share: the built binary's path, expected-file sections.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LexerTests", dependencies: ["Lexer"]),
-        .testTarget(name: "InterpreterTests", dependencies: ["Lexer", "Interpreter", "Builtins", "Backends", "Driver"]),
-        .testTarget(name: "ReplTests"),
-        .testTarget(name: "IntegrationTests", dependencies: ["Lexer", "Interpreter", "Driver"]),
+        .testTarget(name: "InterpreterTests", dependencies: ["Lexer", "Interpreter", "Builtins", "Backends", "Driver", "TestSupport"]),
+        .testTarget(name: "ReplTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Lexer", "Interpreter", "Driver", "TestSupport"]),
         .testTarget(
             name: "ScriptTests",
-            dependencies: ["Lexer", "Interpreter", "Builtins", "Backends", "Driver"],
+            dependencies: ["Lexer", "Interpreter", "Builtins", "Backends", "Driver", "TestSupport"],
             resources: [.copy("Scripts")]
         ),
     ]

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Hostile input: every `Tests/ScriptTests/Scripts/hostile/NAME.wds` is run by
@@ -124,20 +125,7 @@ struct HostileExpected {
     static let noNewline = "\\ no newline at end"
 
     init(parsing text: String, name: String) throws {
-        var sections: [String: [String]] = [:]
-        var current: String?
-        var lines = text.components(separatedBy: "\n")
-        if lines.last == "" { lines.removeLast() }
-        for line in lines {
-            if line.hasPrefix("-- "), Self.sectionNames.contains(String(line.dropFirst(3))) {
-                current = String(line.dropFirst(3))
-                sections[current!] = []
-            } else if let section = current {
-                sections[section]!.append(line)
-            } else {
-                throw GoldenFailure("\(name).expected: text before the first section")
-            }
-        }
+        let sections = try ExpectedSections.parse(text, names: Self.sectionNames, file: "\(name).expected")
         func sectionText(_ section: String) -> String {
             guard var lines = sections[section], !lines.isEmpty else { return "" }
             if lines.last == Self.noNewline {

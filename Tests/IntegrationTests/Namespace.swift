@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Runs shell snippets and the built `wds` inside a throwaway network and
@@ -29,19 +30,7 @@ struct Namespace {
         }
     }
 
-    /// The built `wds` binary, next to the test bundle (or WDS_BINARY).
-    static var wdsBinary: String {
-        if let explicit = ProcessInfo.processInfo.environment["WDS_BINARY"] { return explicit }
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        var directory = executable.deletingLastPathComponent()
-        // On Linux the test binary is <build>/debug/<name>.xctest.
-        for _ in 0..<3 {
-            let candidate = directory.appendingPathComponent("wds").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        return "wds"
-    }
+    static var wdsBinary: String { BuiltBinary.wds }
 
     /// The repository root (for scripts/ and the reference data beside it).
     static var repositoryRoot: URL {

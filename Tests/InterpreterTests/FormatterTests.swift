@@ -1,6 +1,7 @@
 import Foundation
 import Interpreter
 import Lexer
+import TestSupport
 import XCTest
 
 /// `wds fmt`: the layout as a table of input → formatted output, the
@@ -271,16 +272,7 @@ final class FormatterTests: XCTestCase {
 
     // MARK: - The command line
 
-    static var wdsBinary: String {
-        if let explicit = ProcessInfo.processInfo.environment["WDS_BINARY"] { return explicit }
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<3 {
-            let candidate = directory.appendingPathComponent("wds").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        return "wds"
-    }
+    static var wdsBinary: String { BuiltBinary.wds }
 
     func wds(_ arguments: [String], in directory: URL) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()

@@ -1,6 +1,7 @@
 import Builtins
 import Foundation
 import Interpreter
+import TestSupport
 import XCTest
 
 /// The wds(1) page that `wds manual` writes (and `make install` installs)
@@ -11,17 +12,7 @@ final class ManualPageTests: XCTestCase {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let languageDoc = root.appendingPathComponent("docs/language.md")
 
-    /// The built `wds` binary, next to the test bundle (or WDS_BINARY).
-    static var wdsBinary: String {
-        if let explicit = ProcessInfo.processInfo.environment["WDS_BINARY"] { return explicit }
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<3 {
-            let candidate = directory.appendingPathComponent("wds").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        return "wds"
-    }
+    static var wdsBinary: String { BuiltBinary.wds }
 
     static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String, error: String) {
         let process = Process()

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Drives the real `wds repl` through a pseudo-terminal (util-linux `script`
@@ -20,16 +21,7 @@ final class ReplTerminalTests: XCTestCase {
         try? FileManager.default.removeItem(at: home)
     }
 
-    static var wdsBinary: String {
-        if let explicit = ProcessInfo.processInfo.environment["WDS_BINARY"] { return explicit }
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<3 {
-            let candidate = directory.appendingPathComponent("wds").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        return "wds"
-    }
+    static var wdsBinary: String { BuiltBinary.wds }
 
     /// Types each chunk after a pause (so readline sees keys as a person types them); returns what the terminal showed.
     func session(_ chunks: [String], arguments: [String] = ["--run"], inNamespace setup: String? = nil) throws -> String {

@@ -1,6 +1,7 @@
 import Driver
 import Foundation
 import Interpreter
+import TestSupport
 import XCTest
 
 /// Golden script tests. Every `Scripts/<feature>/NAME.wds` is a real program
@@ -238,20 +239,7 @@ struct Expected: Equatable {
     }
 
     init(parsing text: String, name: String) throws {
-        var sections: [String: [String]] = [:]
-        var current: String?
-        var lines = text.components(separatedBy: "\n")
-        if lines.last == "" { lines.removeLast() }
-        for line in lines {
-            if line.hasPrefix("-- "), Expected.sectionNames.contains(String(line.dropFirst(3))) {
-                current = String(line.dropFirst(3))
-                sections[current!] = []
-            } else if let section = current {
-                sections[section]!.append(line)
-            } else {
-                throw GoldenError("\(name).expected: text before the first section")
-            }
-        }
+        let sections = try ExpectedSections.parse(text, names: Expected.sectionNames, file: "\(name).expected")
         func sectionText(_ section: String) -> String? {
             guard var lines = sections[section] else { return nil }
             if lines.isEmpty { return "" }
