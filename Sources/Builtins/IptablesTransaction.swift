@@ -392,45 +392,48 @@ final class IptablesTransaction {
     }
 
     /// The changes of one table with each `-F CHAIN` moved back to the first
-    /// change of that chain it makes void (which is dropped). The net effect
-    /// is the same, and it avoids an iptables-nft 1.8.9 bug: `-D X <goto Y>`,
-    /// `-X Y`, then `-F X` in one restore fails with CHAIN_DEL "Device or
-    /// resource busy" although the batch is valid.
+    /// change it makes void, and the voided changes dropped. A flush voids the
+    /// rule changes of its chain since the chain's last create, delete or
+    /// flush. The net effect is the same, and it avoids an iptables-nft 1.8.9
+    /// bug: `-D X <goto Y>`, `-X Y`, then `-F X` in one restore fails with
+    /// CHAIN_DEL "Device or resource busy" although the batch is valid.
     static func flushesMovedForward(_ indices: [Int], _ changes: [Change]) -> [Int] {
         var result = indices
-        func chainOf(_ command: IptablesCommand) -> String? {
-            switch command {
-            case .append(let chain, _), .insert(let chain, _, _), .delete(let chain, _), .deleteSaved(let chain, _): return chain
-            case .createChain, .flushChain, .deleteChain: return nil
-            }
-        }
         var position = 0
         while position < result.count {
-            guard case .flushChain(let chain) = changes[result[position]].command else { position += 1; continue }
-            var first = position
-            while first > 0 {
-                let command = changes[result[first - 1]].command
-                if chainOf(command) == chain { first -= 1; continue }
-                if case .createChain(let other) = command, other == chain { break }
-                if case .deleteChain(let other) = command, other == chain { break }
-                if case .flushChain(let other) = command, other == chain { break }
-                if first - 1 >= 0 { first -= 1 } else { break }
-            }
-            // `first` went past unrelated changes too: keep those, drop the voided ones on this chain.
-            let flush = result[position]
-            let span = result[first..<position]
-            let kept = span.filter { chainOf(changes[$0].command) != chain }
-            let voided = span.count - kept.count
-            guard voided > 0, let firstVoided = span.firstIndex(where: { chainOf(changes[$0].command) == chain }) else {
+            guard case .flushChain(let chain) = changes[result[position]].command else {
                 position += 1
                 continue
             }
-            let before = result[first..<firstVoided].filter { chainOf(changes[$0].command) != chain }
-            let after = result[firstVoided..<position].filter { chainOf(changes[$0].command) != chain }
-            result.replaceSubrange(first...position, with: before + [flush] + after)
-            position = first + before.count + 1 + after.count
+            // Back to the chain's last create, delete or flush (or the start): what the flush voids lies in between.
+            var start = position
+            while start > 0, !isBarrier(changes[result[start - 1]].command, for: chain) { start -= 1 }
+            guard let firstVoided = result[start..<position].firstIndex(where: { ruleChain(of: changes[$0].command) == chain }) else {
+                position += 1
+                continue
+            }
+            // The flush takes the first voided change's place; the other chains' changes keep their order.
+            let others = result[firstVoided..<position].filter { ruleChain(of: changes[$0].command) != chain }
+            result.replaceSubrange(firstVoided...position, with: [result[position]] + others)
+            position = firstVoided + 1 + others.count
         }
         return result
+    }
+
+    /// The chain a rule change (append, insert, delete) is about; nil for chain changes.
+    static func ruleChain(of command: IptablesCommand) -> String? {
+        switch command {
+        case .append(let chain, _), .insert(let chain, _, _), .delete(let chain, _), .deleteSaved(let chain, _): return chain
+        case .createChain, .flushChain, .deleteChain: return nil
+        }
+    }
+
+    /// Whether a change starts the chain afresh: what came before it is not the flush's to void.
+    static func isBarrier(_ command: IptablesCommand, for chain: String) -> Bool {
+        switch command {
+        case .createChain(let other), .deleteChain(let other), .flushChain(let other): return other == chain
+        case .append, .insert, .delete, .deleteSaved: return false
+        }
     }
 
     /// N of `iptables-restore: line N failed`.
