@@ -101,7 +101,8 @@ public struct BuiltinFamily: Sendable {
     }
 
     public func subcommand(_ name: String) -> BuiltinSpec? {
-        subcommands.first { $0.name.split(separator: " ").last.map(String.init) == name }
+        // Every command of a script looks its subcommand up: compare the name's tail, without splitting it.
+        subcommands.first { $0.name.hasSuffix(name) && $0.name.utf8.count == self.name.utf8.count + 1 + name.utf8.count }
     }
 
     public var subcommandNames: [String] {

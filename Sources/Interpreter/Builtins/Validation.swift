@@ -11,16 +11,28 @@ public enum Validation {
         return text.utf8.allSatisfy { ($0 | 0x20 >= UInt8(ascii: "a") && $0 | 0x20 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "_") }
     }
 
+    /// The four octets of a dotted IPv4 address, read byte by byte: this runs
+    /// for every network of a large ALLOW_NETWORKS list, so no splitting.
     public static func ipv4Octets(_ text: String) -> [UInt8]? {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4 else { return nil }
         var octets: [UInt8] = []
-        for part in parts {
-            guard !part.isEmpty, part.count <= 3, part.allSatisfy({ $0.isASCII && $0.isNumber }),
-                  let n = UInt8(part) else { return nil }
-            if part.count > 1 && part.first == "0" { return nil }  // 010 is octal to some tools: refuse
-            octets.append(n)
+        octets.reserveCapacity(4)
+        var value = 0, digits = 0, leadingZero = false
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: ".") {
+                guard digits > 0, octets.count < 3 else { return nil }
+                octets.append(UInt8(value))
+                (value, digits, leadingZero) = (0, 0, false)
+            } else if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
+                if digits == 0 { leadingZero = byte == UInt8(ascii: "0") } else if leadingZero { return nil }  // 010 is octal to some tools
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+                digits += 1
+                guard digits <= 3, value <= 255 else { return nil }
+            } else {
+                return nil
+            }
         }
+        guard digits > 0, octets.count == 3 else { return nil }
+        octets.append(UInt8(value))
         return octets
     }
 
@@ -52,19 +64,27 @@ public enum Validation {
     }
 
     public static func cidrProblem(_ text: String) -> String? {
-        let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
-        let address = String(parts[0])
+        let slash = text.utf8.firstIndex(of: UInt8(ascii: "/"))
+        let address = slash.map { String(text[..<$0]) } ?? text
         let isV4 = ipv4Octets(address) != nil
         guard isV4 || isIPv6(address) else {
             return "'\(text)' is not a network in CIDR form (like 10.0.0.0/8)"
         }
-        if parts.count == 2 {
+        if let slash {
             let maximum = isV4 ? 32 : 128
-            guard let length = Int(parts[1]), parts[1].allSatisfy({ $0.isASCII && $0.isNumber }), (0...maximum).contains(length) else {
+            let length = text.utf8[text.utf8.index(after: slash)...]
+            guard !length.isEmpty, length.count <= 3, length.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+                  let n = Int(String(decoding: length, as: UTF8.self)), n <= maximum else {
                 return "'\(text)' has an invalid prefix length (0 to \(maximum))"
             }
         }
         return nil
+    }
+
+    /// Byte checks: these run for every rule of a script, so no Unicode property lookups.
+    static func isBlankOrControl(_ byte: UInt8) -> Bool { byte <= 0x20 || byte == 0x7F }
+    static func isQuoting(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "#")
     }
 
     public static func interfaceProblem(_ text: String) -> String? {
@@ -73,11 +93,11 @@ public enum Validation {
         if text == "." || text == ".." { return "'\(text)' is not a valid interface name" }
         // The kernel would take it, but iptables would read it as an option or a negation.
         if text.hasPrefix("-") || text.hasPrefix("!") { return "interface name '\(text)' cannot start with '-' or '!'" }
-        if text.contains(where: { $0 == "/" || $0 == ":" || $0.isWhitespace || $0 == "\0" }) {
+        if text.utf8.contains(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: ":") || isBlankOrControl($0) }) {
             return "interface name '\(text)' contains '/', ':' or a blank"
         }
         // iptables-restore reads quotes and backslashes as quoting: refuse them rather than change the rule.
-        if text.contains(where: { $0 == "\"" || $0 == "'" || $0 == "\\" || $0 == "#" }) {
+        if text.utf8.contains(where: isQuoting) {
             return "interface name '\(text)' contains a quote, a backslash or '#'"
         }
         if let plus = text.firstIndex(of: "+"), plus != text.index(before: text.endIndex) {
@@ -90,7 +110,7 @@ public enum Validation {
         if text.isEmpty { return "a chain name cannot be empty" }
         if text.utf8.count > 28 { return "chain name '\(text)' is longer than 28 bytes" }
         if text.hasPrefix("-") || text.hasPrefix("!") { return "chain name '\(text)' cannot start with '-' or '!'" }
-        if text.contains(where: { $0.isWhitespace || $0 == "\0" || $0 == "'" || $0 == "\"" || $0 == "\\" || $0 == "#" }) {
+        if text.utf8.contains(where: { isBlankOrControl($0) || isQuoting($0) }) {
             return "chain name '\(text)' contains a blank, a quote, a backslash or '#'"
         }
         return nil
