@@ -101,6 +101,24 @@ final class CoreIntegrationTests: XCTestCase {
                       result.standardError)
     }
 
+    func testALockWithoutTimeoutWaitsForItsHolder() throws {
+        try Namespace.requireNamespaces()
+        let script = try Namespace.temporaryScript("""
+            lock "$script_dir/held" {
+              echo "got it"
+            }
+            """)
+        let directory = (script as NSString).deletingLastPathComponent
+        let result = Namespace.run("""
+            cd \(directory)
+            flock held sh -c 'sleep 0.5; echo released' &
+            sleep 0.1
+            "$WDS" run test.wds; echo "status=$?"
+            wait
+            """)
+        XCTAssertEqual(result.standardOutput, "released\ngot it\nstatus=0\n", result.standardError)
+    }
+
     func testAMissingProgramIsADiagnosticWithItsOwnStatus() throws {
         try Namespace.requireNamespaces()
         let script = try Namespace.temporaryScript("run wds-no-such-program --flag\n")
