@@ -25,8 +25,18 @@ public final class ProbeRecorder: Host {
     }
 
     /// The fingerprint of an answer: SHA-256 of its JSON form (the state-file coding).
-    public static func fingerprint(_ answer: EffectResult) -> String {
-        SHA256.hex(StateCoding.encode(answer).serialized)
+    /// An iptables-save listing is taken without what changes on its own: its
+    /// `# Generated … on DATE` comments and the packet counters of its chains.
+    public static func fingerprint(_ effect: Effect, _ answer: EffectResult) -> String {
+        if case .iptablesSave = effect, case .text(let text) = answer {
+            let stable = text.split(separator: "\n", omittingEmptySubsequences: false).compactMap { line -> Substring? in
+                if line.hasPrefix("#") { return nil }
+                if line.hasPrefix(":"), let bracket = line.lastIndex(of: "[") { return line[..<bracket] }
+                return line
+            }.joined(separator: "\n")
+            return SHA256.hex(StateCoding.encode(.text(stable)).serialized)
+        }
+        return SHA256.hex(StateCoding.encode(answer).serialized)
     }
 }
 

@@ -116,7 +116,7 @@ public enum Planner {
             ("changes", .array(plan.lines.map { .string("\($0.area): \($0.sign.rawValue) \($0.text)") })),
             ("probes", .array(plan.probes.map {
                 .object([("effect", $0.effect.json), ("location", .string($0.location)),
-                         ("sha256", .string(ProbeRecorder.fingerprint($0.answer)))])
+                         ("sha256", .string(ProbeRecorder.fingerprint($0.effect, $0.answer)))])
             })),
             ("effects", .array(plan.mutations.map { .object([("effect", $0.effect.json), ("location", .string($0.location))]) })),
         ]).serialized + "\n"
@@ -155,7 +155,7 @@ public enum Planner {
                 return refuse("'\(name)' has a probe wds cannot read")
             }
             let answer = try? live.perform(effect, at: location)
-            if answer.map(ProbeRecorder.fingerprint) != expected {
+            if answer.map({ ProbeRecorder.fingerprint(effect, $0) }) != expected {
                 if let heldLock, case .iptablesLock(let path, _) = heldLock { _ = try? system.perform(.iptablesUnlock(path: path), at: location) }
                 return refuse("the host has changed since the plan was made: `\(effect.shellCommand)` (read at \(probe["location"]?.stringValue ?? "?")) answers differently now",
                               hint: "nothing was applied; make a new plan with `wds plan --out`")
@@ -214,8 +214,8 @@ public enum Planner {
             return ExitStatus.failure
         }
         let live = ReadOnlyHost(system)
-        for probe in plan.probes where (try? live.perform(probe.effect, at: location)).map(ProbeRecorder.fingerprint)
-            != ProbeRecorder.fingerprint(probe.answer) {
+        for probe in plan.probes where (try? live.perform(probe.effect, at: location)).map({ ProbeRecorder.fingerprint(probe.effect, $0) })
+            != ProbeRecorder.fingerprint(probe.effect, probe.answer) {
             output(Diagnostic("the host changed while verify was reading it: `\(probe.effect.shellCommand)` answers differently now",
                               at: nil, hint: "nothing was fixed; run verify again").render(), true)
             return ExitStatus.failure
