@@ -2,6 +2,7 @@ import ArgumentParser
 import Backends
 import Driver
 import Interpreter
+import Lexer
 
 #if canImport(Glibc)
 import Glibc
@@ -49,7 +50,10 @@ struct ApplyCommand: ParsableCommand {
     var plan: String
 
     func run() throws {
-        guard let bytes = FileBytes.read(plan) else { throw ValidationError("cannot read plan '\(plan)'") }
+        guard let bytes = FileBytes.read(plan) else {
+            Spawn.writeAll(2, Array(Diagnostic("cannot read plan '\(plan)'", at: nil).render().utf8))
+            throw ExitCode(ExitStatus.usage)
+        }
         throw ExitCode(Planner.apply(planText: String(decoding: bytes, as: UTF8.self), name: plan, output: Driver.standardOutput))
     }
 }
@@ -58,9 +62,9 @@ struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check that the host still holds everything the script would make; list what is missing or extra.",
-        discussion: "Exit status: 0 no drift, 10 drift. With --fix, only what is missing is put back.")
+        discussion: "Exit status: 0 no drift, 10 drift. With --fix, what is missing or different is put back; extra pieces stay.")
 
-    @Flag(help: "Put back what is missing (extra pieces are left as they are).")
+    @Flag(help: "Put back what is missing or different (extra pieces are left as they are).")
     var fix = false
 
     @OptionGroup var script: ScriptArguments

@@ -76,7 +76,11 @@ public struct Invocation {
     @discardableResult
     public func perform(_ effect: Effect) throws -> EffectResult {
         let probes = context.probes
-        if effect.isMutation {
+        if case .iptablesLock = effect {
+            probes.mutationDependsOnProbe = false  // taken before any read, on every host alike
+        } else if case .iptablesUnlock = effect {
+            probes.mutationDependsOnProbe = false
+        } else if effect.isMutation {
             probes.mutationDependsOnProbe = probes.statementDependsOnProbe || probes.count > probesAtStart
                 || probes.builtinConsultedHost
         } else {

@@ -225,8 +225,10 @@ public struct Checker {
             }
             guard let subcommand = first.bareText, let spec = family.subcommand(subcommand) else {
                 let written = first.literalText ?? ""
+                // `iptables -A …` is a bash habit before it is a wrong subcommand of `iptables commit`.
+                let habit = written.hasPrefix("-") ? Checker.commandHabits[name] : nil
                 error("unknown subcommand '\(written)' of '\(name)'", at: first.range,
-                      hint: Suggestions.didYouMean(written, in: family.subcommandNames)
+                      hint: habit ?? Suggestions.didYouMean(written, in: family.subcommandNames)
                         ?? "subcommands: \(family.subcommandNames.joined(separator: ", "))")
                 return
             }

@@ -189,7 +189,8 @@ public struct Parser {
         guard case .leftBrace = current.kind else {
             if case .error = current.kind { throw lexError(current) }
             throw fail("expected '{' to open the body of '\(keyword)', found \(current.display)", at: current.range,
-                       hint: ["if", "elif", "while", "for"].contains(keyword)
+                       hint: keyword == "for" ? "wds writes `for x in $list { … }`; there is no 'do' or 'done'"
+                           : ["if", "elif", "while"].contains(keyword)
                            ? "wds writes `\(keyword) condition { … }`; there is no 'then', 'do' or 'fi'" : nil)
         }
         let open = advance()

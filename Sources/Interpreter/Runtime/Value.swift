@@ -23,7 +23,7 @@ public enum Value: Sendable, Equatable, CustomStringConvertible {
     public var typeName: String {
         switch self {
         case .string: return "string"
-        case .integer: return "integer"
+        case .integer: return "whole number"  // reads right after "a": "got a whole number"
         case .boolean: return "boolean"
         case .list: return "list"
         case .record: return "record"
