@@ -136,15 +136,7 @@ public final class IptablesEngine {
     /// The table as the kernel reports it now.
     public func state(_ scope: IptablesScope, _ call: Invocation) throws -> IptablesTableState {
         if let cached = snapshots[scope] { return cached }
-        guard case .text(let text) = try call.perform(.iptablesSave(family: scope.family, table: scope.table)) else {
-            return IptablesTableState(table: scope.table)
-        }
-        let state: IptablesTableState
-        do {
-            state = try IptablesTableState.parse(text, table: scope.table, family: scope.family)
-        } catch let problem as IptablesTableState.MalformedLine {
-            throw call.fail("cannot read \(scope.family.saveCommand) output: unbalanced quote in '\(problem.line)'")
-        }
+        let state = try IptablesTableState.read(scope, call)
         snapshots[scope] = state
         return state
     }

@@ -22,14 +22,8 @@ extension IptablesEngine {
         var scopes: [IptablesScope] = []
         for change in transaction.changes where !scopes.contains(change.scope) { scopes.append(change.scope) }
         return try scopes.map { scope in
-            let saved: String
-            if case .text(let text) = try call.perform(.iptablesSave(family: scope.family, table: scope.table)) {
-                saved = text
-            } else {
-                saved = ""
-            }
-            let before = try IptablesTableState.parse(saved, table: scope.table, family: scope.family)
-            return PlannedIptablesTable(scope: scope, before: before, after: try transaction.view(scope, call))
+            PlannedIptablesTable(scope: scope, before: try IptablesTableState.read(scope, call),
+                                 after: try transaction.view(scope, call))
         }
     }
 }

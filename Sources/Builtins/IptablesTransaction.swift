@@ -132,15 +132,7 @@ final class IptablesTransaction {
         let table = self.table(scope)
         if !table.complete {
             try lock(call)
-            guard case .text(let text) = try call.perform(.iptablesSave(family: scope.family, table: scope.table)) else {
-                return IptablesTableState(table: scope.table)
-            }
-            let base: IptablesTableState
-            do {
-                base = try IptablesTableState.parse(text, table: scope.table, family: scope.family)
-            } catch let problem as IptablesTableState.MalformedLine {
-                throw call.fail("cannot read \(scope.family.saveCommand) output: unbalanced quote in '\(problem.line)'")
-            }
+            let base = try IptablesTableState.read(scope, call)
             var byChain: [String: [IptablesTableState.Entry]] = [:]
             for entry in base.entries { byChain[entry.chain, default: []].append(entry) }
             for name in base.chains where !table.absent.contains(name) {
