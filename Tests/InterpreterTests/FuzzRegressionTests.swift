@@ -30,4 +30,19 @@ final class FuzzRegressionTests: XCTestCase {
         XCTAssertEqual(diagnostics("if " + String(repeating: "! ", count: 99) + "true { echo x }\n"), [])
         XCTAssertEqual(diagnostics("echo a" + String(repeating: " && echo a", count: 99) + "\n"), [])
     }
+
+    /// A file that sources itself through paths that keep growing (`x/lib.wds`,
+    /// then `x/x/lib.wds`…, as a folder linking back to itself gives) twice per
+    /// file loaded 2^32 files before the depth limit: the fuzzer timed out on it.
+    func testSourcesThroughEverLongerPathsStopAtTheFileLimit() {
+        var reads = 0
+        var loader = Loader(readFile: { _ in
+            reads += 1
+            return Array("source \"x/a.wds\"\nsource \"y/a.wds\"\n".utf8)
+        })
+        _ = loader.load(SourceFile(name: "main.wds", path: "main.wds", text: "source \"x/a.wds\"\n"))
+        XCTAssertLessThanOrEqual(reads, Loader.maximumFiles)
+        XCTAssertTrue(loader.diagnostics.contains { $0.message == "too many sourced files (more than \(Loader.maximumFiles))" },
+                      "\(loader.diagnostics.map(\.message).prefix(3))")
+    }
 }

@@ -6,12 +6,18 @@ import Lexer
 public struct Loader {
     /// `source` chains deeper than this are refused.
     public static let maximumDepth = 32
+    /// At most this many files are loaded for one script. The depth limit alone
+    /// is not enough: a file that sources two others through paths that keep
+    /// growing (`x/lib.wds` where `x` links back to its folder) would load 2^32.
+    public static let maximumFiles = 256
 
     public var diagnostics: [Diagnostic] = []
     public var incomplete = false
     /// Each file is parsed once, however often it is sourced, so its functions
     /// are one declaration (not "defined twice") wherever it is sourced from.
     var parsed: [String: Script] = [:]
+    /// Sourced files read so far (counted before their own sources are loaded).
+    var filesRead = 0
     let readFile: (String) -> [UInt8]?
 
     public init(readFile: @escaping (String) -> [UInt8]? = Loader.readFileFromDisk) {
@@ -55,6 +61,12 @@ public struct Loader {
                 script.sourced[relative] = earlier
                 return
             }
+            if filesRead >= Loader.maximumFiles {
+                diagnostics.append(Diagnostic("too many sourced files (more than \(Loader.maximumFiles))", at: path.range,
+                                              hint: "does a folder link back to itself?"))
+                return
+            }
+            filesRead += 1
             guard let bytes = readFile(resolved) else {
                 diagnostics.append(Diagnostic("cannot read sourced file '\(resolved)'", at: path.range))
                 return
