@@ -45,4 +45,13 @@ final class FuzzRegressionTests: XCTestCase {
         XCTAssertTrue(loader.diagnostics.contains { $0.message == "too many sourced files (more than \(Loader.maximumFiles))" },
                       "\(loader.diagnostics.map(\.message).prefix(3))")
     }
+
+    /// `ge\u{1}\\` at the end of a file: the backslash vanished from the word, and
+    /// came back as a line continuation once `wds fmt` added the final newline,
+    /// so formatting twice gave two results. It is now a diagnostic.
+    func testABackslashAtTheEndOfTheFileIsAnError() {
+        XCTAssertEqual(diagnostics("ge\u{1}\\"), ["a backslash at the end of the file escapes nothing"])
+        XCTAssertEqual(diagnostics("echo a \\"), ["a backslash at the end of the file escapes nothing"])
+        XCTAssertEqual(diagnostics("echo a \\\n"), [])
+    }
 }
