@@ -57,31 +57,20 @@ public enum IptablesCommand: Sendable, Equatable {
 }
 
 /// Every iptables change and question of a run goes through this one object,
-/// kept in `RunContext.storage["iptables"]`. By default it is a transaction
-/// (`IptablesTransaction`): changes go into an in-memory model of the
-/// ruleset and reach the kernel as one `iptables-restore --noflush` per
-/// family at the end of the run, at `iptables commit`, and before `run`
-/// starts another program. With `--no-batch` (`batch: false`) each change is
-/// one `.iptables` effect (one `iptables -w` command) and each question reads
-/// an `iptables-save -t TABLE` probe, cached until the next change to that table.
+/// kept in `RunContext.storage["iptables"]` and registered with the run as a
+/// `TransactionalFamily`: an `IptablesTransaction` that decides each change on
+/// a lazily read model and commits a batch per family (with `--no-batch`, one
+/// `iptables -w` per change).
 public final class IptablesEngine {
     static let storageKey = "iptables"
 
-    /// Nil in per-command mode.
-    let transaction: IptablesTransaction?
-
-    private var snapshots: [IptablesScope: IptablesTableState] = [:]
-    /// Chains this run created or deleted (per-command mode). The trace performs no change, so its
-    /// probes still show the old state; this keeps `chain ensure` followed by
-    /// `rule ensure` in that chain meaningful there.
-    private var createdChains: [IptablesScope: Set<String>] = [:]
-    private var deletedChains: [IptablesScope: Set<String>] = [:]
+    let transaction: IptablesTransaction
 
     /// The lock every batching wds run holds from its first read to its commit.
     public static let defaultLockPath = "/run/wds/iptables.lock"
 
     public init(batch: Bool = false, lockPath: String = IptablesEngine.defaultLockPath) {
-        transaction = batch ? IptablesTransaction(lockPath: lockPath) : nil
+        transaction = IptablesTransaction(batch: batch, lockPath: lockPath)
     }
 
     /// The run's engine, made on first use (per-command, for hosts that did not choose: the REPL).
@@ -89,71 +78,30 @@ public final class IptablesEngine {
         if let engine = call.context.storage[storageKey] as? IptablesEngine { return engine }
         let engine = IptablesEngine()
         call.context.storage[storageKey] = engine
+        call.context.register(engine.transaction)
         return engine
     }
 
     /// Installs the engine a run uses (`Driver`): batching unless `--no-batch`.
     /// `WDS_IPTABLES_LOCK` in the run's environment moves the lock file (tests, sandboxes).
     public static func install(in context: RunContext, batch: Bool) {
-        context.storage[storageKey] = IptablesEngine(batch: batch,
-                                                     lockPath: context.environment["WDS_IPTABLES_LOCK"] ?? defaultLockPath)
-    }
-
-    // MARK: Committing
-
-    /// Commits the pending changes of the run in `context`, if any (end of run, `iptables commit`, before `run`).
-    public static func commit(_ context: RunContext) throws {
-        guard let engine = context.storage[storageKey] as? IptablesEngine else { return }
-        try engine.transaction?.commit(host: context.host)
-    }
-
-    /// Drops the pending changes: the run ended in a failure before its commit.
-    public static func abandon(_ context: RunContext) {
-        guard let engine = context.storage[storageKey] as? IptablesEngine else { return }
-        engine.transaction?.abandon(host: context.host)
+        let engine = IptablesEngine(batch: batch, lockPath: context.environment["WDS_IPTABLES_LOCK"] ?? defaultLockPath)
+        context.storage[storageKey] = engine
+        context.register(engine.transaction)
     }
 
     // MARK: Changes
 
     public func execute(_ command: IptablesCommand, in scope: IptablesScope, _ call: Invocation) throws {
-        if let transaction { return try transaction.apply(command, in: scope, call) }
-        try call.perform(.iptables(family: scope.family, table: scope.table, arguments: command.arguments))
-        snapshots[scope] = nil
-        switch command {
-        case .createChain(let chain):
-            createdChains[scope, default: []].insert(chain)
-            deletedChains[scope]?.remove(chain)
-        case .deleteChain(let chain):
-            deletedChains[scope, default: []].insert(chain)
-            createdChains[scope]?.remove(chain)
-        case .flushChain, .append, .insert, .delete, .deleteSaved:
-            break
-        }
+        try transaction.apply(command, in: scope, call)
     }
 
     // MARK: Questions
 
-    /// The table as the kernel reports it now.
-    public func state(_ scope: IptablesScope, _ call: Invocation) throws -> IptablesTableState {
-        if let cached = snapshots[scope] { return cached }
-        let state = try IptablesTableState.read(scope, call)
-        snapshots[scope] = state
-        return state
-    }
-
-    /// The table as this run has left it: the kernel's answer, with the chains
-    /// the run created or deleted applied (the same thing after `run`; under
-    /// `trace`, what the printed commands would have made of it).
+    /// The whole table as this run has left it (under `trace`, what the
+    /// printed commands would have made of it).
     public func view(_ scope: IptablesScope, _ call: Invocation) throws -> IptablesTableState {
-        if let transaction { return try transaction.view(scope, call) }
-        var state = try self.state(scope, call)
-        let deleted = deletedChains[scope] ?? []
-        let created = (createdChains[scope] ?? []).filter { !state.chains.contains($0) }.sorted()
-        state.chains = state.chains.filter { !deleted.contains($0) } + created
-        state.entries.removeAll { entry in
-            deleted.contains(entry.chain) || entry.rule.targetName.map(deleted.contains) == true
-        }
-        return state
+        try transaction.view(scope, call)
     }
 
     /// The chain names of the table, built-in chains first.
@@ -162,15 +110,13 @@ public final class IptablesEngine {
     }
 
     public func chainExists(_ chain: String, in scope: IptablesScope, _ call: Invocation) throws -> Bool {
-        if let transaction { return try transaction.exists(chain, in: scope, call) }
-        return try chains(scope, call).contains(chain)
+        try transaction.exists(chain, in: scope, call)
     }
 
     /// Fails with `unknown chain 'FORWRD' in table 'filter'` and a suggestion.
     public func requireChain(_ chain: String, in scope: IptablesScope, _ call: Invocation) throws {
-        if transaction != nil, try chainExists(chain, in: scope, call) { return }
+        if try chainExists(chain, in: scope, call) { return }
         let known = try chains(scope, call)
-        guard !known.contains(chain) else { return }
         let hint = Suggestions.didYouMean(chain, in: known)
             ?? "create it first with `chain ensure \(chain)\(scope.table == "filter" ? "" : " --table \(scope.table)")`"
         throw call.fail("unknown chain '\(chain)' in table \(scope.description)", hint: hint)
@@ -178,16 +124,14 @@ public final class IptablesEngine {
 
     /// The rules of one chain, in evaluation order.
     public func rules(in chain: String, _ scope: IptablesScope, _ call: Invocation) throws -> [IptablesTableState.Entry] {
-        if let transaction { return try transaction.chain(chain, in: scope, call)?.entries ?? [] }
-        return try view(scope, call).rules(in: chain)
+        try transaction.chain(chain, in: scope, call)?.entries ?? []
     }
 
-    /// What `iptables -C` answers, read from the saved table: whether the chain
-    /// holds a rule equal to `rule` once both are in canonical form.
+    /// What `iptables -C` answers: whether the chain holds a rule equal to
+    /// `rule` once both are in canonical form.
     public func ruleExists(_ rule: IptablesRule, in chain: String, _ scope: IptablesScope, _ call: Invocation) throws -> Bool {
         try requireChain(chain, in: scope, call)
-        if let transaction { return (try transaction.chain(chain, in: scope, call)?.counts[rule] ?? 0) > 0 }
-        return try rules(in: chain, scope, call).contains { $0.rule == rule }
+        return (try transaction.chain(chain, in: scope, call)?.counts[rule] ?? 0) > 0
     }
 }
 

@@ -14,14 +14,12 @@ extension IptablesEngine {
     /// The tables the run changed, before and after, read through the run's host
     /// (so the reads are probes like any other). Empty in per-command mode.
     public static func plannedTables(_ context: RunContext, at location: SourceRange) throws -> [PlannedIptablesTable] {
-        guard let engine = context.storage[storageKey] as? IptablesEngine, let transaction = engine.transaction else {
-            return []
-        }
+        guard let engine = context.storage[storageKey] as? IptablesEngine else { return [] }
+        let transaction = engine.transaction
         let spec = BuiltinSpec("plan", summary: "") { _ in .empty }
         let call = Invocation(spec: spec, range: location, context: context)
-        var scopes: [IptablesScope] = []
-        for change in transaction.changes where !scopes.contains(change.scope) { scopes.append(change.scope) }
-        return try scopes.map { scope in
+        // Every table the run changed, across all its batches, not only the last.
+        return try transaction.touchedScopes.map { scope in
             PlannedIptablesTable(scope: scope, before: try IptablesTableState.read(scope, call),
                                  after: try transaction.view(scope, call))
         }

@@ -39,7 +39,7 @@ extension IptablesEngine {
     /// Removes the selected chains and every reference to them; returns their names.
     public func prune(_ selection: PruneSelection, in scope: IptablesScope, _ call: Invocation) throws -> [String] {
         // No rule can lead to a chain that does not exist: one cheap listing instead of the whole table.
-        if transaction != nil, case .exact(let name) = selection, !IptablesTableState(table: scope.table).isBuiltin(name),
+        if case .exact(let name) = selection, !IptablesTableState(table: scope.table).isBuiltin(name),
            try !chainExists(name, in: scope, call) {
             return []
         }

@@ -3,46 +3,43 @@ import Lexer
 
 /// The run's iptables changes as one transaction: an in-memory model of the
 /// ruleset, read lazily from the kernel (one chain with `iptables -S CHAIN`
-/// when a question is about one chain, a whole table with `iptables-save -t`
-/// only when it is about the table), changed in place by the builtins, and
-/// committed with one `iptables-restore --noflush` per family.
+/// when a question or a change is about one chain, a whole table with
+/// `iptables-save -t` only when it is about the table), changed in place by
+/// the builtins, and committed with one `iptables-restore --noflush` per
+/// family: before any effect of another family, a program or a lock, at
+/// `iptables commit`, and at the end of the run. With `--no-batch`, each
+/// change is committed as it is made, as one `iptables -w` command.
 ///
-/// The model reproduces the kernel's answers where scripts depend on them: a
-/// missing chain, an insert past the end + 1, a delete of a rule that is not
-/// there, a chain still in use. A change to a chain the run has not read
-/// (`rule insert warden-forward 2 …` in a per-container script) is recorded
-/// blind, so a host with thousands of rules never pays for reading them: the
-/// kernel checks it at commit, and a refusal is reported at the statement
-/// that made it, with nothing of the run applied (restore is atomic per
-/// table; tables committed before the refused one are rolled back). If a
-/// later question reads that chain, the blind changes are replayed on what
-/// the kernel holds and checked there.
+/// Every statement's outcome is decided on the model when the statement runs,
+/// reading the kernel where the model does not know yet: a chain that exists
+/// makes `chain create` fail there, where `||`, `try` and `if` see it, as an
+/// unbatched run would. Only what no model can predict (a match module the
+/// kernel lacks) surfaces at the commit; it is reported at its statement,
+/// and nothing of the batch is applied.
 ///
 /// From the first read to the commit the run holds an flock shared by every
 /// wds run, so no run commits on top of a state it did not read.
-final class IptablesTransaction {
+final class IptablesTransaction: TransactionalFamily {
     /// What the run knows of one existing chain. A class, so a change edits it
     /// in place (a struct in a dictionary would copy its rules at each append).
     final class Chain {
-        /// Its rules in order; nil when never read (only blind changes are known).
-        var entries: [IptablesTableState.Entry]?
-        /// Appends and inserts made before the chain was read.
-        var blind: [(command: IptablesCommand, location: SourceRange)] = []
+        private(set) var entries: [IptablesTableState.Entry]
         /// How many rules equal each rule: `rule exists` in constant time.
-        var counts: [IptablesRule: Int] = [:]
+        private(set) var counts: [IptablesRule: Int] = [:]
 
-        init(entries: [IptablesTableState.Entry]?) {
+        init(entries: [IptablesTableState.Entry]) {
             self.entries = entries
-            for entry in entries ?? [] { counts[entry.rule, default: 0] += 1 }
+            for entry in entries { counts[entry.rule, default: 0] += 1 }
         }
 
         func insert(_ entry: IptablesTableState.Entry, at index: Int) {
-            entries!.insert(entry, at: index)
+            entries.insert(entry, at: index)
             counts[entry.rule, default: 0] += 1
         }
 
+        @discardableResult
         func remove(at index: Int) -> IptablesTableState.Entry {
-            let entry = entries!.remove(at: index)
+            let entry = entries.remove(at: index)
             counts[entry.rule]! -= 1
             return entry
         }
@@ -75,19 +72,37 @@ final class IptablesTransaction {
         tables[scope] = table
         return table
     }
+    /// The open batch.
     private(set) var changes: [Change] = []
+    /// Every table the run changed, in the order it first did: what `wds plan` shows.
+    private(set) var touchedScopes: [IptablesScope] = []
+    /// Counts the commits; with `committed`, lets a savepoint taken before a commit re-open what it held.
+    private var generation = 0
+    private var committed: [Int: [Change]] = [:]
+    /// Commits that reached no kernel (trace, plan): replayed on what the kernel holds, like the open batch.
+    private var simulatedCommits: [Change] = []
+    /// The batch's commits reached no kernel (trace, plan): the model is the only truth there is.
+    private(set) var simulated = false
     private var locked = false
     private var lastLocation: SourceRange?
+    /// One change per transaction (`--no-batch`).
+    let batch: Bool
     let lockPath: String
     let lockTimeoutSeconds = 60
 
-    init(lockPath: String) { self.lockPath = lockPath }
+    init(batch: Bool, lockPath: String) {
+        self.batch = batch
+        self.lockPath = lockPath
+    }
+
+    var hasPendingChanges: Bool { !changes.isEmpty }
 
     // MARK: - Reading
 
     private func lock(_ call: Invocation) throws {
         lastLocation = call.range
-        guard !locked else { return }
+        // One change per transaction needs no run-long lock: each `iptables -w` takes xtables' own.
+        guard batch, !locked else { return }
         try call.perform(.iptablesLock(path: lockPath, timeoutSeconds: lockTimeoutSeconds))
         locked = true
     }
@@ -97,8 +112,8 @@ final class IptablesTransaction {
         call.context.probes.builtinConsultedHost = true
         let table = self.table(scope)
         if table.absent.contains(name) { return nil }
-        if let chain = table.chains[name], chain.entries != nil { return chain }
-        if table.complete && table.chains[name] == nil { return nil }
+        if let chain = table.chains[name] { return chain }
+        if table.complete { return nil }
         try lock(call)
         guard case .process(let status, let output, let errorOutput) =
                 try call.perform(.iptablesList(family: scope.family, table: scope.table, chain: name)) else {
@@ -106,22 +121,23 @@ final class IptablesTransaction {
         }
         var entries: [IptablesTableState.Entry]?
         if status == 0 {
-            entries = []
+            var read: [IptablesTableState.Entry] = []
             for line in output.split(separator: "\n") where line.hasPrefix("-A ") || line.hasPrefix("-P ") {
                 let words = try savedWords(String(line), scope, call)
                 guard words.count >= 2 else { continue }
                 if line.hasPrefix("-P ") {
-                    if words.count >= 3 { table.policies[words[1]] = words[2] }
+                    if words.count >= 3, table.policies[words[1]] == nil { table.policies[words[1]] = words[2] }
                     continue
                 }
-                entries!.append(entry(fromSaved: String(line), words: words, scope: scope))
+                read.append(entry(fromSaved: String(line), words: words, scope: scope))
             }
+            entries = read
         } else if status != 1 {
             let message = errorOutput.split(separator: "\n").first.map(String.init) ?? "no message"
             throw call.fail("\(shellLine([scope.family.iptablesCommand, "-w", "-t", scope.table, "-S", name])) failed (status \(status)): \(message)",
                             status: ExitStatus.kernelRefused)
         }
-        let chain = try settle(name, base: entries, known: table.chains[name], scope)
+        let chain = settle(name, base: entries, scope)
         if let chain { table.chains[name] = chain } else { table.absent.insert(name) }
         return chain
     }
@@ -135,63 +151,74 @@ final class IptablesTransaction {
             let base = try IptablesTableState.read(scope, call)
             var byChain: [String: [IptablesTableState.Entry]] = [:]
             for entry in base.entries { byChain[entry.chain, default: []].append(entry) }
-            for name in base.chains where !table.absent.contains(name) {
-                if let known = table.chains[name], known.entries != nil { continue }
-                table.chains[name] = try settle(name, base: byChain[name] ?? [], known: table.chains[name], scope)
+            var names = Set(base.chains)
+            for change in simulatedCommits + changes where change.scope == scope {
+                if case .createChain(let name) = change.command { names.insert(name) }
             }
-            for (name, chain) in table.chains where chain.entries == nil {
-                // Blind changes to a chain the kernel does not have.
-                _ = try settle(name, base: nil, known: chain, scope)
+            for name in names where table.chains[name] == nil && !table.absent.contains(name) {
+                let existed = base.chains.contains(name)
+                if let chain = settle(name, base: existed ? byChain[name] ?? [] : nil, scope) {
+                    table.chains[name] = chain
+                } else {
+                    table.absent.insert(name)
+                }
             }
             for (name, policy) in base.policies where table.policies[name] == nil { table.policies[name] = policy }
             table.complete = true
         }
         var state = IptablesTableState(table: scope.table)
         let builtins = IptablesTableState.builtinChains[scope.table] ?? []
-        state.chains = builtins + table.chains.keys.filter { !builtins.contains($0) }.sorted()
+        state.chains = builtins.filter { table.chains[$0] != nil } + table.chains.keys.filter { !builtins.contains($0) }.sorted()
         state.policies = table.policies
         for name in state.chains { state.entries += table.chains[name]?.entries ?? [] }
         return state
     }
 
-    /// The kernel's chain (nil: none) with the run's blind changes replayed on it.
-    private func settle(_ name: String, base: [IptablesTableState.Entry]?, known: Chain?, _ scope: IptablesScope) throws -> Chain? {
-        let blind = known?.blind ?? []
-        guard let base else {
-            if let first = blind.first {
-                throw unknownChain(name, scope, at: first.location)
-            }
-            return nil
-        }
-        let chain = Chain(entries: base)
-        for (command, location) in blind {
-            switch command {
-            case .append(_, let rule):
-                chain.insert(entry(rule, in: name), at: chain.entries!.count)
-            case .insert(_, let position, let rule):
-                guard position <= chain.entries!.count + 1 else { throw indexTooBig(position, name, chain.entries!.count, at: location) }
-                chain.insert(entry(rule, in: name), at: position - 1)
-            case .createChain, .flushChain, .deleteChain, .delete, .deleteSaved:
-                break
+    /// The kernel's chain (nil: none) with the open batch's changes to it
+    /// replayed. A chain is read before the run changes it, so there are
+    /// none to replay unless a caught failure dropped the model (`rollBack`).
+    private func settle(_ name: String, base: [IptablesTableState.Entry]?, _ scope: IptablesScope) -> Chain? {
+        var chain = base.map(Chain.init)
+        for change in simulatedCommits + changes where change.scope == scope {
+            switch change.command {
+            case .createChain(let other) where other == name, .flushChain(let other) where other == name:
+                chain = Chain(entries: [])
+            case .deleteChain(let other) where other == name:
+                chain = nil
+            case .append(let other, let rule) where other == name:
+                chain?.insert(entry(rule, in: name), at: chain!.entries.count)
+            case .insert(let other, let position, let rule) where other == name:
+                if let current = chain { current.insert(entry(rule, in: name), at: min(position - 1, current.entries.count)) }
+            case .delete(let other, let rule) where other == name:
+                if let current = chain, let index = current.entries.firstIndex(where: { $0.rule == rule }) { current.remove(at: index) }
+            case .deleteSaved(let other, let words) where other == name:
+                if let current = chain, let index = current.entries.firstIndex(where: { $0.words == words }) { current.remove(at: index) }
+            default:
+                continue
             }
         }
         return chain
     }
 
     func exists(_ name: String, in scope: IptablesScope, _ call: Invocation) throws -> Bool {
-        if let chain = tables[scope]?.chains[name], chain.entries != nil || !chain.blind.isEmpty { return true }
-        return try self.chain(name, in: scope, call) != nil
+        try self.chain(name, in: scope, call) != nil
     }
 
     // MARK: - Changing
 
+    /// Decides the change on the model (throwing where the kernel would refuse
+    /// it), records it, and with `--no-batch` commits it at once.
     func apply(_ command: IptablesCommand, in scope: IptablesScope, _ call: Invocation) throws {
+        // What apply reads only checks that the kernel would take the change: the change's
+        // words do not depend on it, so it does not mark the trace line "after a probe".
+        let probes = call.context.probes
+        let (countBefore, consultedBefore) = (probes.count, probes.builtinConsultedHost)
         try lock(call)
         var inverse: [String] = []
         var line = command.restoreLine
         switch command {
         case .createChain(let name):
-            if isKnownPresent(name, scope) {
+            if try chain(name, in: scope, call) != nil {
                 throw refusal("chain '\(name)' already exists in table \(scope.description)", call.range,
                               kernel: "Chain already exists")
             }
@@ -202,49 +229,38 @@ final class IptablesTransaction {
             inverse = ["-X \(name)"]
         case .flushChain(let name):
             guard let chain = try self.chain(name, in: scope, call) else { throw unknownChain(name, scope, at: call.range) }
-            inverse = chain.entries!.map { "-A \(name)" + ($0.specification.isEmpty ? "" : " " + $0.specification) }
+            inverse = chain.entries.map { "-A \(name)" + ($0.specification.isEmpty ? "" : " " + $0.specification) }
             self.table(scope).chains[name] = Chain(entries: [])
         case .deleteChain(let name):
             guard let chain = try self.chain(name, in: scope, call) else { throw unknownChain(name, scope, at: call.range) }
-            if !chain.entries!.isEmpty {
-                throw refusal("chain '\(name)' still has \(chain.entries!.count) rules", call.range, kernel: "Directory not empty")
+            if !chain.entries.isEmpty {
+                throw refusal("chain '\(name)' still has \(chain.entries.count) rules", call.range, kernel: "Directory not empty")
             }
-            // Rules the run has read; a blind jump to it is the kernel's to refuse at commit.
-            for (other, known) in self.table(scope).chains where other != name {
-                if let user = known.entries?.first(where: { $0.rule.targetName == name }) {
-                    throw refusal("chain '\(name)' is still used by `-A \(other) \(user.specification)`", call.range,
-                                  kernel: "Device or resource busy")
-                }
+            // The kernel refuses to delete a chain a rule still leads to: every chain must be known.
+            let whole = try view(scope, call)
+            if let user = whole.entries.first(where: { $0.rule.targetName == name && $0.chain != name }) {
+                throw refusal("chain '\(name)' is still used by `-A \(user.chain) \(user.specification)`", call.range,
+                              kernel: "Device or resource busy")
             }
             self.table(scope).chains[name] = nil
             self.table(scope).absent.insert(name)
             inverse = ["-N \(name)"]
         case .append(let name, let rule), .insert(let name, _, let rule):
             try checkTarget(rule, scope, call)
+            guard let chain = try self.chain(name, in: scope, call) else { throw unknownChain(name, scope, at: call.range) }
             var position: Int?
             if case .insert(_, let at, _) = command { position = at }
-            let table = self.table(scope)
-            if table.absent.contains(name) || (table.complete && table.chains[name] == nil) {
-                throw unknownChain(name, scope, at: call.range)
-            }
-            if let chain = table.chains[name], chain.entries != nil {
-                let count = chain.entries!.count
-                let index = (position ?? count + 1) - 1
-                guard index <= count else { throw indexTooBig(position!, name, count, at: call.range) }
-                chain.insert(entry(rule, in: name), at: index)
-                inverse = ["-D \(name) \(index + 1)"]
-            } else {
-                let chain = table.chains[name] ?? Chain(entries: nil)
-                chain.blind.append((command, call.range))
-                table.chains[name] = chain
-                inverse = [position.map { "-D \(name) \($0)" } ?? IptablesCommand.delete(chain: name, rule: rule).restoreLine]
-            }
+            let count = chain.entries.count
+            let index = (position ?? count + 1) - 1
+            guard index <= count else { throw indexTooBig(position!, name, count, at: call.range) }
+            chain.insert(entry(rule, in: name), at: index)
+            inverse = ["-D \(name) \(index + 1)"]
         case .delete(let name, _), .deleteSaved(let name, _):
             guard let chain = try self.chain(name, in: scope, call) else { throw unknownChain(name, scope, at: call.range) }
             let index: Int?
             switch command {
-            case .delete(_, let rule): index = chain.entries!.firstIndex { $0.rule == rule }
-            case .deleteSaved(_, let words): index = chain.entries!.firstIndex { $0.words == words }
+            case .delete(_, let rule): index = chain.entries.firstIndex { $0.rule == rule }
+            case .deleteSaved(_, let words): index = chain.entries.firstIndex { $0.words == words }
             default: index = nil
             }
             guard let index else {
@@ -253,35 +269,51 @@ final class IptablesTransaction {
             let removed = chain.remove(at: index)
             inverse = ["-I \(name) \(index + 1)" + (removed.specification.isEmpty ? "" : " " + removed.specification)]
         }
-        changes.append(Change(scope: scope, command: command, line: line, inverse: inverse, location: call.range))
+        if !touchedScopes.contains(scope) { touchedScopes.append(scope) }
+        let change = Change(scope: scope, command: command, line: line, inverse: inverse, location: call.range)
+        (probes.count, probes.builtinConsultedHost) = (countBefore, consultedBefore)
+        guard batch else { return try commitAlone(change, call) }
+        changes.append(change)
         try call.perform(.iptablesStaged(family: scope.family, table: scope.table, arguments: command.arguments))
     }
 
-    private func isKnownPresent(_ name: String, _ scope: IptablesScope) -> Bool {
-        guard let chain = tables[scope]?.chains[name] else { return false }
-        return chain.entries != nil || !chain.blind.isEmpty
+    /// `--no-batch`: the change as one `iptables -w` command, undone through the journal if the run fails later.
+    private func commitAlone(_ change: Change, _ call: Invocation) throws {
+        let scope = change.scope
+        do {
+            try call.perform(.iptables(family: scope.family, table: scope.table, arguments: change.command.arguments))
+        } catch {
+            // The model took the change; the kernel did not.
+            tables[scope] = nil
+            throw error
+        }
+        let host = call.context.host
+        let (payload, _) = IptablesTransaction.payload([change], inverse: true)
+        call.context.journal.record(undo: "\(scope.family.restoreCommand) --noflush (undo \(change.line))", at: change.location) {
+            try IptablesTransaction.restore(payload, family: scope.family, host: host, at: change.location)
+        }
     }
 
     /// The kernel refuses a jump to a chain that does not exist.
     private func checkTarget(_ rule: IptablesRule, _ scope: IptablesScope, _ call: Invocation) throws {
         guard let target = rule.targetName, !IptablesRule.builtinTargets.contains(target) else { return }
-        let table = self.table(scope)
-        if table.absent.contains(target) || (table.complete && table.chains[target] == nil) {
-            throw unknownChain(target, scope, at: call.range)
-        }
+        if try chain(target, in: scope, call) == nil { throw unknownChain(target, scope, at: call.range) }
     }
 
     // MARK: - Committing
 
-    /// Applies every recorded change, one `iptables-restore --noflush` per
-    /// family, and releases the lock. A refusal undoes what was committed and
-    /// fails at the statement whose line was refused.
-    func commit(host: Host) throws {
+    /// Applies the open batch, one `iptables-restore --noflush` per family,
+    /// and releases the lock. A refusal undoes what this commit applied and
+    /// fails at the statement whose line was refused; what earlier commits
+    /// applied is the journal's to undo.
+    func commit(_ context: RunContext) throws {
+        let host = context.host
         defer { unlock(host) }
         guard !changes.isEmpty else { return }
         let pending = changes
         changes = []
-        var committed: [Change] = []
+        generation += 1
+        var applied: [Change] = []
         var reachedKernel = false
         for family in [AddressFamily.ipv4, .ipv6] {
             let familyChanges = pending.filter { $0.scope.family == family }
@@ -291,42 +323,93 @@ final class IptablesTransaction {
             do {
                 result = try host.perform(.iptablesRestore(family: family, payload: payload), at: last.location)
             } catch {
-                rollBack(committed, host)
+                rollBack(applied, host)
                 tables = [:]
                 throw error
             }
-            guard case .process(let status, _, let errorOutput) = result else { continue }
+            guard case .process(let status, _, let errorOutput) = result else {
+                simulated = true
+                simulatedCommits += familyChanges
+                continue
+            }
             reachedKernel = true
             if status == 0 {
-                committed += familyChanges
+                applied += familyChanges
                 continue
             }
             // Restore commits table by table: those before the refused one went in.
-            let message = errorOutput.split(separator: "\n").first.map(String.init) ?? "status \(status)"
+            let message = IptablesTransaction.refusalMessage(errorOutput) ?? "status \(status)"
             let owner = IptablesTransaction.failedLine(in: errorOutput).flatMap { lineOwners[$0] }
             if let owner {
                 let refusedTable = familyChanges[owner].scope.table
                 let before = Set(IptablesTransaction.tableOrder(familyChanges).prefix { $0 != refusedTable })
-                committed += familyChanges.filter { before.contains($0.scope.table) }
+                applied += familyChanges.filter { before.contains($0.scope.table) }
             }
-            let undone = rollBack(committed, host)
+            let undone = rollBack(applied, host)
             tables = [:]
             let culprit = owner.map { familyChanges[$0] }
             let what = culprit.map { "\(family.iptablesCommand) refused `\($0.line)` in table '\($0.scope.table)'" }
                 ?? "\(family.restoreCommand) --noflush failed (status \(status))"
             throw CommandFailure("\(what): \(message)", at: culprit?.location ?? last.location, status: ExitStatus.kernelRefused,
-                                 hint: undone ? "no iptables change of this run was applied"
-                                     : "undoing the changes committed before it failed too; compare iptables-save with the intended state")
+                                 hint: undone ? "no change of this iptables batch was applied"
+                                     : "undoing the part of this batch that was applied failed too; compare iptables-save with the intended state")
         }
-        // Once a kernel has the changes, it is the truth again (and others may change it after the lock).
-        if reachedKernel { tables = [:] }
+        committed[generation - 1] = pending
+        if reachedKernel {
+            // Undone, if the run fails later, by the inverse of the whole batch.
+            for family in [AddressFamily.ipv4, .ipv6] {
+                let familyChanges = pending.filter { $0.scope.family == family }
+                guard let last = familyChanges.last else { continue }
+                let (inverse, _) = IptablesTransaction.payload(familyChanges, inverse: true)
+                context.journal.record(undo: "\(family.restoreCommand) --noflush (undo \(familyChanges.count) change(s))",
+                                       at: last.location) {
+                    try IptablesTransaction.restore(inverse, family: family, host: host, at: last.location)
+                }
+            }
+            // Once a kernel has the changes, it is the truth again (and others may change it after the lock).
+            tables = [:]
+        }
     }
 
-    /// Forgets the changes (the run failed before its commit) and releases the lock.
-    func abandon(host: Host) {
+    /// Forgets the open batch (the run failed) and releases the lock.
+    func abandon(_ context: RunContext) {
         changes = []
         tables = [:]
-        unlock(host)
+        unlock(context.host)
+    }
+
+    func forgetHost() {
+        // Where no commit reached a kernel, the model is all there is of the run's changes.
+        guard !simulated, changes.isEmpty else { return }
+        tables = [:]
+    }
+
+    func savepoint() -> FamilySavepoint {
+        FamilySavepoint(generation: generation, count: changes.count, simulatedCount: simulatedCommits.count)
+    }
+
+    func rollBack(to savepoint: FamilySavepoint) {
+        if savepoint.generation == generation {
+            guard changes.count > savepoint.count else { return }
+            changes.removeSubrange(savepoint.count...)
+        } else {
+            // A commit came in between: the journal undid it whole (or, simulated, it is
+            // dropped here), so what was open then is open again.
+            changes = Array((committed[savepoint.generation] ?? []).prefix(savepoint.count))
+            generation = savepoint.generation
+            if simulatedCommits.count > savepoint.simulatedCount { simulatedCommits.removeSubrange(savepoint.simulatedCount...) }
+        }
+        // The model is rebuilt from the kernel with the open batch replayed (`settle`).
+        tables = [:]
+    }
+
+    /// Runs one restore payload; a refusal is thrown.
+    static func restore(_ payload: String, family: AddressFamily, host: Host, at location: SourceRange) throws {
+        let result = try host.perform(.iptablesRestore(family: family, payload: payload), at: location)
+        if case .process(let status, _, let errorOutput) = result, status != 0 {
+            throw CommandFailure("\(family.restoreCommand) --noflush failed (status \(status)): \(errorOutput)", at: location,
+                                 status: ExitStatus.kernelRefused)
+        }
     }
 
     private func unlock(_ host: Host) {
@@ -335,18 +418,15 @@ final class IptablesTransaction {
         _ = try? host.perform(.iptablesUnlock(path: lockPath), at: location)
     }
 
-    /// Undoes committed changes (latest first); true when there was nothing to undo or it worked.
+    /// Undoes applied changes (latest first); true when there was nothing to undo or it worked.
     @discardableResult
-    private func rollBack(_ committed: [Change], _ host: Host) -> Bool {
+    private func rollBack(_ applied: [Change], _ host: Host) -> Bool {
         var ok = true
         for family in [AddressFamily.ipv4, .ipv6] {
-            let familyChanges = committed.filter { $0.scope.family == family }
+            let familyChanges = applied.filter { $0.scope.family == family }
             guard let last = familyChanges.last else { continue }
             let (payload, _) = IptablesTransaction.payload(familyChanges, inverse: true)
-            let result = try? host.perform(.iptablesRestore(family: family, payload: payload), at: last.location)
-            if case .process(let status, _, _)? = result, status == 0 { continue }
-            if case .done? = result { continue }
-            ok = false
+            if (try? IptablesTransaction.restore(payload, family: family, host: host, at: last.location)) == nil { ok = false }
         }
         return ok
     }
@@ -426,6 +506,12 @@ final class IptablesTransaction {
         case .createChain(let other), .deleteChain(let other), .flushChain(let other): return other == chain
         case .append, .insert, .delete, .deleteSaved: return false
         }
+    }
+
+    /// What the kernel said, without iptables-nft's bare `iptables-restore v1.8.9 (nf_tables): ` banner line.
+    static func refusalMessage(_ errorOutput: String) -> String? {
+        let lines = errorOutput.split(separator: "\n").map { TextBuiltins.trim(String($0)) }.filter { !$0.isEmpty && !$0.hasSuffix("):") }
+        return lines.isEmpty ? nil : lines.joined(separator: "; ")
     }
 
     /// N of `iptables-restore: line N failed`.

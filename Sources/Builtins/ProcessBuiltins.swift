@@ -19,10 +19,12 @@ enum ProcessBuiltins {
                 argv.append(text)
             }
             let capture = call.isCaptured
-            // The program sees the ruleset as the script has left it so far.
-            try IptablesEngine.commit(call.context)
+            // The program sees the host as the script has left it so far, and may change it in ways wds cannot see.
+            try call.context.commitOpenBatches()
             let effect: Effect = call.has("--probe") ? .probeProgram(argv: argv) : .runProgram(argv: argv, captureOutput: capture)
-            guard case .process(let status, let output, let errorOutput) = try call.perform(effect) else { return .empty }
+            let result = try call.perform(effect)
+            if !call.has("--probe") { call.context.forgetHost() }
+            guard case .process(let status, let output, let errorOutput) = result else { return .empty }
             if call.has("--status") { return .integer(Int(status)) }
             if status != 0 {
                 let detail = TextBuiltins.trim(errorOutput)
@@ -48,8 +50,17 @@ enum ProcessBuiltins {
             for index in call.positionals.indices.dropFirst() { arguments.append(try call.text(index)) }
             // Absolute, so a saved plan runs this script and not one that happens to sit in another folder.
             let path = Paths.absolute(try call.text(0))
-            try IptablesEngine.commit(call.context)
-            guard case .process(let status, _, _) = try call.perform(.runScript(path: path, arguments: arguments)) else { return .empty }
+            try call.context.commitOpenBatches()
+            let status: Int32
+            if let inProcess = call.context.runScriptInProcess {
+                // trace and plan: the child continues this run's model of the host, in the same journal.
+                status = try inProcess(path, arguments, call)
+            } else {
+                let result = try call.perform(.runScript(path: path, arguments: arguments))
+                call.context.forgetHost()
+                guard case .process(let code, _, _) = result else { return .empty }
+                status = code
+            }
             if status != 0 {
                 throw call.fail("'\(Paths.base(path))' exited with status \(status)", status: status)
             }

@@ -55,10 +55,12 @@ public enum Driver {
         }
         let host: Host
         var recorder: StateRecorder?
+        let journal = Journal(enabled: options.mode == .run)
         switch options.mode {
         case .run:
             // A run-script child of a sandbox run keeps the sandbox's guards.
-            host = options.environment["WDS_SANDBOX"] == "1" ? SandboxHost(SystemHost(output: output)) : SystemHost(output: output)
+            let system: Host = options.environment["WDS_SANDBOX"] == "1" ? SandboxHost(SystemHost(output: output)) : SystemHost(output: output)
+            host = JournalingHost(system, journal: journal)
         case .trace:
             var probes: Host = ReadOnlyHost(SystemHost(output: output))
             if let statePath = options.statePath {
@@ -85,12 +87,20 @@ public enum Driver {
                              childTraceArguments: options.statePath.map { ["--state", $0] } ?? [],
                              write: { output($0, false) })
         }
-        let context = RunContext(host: host, environment: options.environment, arguments: options.arguments)
+        let context = RunContext(host: host, environment: options.environment, arguments: options.arguments, journal: journal)
         (host as? TraceHost)?.tracker = context.probes
         IptablesEngine.install(in: context, batch: options.batchIptables)
+        if options.mode == .trace {
+            let format = options.traceFormat
+            context.runScriptInProcess = { childPath, arguments, call in
+                if format != .json {
+                    output("# run-script: \(shellLine([SystemHost.currentExecutable, "trace", childPath] + arguments))  # \(call.range.shortLocation)\n", false)
+                }
+                return try runChild(path: childPath, arguments: arguments, call: call)
+            }
+        }
         let interpreter = Interpreter(registry: Builtins.standard, context: context, scriptPath: path)
         let status = execute(script, with: interpreter, output: output)
-        _ = (host as? SandboxHost)?.removeCgroupDirectories()
         if let recorder, let recordPath = options.recordStatePath {
             do {
                 _ = try SystemHost().perform(.writeFile(path: recordPath, contents: recorder.serialized, append: false),
@@ -105,26 +115,61 @@ public enum Driver {
         return status
     }
 
-    /// Runs a checked script, rendering any failure that ends it. The run's
-    /// iptables transaction is committed when the script ends (also by `exit`)
-    /// and dropped when a failure ends it.
+    /// A script started by `run-script` under trace or plan: loaded, checked
+    /// and run in this process, continuing the parent's model of the host.
+    static func runChild(path: String, arguments: [String], call: Invocation) throws -> Int32 {
+        let (script, diagnostics) = load(path: path)
+        guard let script, diagnostics.isEmpty else {
+            throw CommandFailure("'\(Paths.base(path))' does not pass the check:\n" + diagnostics.map { $0.render() }.joined(),
+                                 at: call.range, status: ExitStatus.usage)
+        }
+        let child = Interpreter(registry: Builtins.standard, context: call.context.child(arguments: arguments), scriptPath: path)
+        return try child.run(script)
+    }
+
+    /// Runs a checked script, rendering any failure that ends it. Open
+    /// batches are committed when the script ends (also by `exit`); a failure
+    /// drops them and undoes what the run changed (see `finish`).
     public static func execute(_ script: Script, with interpreter: Interpreter, output: Output) -> Int32 {
+        let context = interpreter.context
         do {
             let status = try interpreter.run(script)
-            try IptablesEngine.commit(interpreter.context)
+            try context.commitOpenBatches()
             return status
         } catch let failure as CommandFailure {
-            IptablesEngine.abandon(interpreter.context)
             output(failure.render(), true)
+            rollBack(context, output: output)
             return failure.status
         } catch let diagnostic as Diagnostic {
-            IptablesEngine.abandon(interpreter.context)
             output(diagnostic.render(), true)
+            rollBack(context, output: output)
             return ExitStatus.failure
         } catch {
-            IptablesEngine.abandon(interpreter.context)
             output("wds: internal error: \(error)\n", true)
+            rollBack(context, output: output)
             return ExitStatus.failure
         }
+    }
+
+    /// A failed run: drop the open batches, undo the journal latest first, and
+    /// say what could not be undone (steps before a point of no return, undos that failed).
+    static func rollBack(_ context: RunContext, output: Output) {
+        context.abandonOpenBatches()
+        let journal = context.journal
+        guard journal.enabled else { return }
+        let undone = journal.steps.count
+        let failed = journal.rollBack()
+        var lines: [String] = []
+        if undone > 0 && failed.isEmpty {
+            lines.append("wds: undid the \(undone) change(s) this run had made")
+        }
+        for (step, error) in failed {
+            let reason = (error as? CommandFailure)?.message ?? "\(error)"
+            lines.append("wds: could not undo the change at \(step.location.shortLocation) (\(step.undoDescription)): \(reason)")
+        }
+        if let (what, location) = journal.pointOfNoReturn {
+            lines.append("wds: changes made before \(what) at \(location.shortLocation) were not undone (a point of no return)")
+        }
+        if !lines.isEmpty { output(lines.joined(separator: "\n") + "\n", true) }
     }
 }

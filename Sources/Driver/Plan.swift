@@ -61,20 +61,29 @@ public enum Planner {
         let mutations = MutationRecorder(simulation)
         let context = RunContext(host: mutations, environment: environment, arguments: arguments)
         IptablesEngine.install(in: context, batch: true)
+        // A child script is planned with its parent, on the same simulated host.
+        context.runScriptInProcess = { childPath, childArguments, call in
+            try Driver.runChild(path: childPath, arguments: childArguments, call: call)
+        }
         let interpreter = Interpreter(registry: Builtins.standard, context: context, scriptPath: path)
         let location = SourceRange(file: script.file, start: 0, end: 0)
         var plan = Plan(script: path, arguments: arguments, lines: [], probes: [], mutations: [])
         do {
-            _ = try interpreter.run(script)
-            let tables = try IptablesEngine.plannedTables(context, at: location)
-            try IptablesEngine.commit(context)
-            for table in tables { plan.add(table) }
+            let status = try interpreter.run(script)
+            try context.commitOpenBatches()
+            if status != ExitStatus.success {
+                // What a failing run leaves is not a plan: say so, with the run's own status.
+                output("wds: the run would end with status \(status); no plan\n", true)
+                return (nil, status)
+            }
+            for table in try IptablesEngine.plannedTables(context, at: location) { plan.add(table) }
         } catch let failure as CommandFailure {
-            IptablesEngine.abandon(context)
+            context.abandonOpenBatches()
             output(failure.render(), true)
+            output("wds: the run would fail here; no plan\n", true)
             return (nil, failure.status)
         } catch let diagnostic as Diagnostic {
-            IptablesEngine.abandon(context)
+            context.abandonOpenBatches()
             output(diagnostic.render(), true)
             return (nil, ExitStatus.failure)
         } catch {

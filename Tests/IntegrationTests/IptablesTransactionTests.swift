@@ -19,7 +19,10 @@ final class IptablesTransactionTests: XCTestCase {
             rule insert FORWARD 1 --jump extra
             chain flush warden-default
             chain create extra --table nat
-            rule append nowhere --table nat --jump ACCEPT
+            # The model cannot know this one: MASQUERADE reached from PREROUTING, refused by the kernel at the commit.
+            chain create masq --table nat
+            rule append masq --table nat --jump MASQUERADE
+            rule append PREROUTING --table nat --jump masq
             echo staged
 
             """, name: "refused.wds")
@@ -33,9 +36,10 @@ final class IptablesTransactionTests: XCTestCase {
             grep -c warden-instance before.rules
             """)
         XCTAssertEqual(result.standardOutput, "staged\nstatus=5\nunchanged\n13\n", result.standardError)
-        XCTAssertTrue(result.standardError.contains("refused.wds:7:1: error: iptables refused `-A nowhere -j ACCEPT` in table 'nat'"),
+        XCTAssertTrue(result.standardError.contains("refused.wds:10:1: error: iptables refused `-A PREROUTING -j masq` in table 'nat'"),
                       result.standardError)
-        XCTAssertTrue(result.standardError.contains("hint: no iptables change of this run was applied"), result.standardError)
+        XCTAssertTrue(result.standardError.contains("RULE_APPEND failed (Invalid argument)"), result.standardError)
+        XCTAssertTrue(result.standardError.contains("hint: no change of this iptables batch was applied"), result.standardError)
     }
 
     /// The c05 sequence (setup, two containers, their ports, then the prune),

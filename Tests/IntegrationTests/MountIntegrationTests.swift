@@ -93,7 +93,8 @@ final class MountIntegrationTests: XCTestCase {
             "$WDS" run \(Namespace.shellQuote(script)); echo "status=$?"
             grep -c " \(directory)/view " /proc/self/mountinfo
             """)
-        XCTAssertEqual(result.standardOutput, "one\nstatus=6\n1\n", result.standardError)
+        // The failed run undoes its own changes: the bind mount is gone again.
+        XCTAssertEqual(result.standardOutput, "one\nstatus=6\n0\n", result.standardError)
         XCTAssertTrue(result.standardError.contains("bind.wds:6:") && result.standardError.contains("Read-only file system"), result.standardError)
     }
 

@@ -57,12 +57,19 @@ final class TraceNeverActsTests: XCTestCase {
         let source = Namespace.repositoryRoot.appendingPathComponent("scripts/\(script)").path
         // container-net.wds lives in a container's folder, beside etc/config.
         let path = script == "container-net.wds" ? "/tmp/containers/c1/net.wds" : source
+        // A trace decides each statement as the run would: container-net.wds needs the host's Warden chains
+        // (net.wds setup) and, for `in` and `out`, the container's own (its setup).
+        let prepare = script != "container-net.wds" ? "" : """
+            iptables -N warden-default && iptables -N warden-forward && iptables -A warden-forward -j DROP
+            iptables -t nat -N warden-prerouting && iptables -N warden-instance-c1 && iptables -t nat -N warden-instance-c1
+            """
         let exports = environment.map { "export \($0.key)=\(Namespace.shellQuote($0.value))" }.joined(separator: "\n")
         let shell = """
             private_tmp
             mkdir -p /tmp/.harness /tmp/containers/c1/etc /tmp/containers/tmp
             cp \(Namespace.shellQuote(source)) /tmp/containers/c1/net.wds
             printf 'id=c1\\nnetwork_host_iface=w-c1-0\\nnetwork_container_ip=10.254.0.2\\n' > /tmp/containers/c1/etc/config
+            \(prepare)
             \(HostileInputTests.snapshot)
             snapshot > /tmp/.harness/before
             \(exports)

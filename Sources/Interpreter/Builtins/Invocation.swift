@@ -81,6 +81,8 @@ public struct Invocation {
         } else if case .iptablesUnlock = effect {
             probes.mutationDependsOnProbe = false
         } else if effect.isMutation {
+            // In script order: an open batch (iptables) reaches the kernel before anything else changes.
+            if effect.commitsOpenBatches { try context.commitOpenBatches() }
             probes.mutationDependsOnProbe = probes.statementDependsOnProbe || probes.count > probesAtStart
                 || probes.builtinConsultedHost
         } else {
@@ -106,11 +108,28 @@ public final class RunContext {
     public var storage: [String: AnyObject] = [:]
     /// What the run has read from the host, for marking mutations that depend on it.
     public let probes = ProbeTracker()
+    /// What the run changed and how to undo it (filled where changes are real: `wds run`).
+    public let journal: Journal
+    /// The families that hold their changes in a batch (see `TransactionalFamily`).
+    public internal(set) var transactionalFamilies: [TransactionalFamily] = []
+    /// Runs another script in this process, continuing this run's model of the
+    /// host (trace and plan); nil where `run-script` starts a real `wds run`.
+    public var runScriptInProcess: ((_ path: String, _ arguments: [String], _ call: Invocation) throws -> Int32)?
 
-    public init(host: Host, environment: [String: String], arguments: [String]) {
+    public init(host: Host, environment: [String: String], arguments: [String], journal: Journal = Journal()) {
         self.host = host
         self.environment = environment
         self.arguments = arguments
+        self.journal = journal
+    }
+
+    /// The context of a child script run in this process: its own arguments, the same host, model and journal.
+    public func child(arguments: [String]) -> RunContext {
+        let child = RunContext(host: host, environment: environment, arguments: arguments, journal: journal)
+        child.storage = storage
+        child.transactionalFamilies = transactionalFamilies
+        child.runScriptInProcess = runScriptInProcess
+        return child
     }
 }
 

@@ -57,6 +57,20 @@ public enum Effect: Sendable, Equatable {
         }
     }
 
+    /// Whether an open batch must be committed before this effect, to keep the
+    /// script's order: every change outside the batch's family, but printing.
+    public var commitsOpenBatches: Bool {
+        switch self {
+        case .print, .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock:
+            return false
+        case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList, .probeProgram:
+            return false
+        case .writeFile, .makeDirectory, .removeDirectory, .removeFile, .writeSysctl, .mount, .unmount,
+             .runProgram, .runScript, .lock, .unlock, .setResourceLimit:
+            return true
+        }
+    }
+
     /// A short name for the kind of effect (JSON traces, plans).
     public var kind: String {
         switch self {

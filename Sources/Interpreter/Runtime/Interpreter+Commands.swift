@@ -30,11 +30,13 @@ extension Interpreter {
     func test(_ pipeline: Pipeline, in scope: Scope) throws -> Bool {
         switch pipeline.kind {
         case .command(let command):
+            let savepoint = context.savepoint()
             do {
                 let value = try call(command, in: scope, captured: false)
                 if case .boolean(let b) = value { return b }
                 return true
-            } catch is CommandFailure {
+            } catch let failure as CommandFailure {
+                try undoCaught(failure, to: savepoint)
                 return false
             }
         case .not(let inner):
@@ -47,9 +49,11 @@ extension Interpreter {
             return try compare(left, op, right, in: scope)
         case .test(let expression):
             let value: Value
+            let savepoint = context.savepoint()
             do {
                 value = try evaluate(expression, in: scope)
-            } catch is CommandFailure {
+            } catch let failure as CommandFailure {
+                try undoCaught(failure, to: savepoint)
                 return false
             }
             guard let truth = value.booleanValue else {
@@ -58,6 +62,17 @@ extension Interpreter {
             }
             return truth
         }
+    }
+
+    /// A failure that a condition, `||` or `try` catches first undoes what the
+    /// failing statement itself changed. An undo that fails ends the run: it
+    /// is not the failure the script meant to handle.
+    func undoCaught(_ failure: CommandFailure, to savepoint: Savepoint) throws {
+        let failed = context.rollBack(to: savepoint)
+        guard let (step, error) = failed.first else { return }
+        let reason = (error as? CommandFailure)?.message ?? "\(error)"
+        throw Diagnostic("cannot undo what the failed statement changed (\(step.undoDescription)): \(reason)",
+                         at: failure.diagnostic.range, hint: "the statement failed with: \(failure.message)")
     }
 
     func compare(_ leftExpression: Expression, _ op: ComparisonOperator, _ rightExpression: Expression, in scope: Scope) throws -> Bool {

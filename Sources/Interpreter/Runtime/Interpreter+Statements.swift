@@ -93,9 +93,11 @@ extension Interpreter {
         case .continue:
             throw ControlFlow.continueLoop
         case .try(let body, let name, let handler):
+            let savepoint = context.savepoint()
             do {
                 try execute(body, in: scope)
             } catch let failure as CommandFailure {
+                try undoCaught(failure, to: savepoint)
                 let inner = Scope(parent: scope)
                 if let name {
                     inner.define(name.name, .record(Record([
@@ -122,6 +124,8 @@ extension Interpreter {
             }
             // The lock is an effect of the statement itself, not of a builtin: mark it here.
             let lockDependsOnProbe = pathFromProbe || probeDepth > 0
+            // What the script did before the lock reaches the host before it; what it does inside, before it is released.
+            try context.commitOpenBatches()
             context.probes.mutationDependsOnProbe = lockDependsOnProbe
             _ = try context.host.perform(.lock(path: path, timeoutSeconds: seconds, slot: slot), at: statement.keywordRange)
             lockDepth += 1
@@ -131,6 +135,7 @@ extension Interpreter {
                 _ = try? context.host.perform(.unlock(path: path, slot: slot), at: statement.keywordRange)
             }
             try execute(body, in: scope)
+            try context.commitOpenBatches()
         case .source(let path, _):
             let key = path.literalText ?? ""
             guard let sourced = scriptStack.last?.sourced[key] else {

@@ -1,0 +1,119 @@
+import Interpreter
+import Lexer
+
+/// Wraps the real host for `wds run`: before each change it reads what the
+/// change will overwrite and records in the run's journal how to put it back,
+/// so a failed run can leave the host as it found it. Changes that cannot be
+/// undone exactly (a program, an unmount, a removed file or directory, a
+/// remount) are points of no return: the journal forgets what came before.
+/// iptables batches record their own undo (the inverse restore payload).
+public final class JournalingHost: Host {
+    let inner: Host
+    let journal: Journal
+
+    public init(_ inner: Host, journal: Journal) {
+        self.inner = inner
+        self.journal = journal
+    }
+
+    public func perform(_ effect: Effect, at location: SourceRange) throws -> EffectResult {
+        switch effect {
+        case .writeFile(let path, _, _):
+            let base = Paths.base(path)
+            if JournalingHost.controlFiles.contains(base) {
+                let result = try inner.perform(effect, at: location)
+                journal.recordPointOfNoReturn("a write to \(path)", at: location)
+                return result
+            }
+            let before = try? inner.perform(.fileInfo(path: path), at: location)
+            var old: String?
+            if case .fileInfo(let info?)? = before {
+                guard info.kind == .file, case .text(let text)? = try? inner.perform(.readFile(path: path), at: location) else {
+                    let result = try inner.perform(effect, at: location)
+                    journal.recordPointOfNoReturn("a write to \(path), whose old contents could not be read", at: location)
+                    return result
+                }
+                old = text
+            }
+            let result = try inner.perform(effect, at: location)
+            if let old {
+                journal.record(undo: shellLine(["printf", "%s", "…", ">", path]), at: location) { [inner] in
+                    _ = try inner.perform(.writeFile(path: path, contents: old, append: false), at: location)
+                }
+            } else {
+                journal.record(undo: shellLine(["rm", "-f", path]), at: location) { [inner] in
+                    _ = try inner.perform(.removeFile(path: path), at: location)
+                }
+            }
+            return result
+        case .makeDirectory(let path, let parents):
+            // The directories this call creates, deepest first.
+            var missing: [String] = []
+            var current = path
+            while !current.isEmpty, current != "/", current != ".", !exists(current, location) {
+                missing.append(current)
+                if !parents { break }
+                current = Paths.directory(current)
+            }
+            let result = try inner.perform(effect, at: location)
+            for directory in missing.reversed() {
+                journal.record(undo: shellLine(["rmdir", directory]), at: location) { [inner] in
+                    _ = try inner.perform(.removeDirectory(path: directory), at: location)
+                }
+            }
+            return result
+        case .writeSysctl(let key, _):
+            guard case .text(let old)? = try? inner.perform(.readSysctl(key: key), at: location) else {
+                let result = try inner.perform(effect, at: location)
+                journal.recordPointOfNoReturn("sysctl \(key), whose old value could not be read", at: location)
+                return result
+            }
+            let result = try inner.perform(effect, at: location)
+            let value = String(old.reversed().drop(while: { $0 == "\n" }).reversed())
+            journal.record(undo: "sysctl -w \(key)=\(value)", at: location) { [inner] in
+                _ = try inner.perform(.writeSysctl(key: key, value: value), at: location)
+            }
+            return result
+        case .mount(let request):
+            let result = try inner.perform(effect, at: location)
+            if request.remount {
+                journal.recordPointOfNoReturn("a remount of \(request.target)", at: location)
+            } else {
+                journal.record(undo: shellLine(["umount", request.target]), at: location) { [inner] in
+                    _ = try inner.perform(.unmount(path: request.target), at: location)
+                }
+            }
+            return result
+        case .unmount(let path):
+            let result = try inner.perform(effect, at: location)
+            journal.recordPointOfNoReturn("the unmount of \(path)", at: location)
+            return result
+        case .removeFile(let path), .removeDirectory(let path):
+            let result = try inner.perform(effect, at: location)
+            journal.recordPointOfNoReturn("the removal of \(path)", at: location)
+            return result
+        case .runProgram(let argv, _):
+            let result = try inner.perform(effect, at: location)
+            journal.recordPointOfNoReturn("`\(shellLine(argv))`", at: location)
+            return result
+        case .runScript(let path, _):
+            let result = try inner.perform(effect, at: location)
+            journal.recordPointOfNoReturn("the script \(path)", at: location)
+            return result
+        case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList,
+             .probeProgram, .print, .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock,
+             .iptablesUnlock, .setResourceLimit:
+            // Reads, output, locks, the run's own limits; iptables changes are journaled by their engine.
+            return try inner.perform(effect, at: location)
+        }
+    }
+
+    /// cgroup files whose writes move or kill processes: what they held cannot be written back.
+    static let controlFiles: Set<String> = ["cgroup.procs", "tasks", "cgroup.threads", "cgroup.kill", "cgroup.freeze",
+                                            "release_agent", "notify_on_release", "cgroup.subtree_control"]
+
+    private func exists(_ path: String, _ location: SourceRange) -> Bool {
+        if case .fileInfo(let info)? = try? inner.perform(.fileInfo(path: path), at: location) { return info != nil }
+        return true
+    }
+}
