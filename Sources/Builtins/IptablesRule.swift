@@ -200,11 +200,20 @@ public struct IptablesRule: Sendable, Hashable {
     }
 
     /// `80:80` is printed `80`; the full range `0:65535` (not negated) is not printed at all.
+    /// `0:65535`, `:65535`, `0:` and `:`: every port.
+    public static func isFullPortRange(_ text: String) -> Bool {
+        isFullRange(text.split(separator: ":", omittingEmptySubsequences: false).map(String.init))
+    }
+
+    static func isFullRange(_ parts: [String]) -> Bool {
+        parts.count == 2 && (parts[0] == "0" || parts[0].isEmpty) && (parts[1] == "65535" || parts[1].isEmpty)
+    }
+
     public static func canonicalPorts(_ text: String, negated: Bool) -> String? {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 2 else { return text }
         if parts[0] == parts[1] { return parts[0] }
-        if parts[0] == "0" && parts[1] == "65535" && !negated { return nil }
+        if isFullRange(parts) && !negated { return nil }
         return text
     }
 

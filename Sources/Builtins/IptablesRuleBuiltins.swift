@@ -138,8 +138,9 @@ enum IptablesRuleBuiltins {
 
         rule.source = try network("--source")
         rule.destination = try network("--destination")
-        if let (value, negated, _) = try text("--in") { rule.inInterface = .init(value, negated: negated) }
-        if let (value, negated, _) = try text("--out") { rule.outInterface = .init(value, negated: negated) }
+        // `+` alone is every interface: iptables-save leaves the match out, so wds does too.
+        if let (value, negated, _) = try text("--in"), value != "+" || negated { rule.inInterface = .init(value, negated: negated) }
+        if let (value, negated, _) = try text("--out"), value != "+" || negated { rule.outInterface = .init(value, negated: negated) }
 
         // Protocol, then the port and flag matches that need it.
         var protocolName: String?
@@ -156,6 +157,10 @@ enum IptablesRuleBuiltins {
             guard let (value, negated, range) = try text(option) else { continue }
             guard protocolName == "tcp" || protocolName == "udp" else {
                 throw wrong("\(option) needs --protocol tcp or --protocol udp", at: range)
+            }
+            if negated && IptablesRule.isFullPortRange(value) {
+                // iptables-nft 1.8.9 drops the match and saves a rule that matches every packet (docs/iptables-notes.md).
+                throw wrong("'! \(option) \(value)' matches nothing; iptables (nf_tables) would save it as matching every packet", at: range)
             }
             rule.protocolModule = true
             let ports = IptablesRule.canonicalPorts(value, negated: negated).map { IptablesRule.Match($0, negated: negated) }

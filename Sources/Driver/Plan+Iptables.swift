@@ -19,14 +19,33 @@ extension Plan {
                 newChains.append(chain)
             }
             if !exists { lines.append(Line(area: area, sign: .remove, text: "chain \(chain) deleted")) }
+            let equal: (IptablesTableState.Entry, IptablesTableState.Entry) -> Bool = {
+                $0.rule == $1.rule && ($0.rule.unmodeled.isEmpty || $0.specification == $1.specification)
+            }
+            let edits = Alignment.edits(old, new, equal: equal)
+            // A rule the script removes and adds again elsewhere in the chain is one rule that moved:
+            // shown as `~`, and never put back as a second copy by `--fix`.
+            var removedIndices = edits.compactMap { if case .remove(let index) = $0 { return index } else { return nil } }
+            var moved: Set<Int> = []  // indices into `new`
+            var movedFrom: Set<Int> = []  // indices into `old`
+            for edit in edits {
+                guard case .insert(let index) = edit,
+                      let match = removedIndices.firstIndex(where: { equal(old[$0], new[index]) }) else { continue }
+                moved.insert(index)
+                movedFrom.insert(removedIndices.remove(at: match))
+            }
             var position = 0  // where the next rule goes in the chain as the fix leaves it (extra rules stay)
-            for edit in Alignment.edits(old, new, equal: { $0.rule == $1.rule && ($0.rule.unmodeled.isEmpty || $0.specification == $1.specification) }) {
+            for edit in edits {
                 switch edit {
                 case .keep:
                     position += 1
                 case .remove(let index):
-                    lines.append(Line(area: area, sign: .remove, text: Plan.ruleText(old[index])))
+                    if !movedFrom.contains(index) {
+                        lines.append(Line(area: area, sign: .remove, text: Plan.ruleText(old[index])))
+                    }
                     position += 1
+                case .insert(let index) where moved.contains(index):
+                    lines.append(Line(area: area, sign: .change, text: "moved to position \(index + 1): " + Plan.ruleText(new[index])))
                 case .insert(let index):
                     lines.append(Line(area: area, sign: .add, text: Plan.ruleText(new[index])))
                     let specification = new[index].specification

@@ -29,6 +29,9 @@ public struct Plan {
 
     public var hasChanges: Bool { !lines.isEmpty }
 
+    /// Where a plan lists what it cannot look into.
+    static let programsArea = "programs (not simulated: what they change is not shown)"
+
     /// The difference as text: area headings, then `+`/`-`/`~` lines; or "no changes".
     public var report: String {
         guard hasChanges else { return "no changes: the host already is what \(Paths.base(script)) would make it\n" }
@@ -100,10 +103,10 @@ public enum Planner {
         for mutation in mutations.mutations {
             switch mutation.effect {
             case .runProgram(let argv, _):
-                plan.lines.append(Plan.Line(area: "programs (not simulated: what they change is not shown)", sign: .change,
+                plan.lines.append(Plan.Line(area: Plan.programsArea, sign: .change,
                                             text: "\(shellLine(argv))  # \(mutation.location)"))
             case .runScript(let path, let arguments):
-                plan.lines.append(Plan.Line(area: "programs (not simulated: what they change is not shown)", sign: .change,
+                plan.lines.append(Plan.Line(area: Plan.programsArea, sign: .change,
                                             text: "\(shellLine(["wds", "run", path] + arguments))  # \(mutation.location)"))
                 _ = try? recorder.perform(.readFile(path: path), at: location)
             default:
@@ -196,13 +199,20 @@ public enum Planner {
                               output: @escaping Driver.Output) -> Int32 {
         let (plan, status) = plan(path: path, arguments: arguments, environment: environment, output: output)
         guard let plan else { return status }
-        guard plan.hasChanges else {
-            output("no drift: the host holds everything \(Paths.base(path)) would make\n", false)
+        // What programs do, wds cannot see: say so, rather than call it drift every time.
+        let unverifiable = plan.lines.filter { $0.area == Plan.programsArea }
+        let drift = plan.lines.filter { $0.area != Plan.programsArea }
+        var out = ""
+        if !unverifiable.isEmpty {
+            out += "cannot verify (programs wds does not simulate):\n" + unverifiable.map { "  \($0.text)\n" }.joined()
+        }
+        guard !drift.isEmpty else {
+            output(out + "no drift: the host holds everything \(Paths.base(path)) would make"
+                   + (unverifiable.isEmpty ? "" : ", but for what those programs do") + "\n", false)
             return ExitStatus.success
         }
-        var out = ""
         for (title, signs) in [("missing", [PlannedChange.Sign.add]), ("different", [.change]), ("extra", [.remove])] {
-            let lines = plan.lines.filter { signs.contains($0.sign) }
+            let lines = drift.filter { signs.contains($0.sign) }
             guard !lines.isEmpty else { continue }
             out += "\(title):\n" + lines.map { "  \($0.area): \($0.text)\n" }.joined()
         }
@@ -244,7 +254,12 @@ public enum Planner {
         } catch {
             return ExitStatus.failure
         }
-        output("fixed: \(plan.lines.filter { $0.sign != .remove }.count) missing or different piece(s) put back; extra ones left as they are\n", false)
+        let fixed = plan.fixes.count + plan.iptablesFixes.reduce(0) { count, fix in
+            count + fix.1.split(separator: "\n").filter { $0.hasPrefix("-I ") || $0.hasPrefix("-N ") }.count
+        }
+        let moved = drift.filter { $0.sign == .change && $0.text.hasPrefix("moved to position") }.count
+        output("fixed: \(fixed) missing or different piece(s) put back; extra ones left as they are"
+               + (moved > 0 ? "; \(moved) rule(s) out of order left as they are (run the script to reorder)" : "") + "\n", false)
         return ExitStatus.success
     }
 }
