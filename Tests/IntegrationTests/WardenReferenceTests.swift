@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 
 /// The proof that the .wds ports are drop-in replacements for Warden's bash:
-/// each reference case in ../shared/reference/warden is rebuilt in a fresh
+/// each reference case in Tests/Fixtures/warden is rebuilt in a fresh
 /// namespace (same uplink, same environment, same steps) and the kernel state
 /// the ports leave is compared byte for byte with what the originals left.
 final class WardenReferenceTests: XCTestCase {

@@ -17,7 +17,7 @@ REPO="$(pwd)"
 export PATH="$PATH:/opt/swift/usr/bin"
 ANSIBLE_CORE=2.18.19   # supports Python 3.11 (Debian 12) as controller and target
 VENV="$REPO/.build-ansible/venv"
-REFERENCE="$REPO/../shared/reference/warden/c02-allow-deny"
+REFERENCE="$REPO/Tests/Fixtures/warden/c02-allow-deny"
 TESTS="$REPO/contrib/ansible/tests"
 
 passed=0 failed=0
