@@ -53,9 +53,6 @@ final class FailureTests: XCTestCase {
         let result = try run(script, after: "iptables-save -t filter | grep -v '^#' | grep -c wds-half || true")
         XCTAssertEqual(result.status, 5, result.stderr)
         XCTAssertTrue(result.stderr.contains("/tmp/t/test.wds:4:"), "the rejected rule's line: \(result.stderr)")
-        guard transactional else {
-            throw XCTSkip("per-command iptables engine: rules before the refused one are applied until issue 6's transaction lands")
-        }
         XCTAssertEqual(result.after.trimmingCharacters(in: .whitespacesAndNewlines), "0", "part of a refused transaction was applied")
     }
 
@@ -82,11 +79,5 @@ final class FailureTests: XCTestCase {
         XCTAssertEqual(result.status, 3, result.stderr)
         XCTAssertTrue(result.stderr.contains("/tmp/t/test.wds:2:"), result.stderr)
         XCTAssertFalse(result.after.contains("inside"), "the locked block ran without the lock")
-    }
-
-    /// Issue 6's engine commits one iptables-restore per run; its trace can show the payload.
-    var transactional: Bool {
-        let help = Namespace.run([Namespace.wdsBinary, "trace", "--help"])
-        return help.standardOutput.contains("restore")
     }
 }

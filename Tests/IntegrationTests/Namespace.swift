@@ -32,15 +32,11 @@ struct Namespace {
 
     static var wdsBinary: String { BuiltBinary.wds }
 
-    /// The repository root (for scripts/ and the reference data beside it).
-    static var repositoryRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    }
+    /// The repository root (for scripts/ and the reference data in Tests/Fixtures).
+    static var repositoryRoot: URL { Repository.root }
 
-    /// The Warden reference cases, beside the checkout (../shared/reference/warden).
-    static var referenceRoot: URL {
-        repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/reference/warden")
-    }
+    /// The Warden reference cases, kept in the repository (Tests/Fixtures/warden).
+    static var referenceRoot: URL { Repository.wardenReference }
 
     /// `private_tmp`: a fresh tmpfs on /tmp, private to the namespace, so tests
     /// can use /tmp paths the host uses. When the checkout (with the built

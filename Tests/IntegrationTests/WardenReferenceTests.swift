@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 
 /// The proof that the .wds ports are drop-in replacements for Warden's bash:
-/// each reference case in ../shared/reference/warden is rebuilt in a fresh
+/// each reference case in Tests/Fixtures/warden is rebuilt in a fresh
 /// namespace (same uplink, same environment, same steps) and the kernel state
 /// the ports leave is compared byte for byte with what the originals left.
 final class WardenReferenceTests: XCTestCase {
@@ -46,6 +46,12 @@ final class WardenReferenceTests: XCTestCase {
 
     static var scripts: URL { Namespace.repositoryRoot.appendingPathComponent("scripts") }
 
+    /// A step of steps.txt this test cannot turn into bash: the data and the test disagree, a failure.
+    struct UnreadableStep: Error, CustomStringConvertible {
+        let step: String
+        var description: String { "a step WardenReferenceTests cannot run: \(step)" }
+    }
+
     /// Bash for one step of steps.txt, run with the ports.
     func bash(for step: String, in reference: ReferenceCase) throws -> String {
         let clean = "env -i PATH=\"$PATH\""
@@ -58,10 +64,10 @@ final class WardenReferenceTests: XCTestCase {
             let rest = step.dropFirst("skeleton net.sh ".count)
             let argument = rest.split(separator: " ")[0]
             guard let open = rest.firstIndex(of: "["), let close = rest.firstIndex(of: "]") else {
-                throw XCTSkip("unreadable step: \(step)")
+                throw UnreadableStep(step: step)
             }
             let assignments = rest[rest.index(after: open)..<close].split(separator: " ").dropFirst()
-            guard let id = assignments.first(where: { $0.hasPrefix("id=") })?.dropFirst(3) else { throw XCTSkip("no id in \(step)") }
+            guard let id = assignments.first(where: { $0.hasPrefix("id=") })?.dropFirst(3) else { throw UnreadableStep(step: step) }
             let extra = rest[rest.index(after: close)...].split(separator: " ").map { Namespace.shellQuote(String($0)) }.joined(separator: " ")
             let config = assignments.joined(separator: "\n")
             return """
@@ -71,7 +77,7 @@ final class WardenReferenceTests: XCTestCase {
                 \(clean) \(extra) "$WDS" run "$WORK/containers/\(id)/net.wds" \(argument)
                 """
         }
-        throw XCTSkip("step not handled here: \(step)")
+        throw UnreadableStep(step: step)
     }
 
     /// Runs all steps; prints each step's status, then a marker, then the normalized rules and ip_forward.

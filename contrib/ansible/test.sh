@@ -9,20 +9,21 @@
 #   WDS=path/to/wds contrib/ansible/test.sh   # uses that binary (scripts/dev/test's)
 #
 # ansible-core is installed once into a virtualenv in .build-ansible/venv and
-# reused while its version matches ANSIBLE_CORE. Skips (exit 0, with a reason)
-# where namespaces cannot be made. Last line: "ansible: N passed, N failed".
+# reused while its version matches ANSIBLE_CORE. Skips (exit 77, with a reason,
+# as scripts/dev/test counts a skip) where namespaces cannot be made.
+# Last line: "ansible: N passed, N failed" or "ansible: skipped: REASON".
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 REPO="$(pwd)"
 export PATH="$PATH:/opt/swift/usr/bin"
 ANSIBLE_CORE=2.18.19   # supports Python 3.11 (Debian 12) as controller and target
 VENV="$REPO/.build-ansible/venv"
-REFERENCE="$REPO/../shared/reference/warden/c02-allow-deny"
+REFERENCE="$REPO/Tests/Fixtures/warden/c02-allow-deny"
 TESTS="$REPO/contrib/ansible/tests"
 
 passed=0 failed=0
 finish() { echo "ansible: $passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit; }
-skip() { echo "ansible: skipped: $1"; finish; }
+skip() { echo "ansible: skipped: $1"; exit 77; }
 pass() { passed=$((passed + 1)); echo "ok: $1"; }
 fail() { failed=$((failed + 1)); echo "FAILED: $1"; [ $# -lt 2 ] || sed 's/^/  | /' "$2"; }
 

@@ -7,7 +7,8 @@
 #   scripts/bench/iptables.sh [--quick] [--rounds N]
 #
 # --quick (CI): N = 10 and 100, hosts with 0 and 1000 containers, 3 rounds.
-# Needs root, iptables (nf_tables), unshare, GNU time (/usr/bin/time) for memory.
+# Needs root, iptables (nf_tables), unshare, GNU time (/usr/bin/time) for memory;
+# without root it exits 77 (skipped, as scripts/dev/test counts it).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -23,7 +24,7 @@ while [ $# -gt 0 ]; do
 done
 if $quick; then sizes=(10 100); hosts=(0 1000); else sizes=(10 100 1000 5000); hosts=(0 1000 3000); fi
 
-[ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)" >&2; exit 2; }
+[ "$(id -u)" -eq 0 ] || { echo "iptables.sh: skipped: needs root (network namespaces)" >&2; exit 77; }
 echo "building: swift build -c release --static-swift-stdlib --product wds --scratch-path .build-release" >&2
 (cd "$root" && swift build -c release --static-swift-stdlib --product wds --scratch-path .build-release >&2)
 wds="$root/.build-release/release/wds"
