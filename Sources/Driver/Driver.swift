@@ -20,6 +20,8 @@ public enum Driver {
         public var environment: [String: String] = [:]
         /// iptables changes as one transaction per run (false: `--no-batch`, one `iptables -w` per change).
         public var batchIptables = true
+        /// Trace and state start the script's `run --probe` programs only with this (`--run-probes`).
+        public var runProbes = false
         public init() {}
     }
 
@@ -61,6 +63,9 @@ public enum Driver {
             host = options.environment["WDS_SANDBOX"] == "1" ? SandboxHost(SystemHost(output: output)) : SystemHost(output: output)
         case .trace:
             var probes: Host = ReadOnlyHost(SystemHost(output: output))
+            if !options.runProbes {
+                probes = ProbeProgramGate(probes, command: options.recordStatePath != nil ? "wds state" : "wds trace")
+            }
             if let statePath = options.statePath {
                 guard let bytes = FileBytes.read(statePath) else {
                     output(Diagnostic("cannot read state file '\(statePath)'", at: nil).render(), true)
@@ -82,7 +87,8 @@ public enum Driver {
             }
             // A script started with run-script is traced with the same state file.
             host = TraceHost(probes: probes, format: options.traceFormat,
-                             childTraceArguments: options.statePath.map { ["--state", $0] } ?? [],
+                             childTraceArguments: (options.statePath.map { ["--state", $0] } ?? [])
+                                + (options.runProbes ? ["--run-probes"] : []),
                              write: { output($0, false) })
         }
         let context = RunContext(host: host, environment: options.environment, arguments: options.arguments)
