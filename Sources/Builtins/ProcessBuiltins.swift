@@ -4,9 +4,9 @@ import Lexer
 /// Running other programs: always an argv, never a shell in between.
 enum ProcessBuiltins {
     static let specs: [BuiltinSpec] = [
-        BuiltinSpec("run", summary: "Run PROGRAM with ARGS (each value one argument, no shell). A non-zero exit is a failure; inside $( … ) its standard output is the value. With --probe the program is declared read-only and the trace runs it too. Values reach the program as they are: one starting with '-' is an option to it, so put `--` before values when the program accepts it.",
+        BuiltinSpec("run", summary: "Run PROGRAM with ARGS (each value one argument, no shell). A non-zero exit is a failure; inside $( … ) its standard output is the value. With --probe the program is declared read-only: `wds run` runs it as any other; trace, plan, verify and state start it only with --run-probes, and stop at it otherwise. Values reach the program as they are: one starting with '-' is an option to it, so put `--` before values when the program accepts it.",
                     parameters: [Parameter("program")], rest: Parameter("arg", .anyValue),
-                    options: [OptionSpec("--probe", summary: "the program only reads the host; trace runs it"),
+                    options: [OptionSpec("--probe", summary: "the program only reads the host; trace, plan, verify and state run it with --run-probes"),
                               OptionSpec("--status", summary: "return the exit status as a number instead of failing on non-zero")],
                     optionsBeforePositionalsOnly: true,
                     example: "run quotaon -p $depot") { call in

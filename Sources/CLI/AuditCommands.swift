@@ -21,11 +21,14 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "Save the plan (its effects and the fingerprints of the live state it read) to this file.")
     var out: String?
 
+    @Flag(name: .customLong("run-probes"), help: ArgumentHelp(runProbesHelp))
+    var runProbes = false
+
     @OptionGroup var script: ScriptArguments
 
     func run() throws {
         let (plan, status) = Planner.plan(path: script.file, arguments: script.arguments,
-                                          environment: processEnvironment(), output: Driver.standardOutput)
+                                          environment: processEnvironment(), runProbes: runProbes, output: Driver.standardOutput)
         guard let plan else { throw ExitCode(status) }
         Spawn.writeAll(1, Array(plan.report.utf8))
         if let out {
@@ -67,10 +70,16 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "Put back what is missing or different (extra pieces are left as they are).")
     var fix = false
 
+    @Flag(name: .customLong("run-probes"), help: ArgumentHelp(runProbesHelp))
+    var runProbes = false
+
     @OptionGroup var script: ScriptArguments
 
     func run() throws {
         throw ExitCode(Planner.verify(path: script.file, arguments: script.arguments, environment: processEnvironment(),
-                                      fix: fix, output: Driver.standardOutput))
+                                      fix: fix, runProbes: runProbes, output: Driver.standardOutput))
     }
 }
+
+/// The help of `--run-probes`, the same for trace, state, plan and verify.
+let runProbesHelp = "Start the script's `run --probe` programs on this host. Without it nothing is started: the run stops, with a message, at the first statement that needs a probe program's answer. A probe program is only declared read-only; nothing holds it to that."

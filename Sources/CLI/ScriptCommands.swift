@@ -63,6 +63,9 @@ struct Trace: ParsableCommand {
     @Option(help: "Answer the script's probes from this state file (see `wds state`) instead of the live host.")
     var state: String?
 
+    @Flag(name: .customLong("run-probes"), help: ArgumentHelp(runProbesHelp))
+    var runProbes = false
+
     @OptionGroup var script: ScriptArguments
 
     func validate() throws {
@@ -77,6 +80,7 @@ struct Trace: ParsableCommand {
         options.traceFormat = TraceHost.Format(rawValue: format)!
         options.batchIptables = !noBatch
         options.statePath = state
+        options.runProbes = runProbes
         options.arguments = script.arguments
         options.environment = processEnvironment()
         throw ExitCode(Driver.run(path: script.file, options: options))
@@ -103,12 +107,16 @@ struct State: ParsableCommand {
     @Option(name: .shortAndLong, help: "The state file to write.")
     var output: String
 
+    @Flag(name: .customLong("run-probes"), help: ArgumentHelp(runProbesHelp))
+    var runProbes = false
+
     @OptionGroup var script: ScriptArguments
 
     func run() throws {
         var options = Driver.Options()
         options.mode = .trace
         options.recordStatePath = output
+        options.runProbes = runProbes
         options.arguments = script.arguments
         options.environment = processEnvironment()
         throw ExitCode(Driver.run(path: script.file, options: options, output: { text, toError in

@@ -20,6 +20,8 @@ public enum Driver {
         public var environment: [String: String] = [:]
         /// iptables changes as one transaction per run (false: `--no-batch`, one `iptables -w` per change).
         public var batchIptables = true
+        /// Trace and state start the script's `run --probe` programs only with this (`--run-probes`).
+        public var runProbes = false
         public init() {}
     }
 
@@ -63,6 +65,9 @@ public enum Driver {
             host = JournalingHost(system, journal: journal)
         case .trace:
             var probes: Host = ReadOnlyHost(SystemHost(output: output))
+            if !options.runProbes {
+                probes = ProbeProgramGate(probes, command: options.recordStatePath != nil ? "wds state" : "wds trace")
+            }
             if let statePath = options.statePath {
                 guard let bytes = FileBytes.read(statePath) else {
                     output(Diagnostic("cannot read state file '\(statePath)'", at: nil).render(), true)
@@ -84,7 +89,8 @@ public enum Driver {
             }
             // A script started with run-script is traced with the same state file.
             host = TraceHost(probes: probes, format: options.traceFormat,
-                             childTraceArguments: options.statePath.map { ["--state", $0] } ?? [],
+                             childTraceArguments: (options.statePath.map { ["--state", $0] } ?? [])
+                                + (options.runProbes ? ["--run-probes"] : []),
                              write: { output($0, false) })
         }
         let context = RunContext(host: host, environment: options.environment, arguments: options.arguments, journal: journal)

@@ -52,14 +52,16 @@ public struct Plan {
 
 public enum Planner {
     /// Evaluates the script against the live host without changing it.
-    public static func plan(path: String, arguments: [String], environment: [String: String],
-                            output: @escaping Driver.Output) -> (Plan?, Int32) {
+    /// The script's `run --probe` programs are started only with `runProbes` (`--run-probes`).
+    public static func plan(path: String, arguments: [String], environment: [String: String], runProbes: Bool = false,
+                            command: String = "wds plan", output: @escaping Driver.Output) -> (Plan?, Int32) {
         let (script, diagnostics) = Driver.load(path: path)
         guard let script, diagnostics.isEmpty else {
             for diagnostic in diagnostics { output(diagnostic.render(), true) }
             return (nil, ExitStatus.usage)
         }
-        let recorder = ProbeRecorder(ReadOnlyHost(SystemHost(output: { _, _ in })))
+        let live: Host = ReadOnlyHost(SystemHost(output: { _, _ in }))
+        let recorder = ProbeRecorder(runProbes ? live : ProbeProgramGate(live, command: command))
         let simulation = SimulatedHost(probes: recorder, childTraceArguments: nil)
         let mutations = MutationRecorder(simulation)
         let context = RunContext(host: mutations, environment: environment, arguments: arguments)
@@ -196,8 +198,9 @@ public enum Planner {
     /// `wds verify`: what the script would add is missing (drift), what it would remove is extra.
     /// With `fix`, only the missing pieces are put back.
     public static func verify(path: String, arguments: [String], environment: [String: String], fix: Bool,
-                              output: @escaping Driver.Output) -> Int32 {
-        let (plan, status) = plan(path: path, arguments: arguments, environment: environment, output: output)
+                              runProbes: Bool = false, output: @escaping Driver.Output) -> Int32 {
+        let (plan, status) = plan(path: path, arguments: arguments, environment: environment, runProbes: runProbes,
+                                  command: "wds verify", output: output)
         guard let plan else { return status }
         // What programs do, wds cannot see: say so, rather than call it drift every time.
         let unverifiable = plan.lines.filter { $0.area == Plan.programsArea }

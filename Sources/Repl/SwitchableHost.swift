@@ -12,7 +12,10 @@ final class SwitchableHost: Host {
     init(tracing: Bool, write: @escaping (String, Bool) -> Void) {
         self.tracing = tracing
         self.system = SystemHost(output: write)
-        self.trace = TraceHost(probes: ReadOnlyHost(SystemHost(output: write)), write: { write($0, false) })
+        // As `wds trace` without --run-probes: a `run --probe` program is not started while tracing.
+        let probes = ProbeProgramGate(ReadOnlyHost(SystemHost(output: write)), command: "the trace",
+                                      hint: "`:trace off` runs statements for real, probe programs included")
+        self.trace = TraceHost(probes: probes, write: { write($0, false) })
     }
 
     func perform(_ effect: Effect, at location: SourceRange) throws -> EffectResult {

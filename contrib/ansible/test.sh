@@ -184,6 +184,16 @@ else
   fail "host moved on between plan and apply: refused" "$WORK/refused.log"
 fi
 
+# Check mode starts no program, not even a `run --probe` one; a normal run does.
+in_namespace '
+playbook "$TESTS/probe.yml" > "$WORK/probe.log" 2>&1; echo $? > "$WORK/probe.status"
+'
+if [ "$(cat "$WORK/probe.status" 2>/dev/null)" = 0 ] && grep -q 'failed=0' "$WORK/probe.log"; then
+  pass "check mode: a probe program does not run (no --run-probes); a normal run runs it"
+else
+  fail "check mode: a probe program does not run" "$WORK/probe.log"
+fi
+
 # A check error fails the task with wds's diagnostic, in both modes, and runs nothing.
 in_namespace '
 playbook "$TESTS/check-error.yml" > "$WORK/error.log" 2>&1; echo $? > "$WORK/error.status"

@@ -16,7 +16,11 @@ description:
   - Runs a C(.wds) script that is already on the target host with the C(wds) interpreter.
   - In check mode the module runs C(wds plan), which evaluates the script against an in-memory
     copy of the host and changes nothing; the task is C(changed) when the plan has changes.
-  - In normal mode the module first saves a plan with C(wds plan --out). When the plan has no
+    It never passes C(--run-probes), so no program of the script runs, not even one it declares
+    read-only (C(run --probe)); a script that needs such a program's answer fails the task with
+    the statement that needs it.
+  - In normal mode the module first saves a plan with C(wds plan --run-probes --out), so the
+    script's C(run --probe) programs run, as they would in C(wds run). When the plan has no
     changes, nothing runs and the task is not C(changed). Otherwise it runs C(wds apply) on that
     plan, so exactly what was planned is applied, and a host whose state moved on between the
     plan and the apply is refused (nothing is applied, the task fails).
@@ -204,6 +208,7 @@ def main():
         module.exit_json(**output)
 
     if module.check_mode:
+        # Never --run-probes: check mode changes nothing, and a `run --probe` program could.
         result = run([wds, "plan"] + script_argv, "plan")
         if result["rc"] not in (STATUS_NO_CHANGES, STATUS_CHANGES):
             fail(result)
@@ -213,7 +218,8 @@ def main():
     fd, plan_path = tempfile.mkstemp(prefix="wds-plan-", suffix=".json", dir=module.tmpdir)
     os.close(fd)
     try:
-        planned = run([wds, "plan", "--out", plan_path] + script_argv, "plan")
+        # A real run: the script's `run --probe` programs run here as they would in `wds run`.
+        planned = run([wds, "plan", "--run-probes", "--out", plan_path] + script_argv, "plan")
         if planned["rc"] not in (STATUS_NO_CHANGES, STATUS_CHANGES):
             fail(planned)
         plan = planned["stdout"]
