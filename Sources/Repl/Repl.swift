@@ -101,18 +101,24 @@ public final class Repl {
             for problem in problems { write(problem.render(), true) }
             return ExitStatus.usage
         }
+        // Each entry ends its batch, and the next one reads the host afresh: another shell may have changed it.
+        defer { interpreter.context.forgetHost() }
         do {
             let value = try interpreter.execute(script)
+            try interpreter.context.commitOpenBatches()
             if value != .empty { write(value.description + "\n", false) }
             return 0
         } catch let failure as CommandFailure {
+            interpreter.context.abandonOpenBatches()
             write(failure.render(), true)
             return failure.status
         } catch let diagnostic as Diagnostic {
+            interpreter.context.abandonOpenBatches()
             write(diagnostic.render(), true)
             return ExitStatus.failure
         } catch {
             // `exit`, or `return`/`break` at the top level: the session goes on.
+            try? interpreter.context.commitOpenBatches()
             return 0
         }
     }
@@ -146,6 +152,7 @@ public final class Repl {
                 return true
             }
             host.tracing = words[1] == "on"
+            interpreter.context.resetHostModels()
             write(host.tracing ? "tracing: nothing will change\n" : "executing for real\n", false)
         case ":load":
             guard words.count == 2 else {

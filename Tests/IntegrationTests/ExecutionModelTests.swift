@@ -278,4 +278,19 @@ final class ExecutionModelTests: XCTestCase {
 
             """, result.standardError)
     }
+
+    /// 4b. In the REPL, what a traced entry "created" is forgotten when tracing stops, and a chain
+    /// another shell made between two entries is seen.
+    func testTheReplNeverTakesATraceForTheHost() throws {
+        try Namespace.requireNamespaces()
+        let result = Namespace.run("""
+            {
+              printf ':trace on\\nchain create web\\n:trace off\\n'
+              printf 'if chain exists web { echo "web: yes" } else { echo "web: no" }\\n'
+              sleep 0.5; iptables -N other
+              printf 'if chain exists other { echo "other: yes" } else { echo "other: no" }\\n'
+            } | "$WDS" repl --run 2>&1 | grep -E '^(web|other):'
+            """)
+        XCTAssertEqual(result.standardOutput, "web: no\nother: yes\n", result.standardError)
+    }
 }

@@ -103,6 +103,14 @@ extension RunContext {
         for family in transactionalFamilies { family.forgetHost() }
     }
 
+    /// Drops every family's model and state (the REPL switching between trace and run:
+    /// what a trace simulated must never be taken for the host).
+    public func resetHostModels() {
+        for family in transactionalFamilies { family.abandon(self) }
+        transactionalFamilies = []
+        storage = [:]
+    }
+
     public func savepoint() -> Savepoint {
         Savepoint(journal: journal.steps.count, families: transactionalFamilies.map { $0.savepoint() })
     }
