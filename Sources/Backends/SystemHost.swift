@@ -64,6 +64,8 @@ public final class SystemHost: Host {
             return .text(outcome.standardOutput)
         case .probeProgram(let argv):
             return try runProgram(argv, capture: true, at: location)
+        case .canonicalPath(let path):
+            return .text(try SafePath.canonical(path, at: location))
         case .print(let text, let toStandardError, let newline):
             output(newline ? text + "\n" : text, toStandardError)
             return .done
