@@ -8,9 +8,9 @@ import Lexer
 enum Locks {
     /// Without a timeout it waits as long as it takes, as plain `flock` does.
     static func acquire(_ path: String, timeoutSeconds: Int?, at location: SourceRange) throws -> Int32 {
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        // A lock file is created like any write: no untrusted link on the way, the last one included.
+        let (fd, code) = try SafePath.openFile(path, flags: O_WRONLY | O_CREAT | O_APPEND, followLast: true, at: location)
         guard fd >= 0 else {
-            let code = errno
             throw CommandFailure("cannot open lock file '\(path)': \(errnoMessage(code))", at: location, status: exitStatus(forErrno: code))
         }
         guard let timeoutSeconds else {

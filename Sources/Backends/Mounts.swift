@@ -21,23 +21,63 @@ enum Mounts {
         if request.bind { flags |= UInt(MS_BIND) }
         if request.remount { flags |= UInt(MS_REMOUNT) }
         let dataString = data.joined(separator: ",")
+        // The target (and a bind's source) are opened without untrusted links (SafePath) and
+        // named by descriptor, so a link planted or swapped in cannot move the mount elsewhere.
+        let (target, targetErrno) = try SafePath.openObject(request.target, at: location)
+        defer { if target >= 0 { close(target) } }
+        guard target >= 0 else { throw failure(request, targetErrno, at: location) }
+        var source: Int32 = -1
+        if request.bind {
+            let (fd, code) = try SafePath.openObject(request.source, at: location)
+            guard fd >= 0 else { throw failure(request, code, at: location) }
+            source = fd
+        }
+        defer { if source >= 0 { close(source) } }
         let result = dataString.withCString { dataPointer in
-            Glibc.mount(request.source, request.target, request.fileSystemType ?? "", flags, data.isEmpty ? nil : dataPointer)
+            Glibc.mount(source >= 0 ? descriptorPath(source) : request.source, descriptorPath(target),
+                        request.fileSystemType ?? "", flags, data.isEmpty ? nil : dataPointer)
         }
-        guard result == 0 else {
-            let code = errno
-            throw CommandFailure("\(shellLine(request.argv)) failed: \(errnoMessage(code))", at: location,
-                                 status: exitStatus(forErrno: code), hint: hint(for: request, code))
-        }
+        guard result == 0 else { throw failure(request, errno, at: location) }
         // A read-only bind needs a second, remounting call (the kernel ignores MS_RDONLY on the first).
         if request.bind && (flags & UInt(MS_RDONLY)) != 0 && !request.remount {
-            guard Glibc.mount("", request.target, "", flags | UInt(MS_REMOUNT), nil) == 0 else {
+            // Opened again: the first descriptor is the directory under the new mount, not its root.
+            let (mounted, _) = try SafePath.openObject(request.target, at: location)
+            defer { if mounted >= 0 { close(mounted) } }
+            guard mounted >= 0, Glibc.mount("", descriptorPath(mounted), "", flags | UInt(MS_REMOUNT), nil) == 0 else {
                 let code = errno
                 throw CommandFailure("remounting '\(request.target)' read-only failed: \(errnoMessage(code))", at: location,
                                      status: exitStatus(forErrno: code))
             }
         }
     }
+
+    static func failure(_ request: MountRequest, _ code: Int32, at location: SourceRange) -> CommandFailure {
+        CommandFailure("\(shellLine(request.argv)) failed: \(errnoMessage(code))", at: location,
+                       status: exitStatus(forErrno: code), hint: hint(for: request, code))
+    }
+
+    /// umount2(2) of what is mounted at `path`, reached without untrusted links: from
+    /// inside the directory that holds it (a descriptor of the mount itself would keep it busy).
+    static func unmount(_ path: String, at location: SourceRange) throws {
+        let place = try SafePath.locate(path, followLast: true, at: location)
+        defer { close(place.directory) }
+        let saved = open(".", SafePath.O_PATH | O_DIRECTORY | O_CLOEXEC)
+        guard saved >= 0, fchdir(place.directory) == 0 else {
+            let code = errno
+            if saved >= 0 { close(saved) }
+            throw CommandFailure("cannot unmount '\(path)': \(errnoMessage(code))", at: location, status: exitStatus(forErrno: code))
+        }
+        let result = umount2(place.name, 8)  // UMOUNT_NOFOLLOW
+        let code = errno
+        _ = fchdir(saved)
+        close(saved)
+        guard result == 0 else {
+            throw CommandFailure("cannot unmount '\(path)': \(errnoMessage(code))", at: location, status: exitStatus(forErrno: code))
+        }
+    }
+
+    /// The kernel's name for an open descriptor: mount(2) and umount2(2) resolve it to exactly that file.
+    static func descriptorPath(_ fd: Int32) -> String { "/proc/self/fd/\(fd)" }
 
     /// What usually causes this errno for this kind of mount.
     static func hint(for request: MountRequest, _ code: Int32) -> String? {

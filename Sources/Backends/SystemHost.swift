@@ -64,6 +64,8 @@ public final class SystemHost: Host {
             return .text(outcome.standardOutput)
         case .probeProgram(let argv):
             return try runProgram(argv, capture: true, at: location)
+        case .canonicalPath(let path):
+            return .text(try SafePath.canonical(path, at: location))
         case .print(let text, let toStandardError, let newline):
             output(newline ? text + "\n" : text, toStandardError)
             return .done
@@ -76,10 +78,15 @@ public final class SystemHost: Host {
             try makeDirectory(path, parents: parents, at: location)
             return .done
         case .removeDirectory(let path):
-            guard rmdir(path) == 0 else { throw failure("cannot remove directory '\(path)'", errno) }
+            // Relative to the directory reached without untrusted links (SafePath), as every write.
+            let place = try SafePath.locate(path, followLast: false, at: location)
+            defer { close(place.directory) }
+            guard unlinkat(place.directory, place.name, AT_REMOVEDIR) == 0 else { throw failure("cannot remove directory '\(path)'", errno) }
             return .done
         case .removeFile(let path):
-            guard unlink(path) == 0 || errno == ENOENT else { throw failure("cannot remove '\(path)'", errno) }
+            let place = try SafePath.locate(path, followLast: false, at: location)
+            defer { close(place.directory) }
+            guard unlinkat(place.directory, place.name, 0) == 0 || errno == ENOENT else { throw failure("cannot remove '\(path)'", errno) }
             return .done
         case .writeSysctl(let key, let value):
             try writeFile(sysctlPath(key), value + "\n", flags: O_WRONLY | O_CLOEXEC, at: location)
@@ -88,7 +95,7 @@ public final class SystemHost: Host {
             try Mounts.mount(request, at: location)
             return .done
         case .unmount(let path):
-            guard umount2(path, 0) == 0 else { throw failure("cannot unmount '\(path)'", errno) }
+            try Mounts.unmount(path, at: location)
             return .done
         case .runProgram(let argv, let capture):
             return try runProgram(argv, capture: capture, at: location)
@@ -174,9 +181,8 @@ public final class SystemHost: Host {
     }
 
     func writeFile(_ path: String, _ contents: String, flags: Int32, at location: SourceRange) throws {
-        let fd = open(path, flags, 0o644)
+        let (fd, code) = try SafePath.openFile(path, flags: flags, followLast: false, at: location)
         guard fd >= 0 else {
-            let code = errno
             let hint = code == ELOOP ? "PATH is a symbolic link, which write-file does not follow: write to its target" : nil
             throw CommandFailure("cannot open '\(path)' for writing: \(errnoMessage(code))", at: location, status: exitStatus(forErrno: code),
                                  hint: hint)
@@ -195,28 +201,19 @@ public final class SystemHost: Host {
         }
     }
 
+    /// mkdir(2) relative to the directory reached without untrusted links; with
+    /// `parents`, the missing directories on the way too, and no error if it exists.
     func makeDirectory(_ path: String, parents: Bool, at location: SourceRange) throws {
-        if mkdir(path, 0o755) == 0 { return }
+        let place = try SafePath.locate(path, followLast: parents, createDirectories: parents, at: location)
+        defer { close(place.directory) }
+        if mkdirat(place.directory, place.name, 0o755) == 0 { return }
         let code = errno
-        if parents {
-            if code == EEXIST, isDirectory(path) { return }
-            if code == ENOENT {
-                let parent = Paths.directory(path)
-                if parent != path && parent != "." && parent != "/" {
-                    try makeDirectory(parent, parents: true, at: location)
-                    if mkdir(path, 0o755) == 0 || (errno == EEXIST && isDirectory(path)) { return }
-                    let again = errno
-                    throw CommandFailure("cannot create directory '\(path)': \(errnoMessage(again))", at: location,
-                                         status: exitStatus(forErrno: again))
-                }
-            }
+        var info = stat()
+        if parents, code == EEXIST, fstatat(place.directory, place.name, &info, AT_SYMLINK_NOFOLLOW) == 0,
+           (info.st_mode & S_IFMT) == S_IFDIR {
+            return
         }
         throw CommandFailure("cannot create directory '\(path)': \(errnoMessage(code))", at: location, status: exitStatus(forErrno: code))
-    }
-
-    func isDirectory(_ path: String) -> Bool {
-        var info = stat()
-        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 }
 

@@ -4,13 +4,15 @@ import Lexer
 /// Mounts: mount(2) and umount2(2) through the host, and the mount table read
 /// from /proc/self/mountinfo (never from `mount` output). Each kind of mount
 /// is its own subcommand, so its arguments are checked for what it needs.
+/// Every path is canonicalized first (`..`, symbolic links), as the kernel
+/// names the mount point in the table.
 enum MountBuiltins {
     static let family = BuiltinFamily("mount", summary: "Mount file systems (mount(2)): tmpfs, cgroup v1 and v2 hierarchies, bind mounts.", subcommands: [
         BuiltinSpec("mount tmpfs", summary: "Mount a tmpfs (source `none`) on PATH, which must exist.",
                     parameters: [Parameter("path", HostValues.absolutePath)],
                     options: [OptionSpec("--options", HostValues.mountOptions, aliases: ["-o"], summary: "mount options, such as size=64m,mode=755")],
                     example: "mount tmpfs /tmp/warden/cgroup") { call in
-            try call.perform(.mount(MountRequest(source: "none", target: try call.text(0), fileSystemType: "tmpfs",
+            try call.perform(.mount(MountRequest(source: "none", target: try path(call, 0), fileSystemType: "tmpfs",
                                                  options: try options(call))))
             return .empty
         },
@@ -18,14 +20,14 @@ enum MountBuiltins {
                     parameters: [Parameter("subsystem", HostValues.cgroupSubsystems), Parameter("path", HostValues.absolutePath)],
                     example: "mount cgroup cpu /tmp/warden/cgroup/cpu") { call in
             let subsystems = try call.text(0).split(separator: ",").map(String.init)
-            try call.perform(.mount(MountRequest(source: "none", target: try call.text(1), fileSystemType: "cgroup", options: subsystems)))
+            try call.perform(.mount(MountRequest(source: "none", target: try path(call, 1), fileSystemType: "cgroup", options: subsystems)))
             return .empty
         },
         BuiltinSpec("mount cgroup2", summary: "Mount the cgroup v2 (unified) hierarchy on PATH, source `none`.",
                     parameters: [Parameter("path", HostValues.absolutePath)],
                     options: [OptionSpec("--options", HostValues.mountOptions, aliases: ["-o"], summary: "mount options, such as nsdelegate")],
                     example: "mount cgroup2 /sys/fs/cgroup") { call in
-            try call.perform(.mount(MountRequest(source: "none", target: try call.text(0), fileSystemType: "cgroup2",
+            try call.perform(.mount(MountRequest(source: "none", target: try path(call, 0), fileSystemType: "cgroup2",
                                                  options: try options(call))))
             return .empty
         },
@@ -33,7 +35,7 @@ enum MountBuiltins {
                     parameters: [Parameter("path", HostValues.absolutePath)],
                     options: [OptionSpec("--options", HostValues.mountOptions, aliases: ["-o"], summary: "the new mount options")],
                     example: "mount remount $depot --options usrjquota=aquota.user,grpjquota=aquota.group,jqfmt=vfsv0") { call in
-            try call.perform(.mount(MountRequest(source: "", target: try call.text(0), fileSystemType: nil,
+            try call.perform(.mount(MountRequest(source: "", target: try path(call, 0), fileSystemType: nil,
                                                  options: try options(call), remount: true)))
             return .empty
         },
@@ -41,7 +43,7 @@ enum MountBuiltins {
                     parameters: [Parameter("source", .path), Parameter("path", HostValues.absolutePath)],
                     options: [OptionSpec("--read-only", summary: "the bind mount is read-only")],
                     example: "mount bind /var/vcap/packages $rootfs/packages --read-only") { call in
-            try call.perform(.mount(MountRequest(source: try call.text(0), target: try call.text(1), fileSystemType: nil,
+            try call.perform(.mount(MountRequest(source: try path(call, 0), target: try path(call, 1), fileSystemType: nil,
                                                  options: call.has("--read-only") ? ["ro"] : [], bind: true)))
             return .empty
         },
@@ -50,14 +52,14 @@ enum MountBuiltins {
     static let specs: [BuiltinSpec] = [
         BuiltinSpec("unmount", summary: "Unmount the file system mounted on PATH (umount2(2)).",
                     parameters: [Parameter("path", HostValues.absolutePath)], example: "unmount /tmp/warden/cgroup/cpu") { call in
-            try call.perform(.unmount(path: try call.text(0)))
+            try call.perform(.unmount(path: try path(call, 0)))
             return .empty
         },
-        BuiltinSpec("is-mounted", summary: "Whether something is mounted on PATH (from /proc/self/mountinfo); with --type, a file system of that type (for stacked mounts, the top one).",
+        BuiltinSpec("is-mounted", summary: "Whether something is mounted on PATH (from /proc/self/mountinfo); with --type, a file system of that type (for stacked mounts, the top one). PATH is resolved first (`..`, symbolic links), as the table names mount points, as every mount builtin resolves its paths.",
                     parameters: [Parameter("path", HostValues.absolutePath)],
                     options: [OptionSpec("--type", .custom("TYPE", fileSystemTypeProblem), aliases: ["-t"], summary: "tmpfs, cgroup, cgroup2, …")],
                     example: "if ! is-mounted /tmp/warden/cgroup --type tmpfs { … }") { call in
-            guard let mount = MountInfo.top(at: try call.text(0), in: try MountInfo.table(call)) else { return .boolean(false) }
+            guard let mount = MountInfo.top(at: try path(call, 0), in: try MountInfo.table(call)) else { return .boolean(false) }
             if let type = try call.option("--type") { return .boolean(mount.type == type) }
             return .boolean(true)
         },
@@ -66,7 +68,7 @@ enum MountBuiltins {
                               OptionSpec("--type", .custom("TYPE", fileSystemTypeProblem), aliases: ["-t"], summary: "only this file system type")],
                     example: "for m in $(mounts --under /tmp/warden) { echo \"${m.mountpoint} ${m.type}\" }") { call in
             var table = try MountInfo.table(call)
-            if let under = try call.option("--under").map(MountInfo.normalize) {
+            if let under = try call.option("--under").map({ try MountInfo.canonical($0, call) }) {
                 let prefix = under == "/" ? "/" : under + "/"
                 table = table.filter { $0.mountpoint == under || $0.mountpoint.hasPrefix(prefix) }
             }
@@ -74,6 +76,11 @@ enum MountBuiltins {
             return .list(table.map { .record($0.record) })
         },
     ]
+
+    /// Argument `index`, a path, as the mount table names it (MountInfo.canonical).
+    static func path(_ call: Invocation, _ index: Int) throws -> String {
+        try MountInfo.canonical(try call.text(index), call)
+    }
 
     static func options(_ call: Invocation) throws -> [String] {
         guard let text = try call.option("--options") else { return [] }

@@ -83,6 +83,15 @@ extension MountInfo {
         return parse(text)
     }
 
+    /// `path` as the mount table names its mount point: `.`, `..` and symbolic
+    /// links resolved by the host (a probe, `realpath -m`). Every mount builtin
+    /// goes through it, so `if ! is-mounted D { mount tmpfs D }` finds the mount
+    /// however D is spelled, and mounts exactly once.
+    static func canonical(_ path: String, _ call: Invocation) throws -> String {
+        guard case .text(let text) = try call.perform(.canonicalPath(path: path)) else { return normalize(path) }
+        return text
+    }
+
     /// The mount visible at `path`: the last one mounted there (mounts stack).
     static func top(at path: String, in table: [MountInfo]) -> MountInfo? {
         let target = normalize(path)

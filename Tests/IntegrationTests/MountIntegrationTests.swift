@@ -59,7 +59,25 @@ final class MountIntegrationTests: XCTestCase {
             HostTrace.line(.mount(MountRequest(source: "none", target: target, fileSystemType: "tmpfs", options: ["size=1m", "mode=700"]))),
         ], trace)
         XCTAssertTrue(commands.mutations.last?.hasPrefix("mount -t tmpfs -o size=1m,mode=700 none ") == true, trace)
-        XCTAssertEqual(Set(commands.probes), ["cat /proc/self/mountinfo"], trace)
+        // Every mount builtin resolves its path as the mount table names it (issue 13, point 5).
+        XCTAssertEqual(Set(commands.probes), ["cat /proc/self/mountinfo", "realpath -m -- \(Namespace.shellQuote(target))",
+                                              "realpath -m -- \(directory)"], trace)
+    }
+
+    /// Issue 13, point 5: `is-mounted` resolves `..` and symbolic links as the
+    /// mount table does, so the usual guard mounts once, not once per run.
+    func testTheIsMountedGuardMountsOnceHoweverThePathIsSpelled() throws {
+        let script = "if ! is-mounted $1 { mount tmpfs $1 --options size=1m }"
+        let result = try ScriptRun.run(script, setup: "mkdir -p /tmp/d/sub /tmp/safe && ln -s /tmp/d /tmp/safe/ld",
+                                       arguments: "/tmp/d/sub/..", after: """
+            "$WDS" run /tmp/t/test.wds /tmp/d/sub/..; echo "second: $?"
+            "$WDS" run /tmp/t/test.wds /tmp/d/sub/..; echo "third: $?"
+            "$WDS" run /tmp/t/test.wds /tmp/safe/ld; echo "through a link: $?"
+            "$WDS" run /tmp/t/test.wds /tmp/d/./; echo "with a dot: $?"
+            grep -c ' /tmp/d ' /proc/self/mountinfo
+            """)
+        XCTAssertEqual(result.status, 0, result.standardError)
+        XCTAssertEqual(result.after, "second: 0\nthird: 0\nthrough a link: 0\nwith a dot: 0\n1\n", "mounts stacked")
     }
 
     func testMountFailureNamesTheErrnoAtTheScriptLine() throws {
@@ -157,7 +175,8 @@ final class MountIntegrationTests: XCTestCase {
         }
         XCTAssertEqual(first.mutations, expectedMutations, sections["trace 1"] ?? "")
         XCTAssertEqual(expectedMutations[3], "mount -t cgroup -o cpu none /tmp/warden/cgroup/cpu")
-        XCTAssertEqual(first.probes, ["stat /tmp/warden/cgroup"])
+        XCTAssertEqual(first.probes, ["stat /tmp/warden/cgroup", "realpath -m -- /tmp/warden/cgroup"]
+                       + ["cpu", "cpuacct", "devices", "memory"].map { "realpath -m -- /tmp/warden/cgroup/\($0)" })
         let second = HostTrace.commands(sections["trace 2"] ?? "")
         XCTAssertEqual(second.mutations, [], "after the first run, the trace shows nothing to do")
     }

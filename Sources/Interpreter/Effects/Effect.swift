@@ -16,6 +16,9 @@ public enum Effect: Sendable, Equatable {
     case iptablesList(family: AddressFamily, table: String, chain: String)
     /// A program the script declared read-only (`run --probe`): trace runs it too.
     case probeProgram(argv: [String])
+    /// `realpath -m PATH`: `.`, `..` and the links a write may follow resolved, as
+    /// /proc/self/mountinfo names mount points (answered with `.text`).
+    case canonicalPath(path: String)
 
     // Mutations.
     /// Text a script prints; `newline` adds the line end (as `echo` does).
@@ -48,7 +51,8 @@ public enum Effect: Sendable, Equatable {
 
     public var isMutation: Bool {
         switch self {
-        case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList, .probeProgram:
+        case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList, .probeProgram,
+             .canonicalPath:
             return false
         case .print, .writeFile, .makeDirectory, .removeDirectory, .removeFile, .writeSysctl, .mount, .unmount,
              .runProgram, .runScript, .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged,
@@ -83,6 +87,7 @@ public enum Effect: Sendable, Equatable {
         case .iptablesSave: return "iptables-save"
         case .iptablesList: return "iptables-list"
         case .probeProgram: return "probe-program"
+        case .canonicalPath: return "canonical-path"
         case .print: return "print"
         case .writeFile: return "write-file"
         case .makeDirectory: return "mkdir"
@@ -118,6 +123,7 @@ public enum Effect: Sendable, Equatable {
             return ip + ["show", "default"]
         case .iptablesSave(let family, let table): return [family.saveCommand, "-t", table]
         case .probeProgram(let argv): return argv
+        case .canonicalPath(let path): return ["realpath", "-m", "--", path]
         case .print(let text, let toStandardError, let newline):
             let format = newline ? "%s\\n" : "%s"
             return toStandardError ? ["sh", "-c", "printf '\(format)' \"$1\" >&2", "sh", text] : ["printf", format, text]

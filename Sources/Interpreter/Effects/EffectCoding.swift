@@ -20,6 +20,7 @@ extension Effect {
         case .iptablesList(let f, let table, let chain):
             return object("iptablesList", [family(f), ("table", .string(table)), ("chain", .string(chain))])
         case .probeProgram(let argv): return object("probeProgram", [("argv", strings(argv))])
+        case .canonicalPath(let path): return object("canonicalPath", [("path", .string(path))])
         case .print(let text, let toError, let newline):
             return object("print", [("text", .string(text)), ("stderr", .bool(toError)), ("newline", .bool(newline))])
         case .writeFile(let path, let contents, let append):
@@ -78,6 +79,7 @@ extension Effect {
             guard let f = family, let t = string("table"), let c = string("chain") else { return nil }
             self = .iptablesList(family: f, table: t, chain: c)
         case "probeProgram": guard let a = strings("argv") else { return nil }; self = .probeProgram(argv: a)
+        case "canonicalPath": guard let p = string("path") else { return nil }; self = .canonicalPath(path: p)
         case "print":
             guard let t = string("text"), let e = bool("stderr"), let n = bool("newline") else { return nil }
             self = .print(text: t, toStandardError: e, newline: n)
