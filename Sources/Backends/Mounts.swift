@@ -10,6 +10,9 @@ enum Mounts {
         "ro": UInt(MS_RDONLY), "rw": 0, "nosuid": UInt(MS_NOSUID), "nodev": UInt(MS_NODEV), "noexec": UInt(MS_NOEXEC),
         "sync": UInt(MS_SYNCHRONOUS), "noatime": UInt(MS_NOATIME), "nodiratime": UInt(MS_NODIRATIME),
         "relatime": UInt(MS_RELATIME), "strictatime": UInt(MS_STRICTATIME), "dirsync": UInt(MS_DIRSYNC),
+        // The opposites, which mount(8) also takes as flags (none set), so a traced
+        // `mount -o exec …` replays as the run mounted, rather than the data failing the run.
+        "defaults": 0, "exec": 0, "suid": 0, "dev": 0, "async": 0, "atime": 0, "diratime": 0,
     ]
 
     static func mount(_ request: MountRequest, at location: SourceRange) throws {

@@ -5,8 +5,12 @@ import Lexer
 /// exact shell command that would perform it, with the script line, and is
 /// remembered by a `SimulatedHost` so later probes see it; other probes are
 /// answered by the read-only host (the live machine or a state file) and
-/// listed as comments. Every line it prints is replayable by bash.
+/// listed as comments. Every line it prints is replayable by bash, which the
+/// first line (`#!/bin/bash`) names: replayed, each does exactly what the run did.
 public final class TraceHost: Host {
+    /// The first line of a text or restore trace: the shell its lines are written for.
+    public static let header = "#!/bin/bash\n"
+
     /// `restore` is `text` with the iptables transaction shown as the exact
     /// payloads it commits (the staged changes become comments).
     public enum Format: String, Sendable { case text, json, restore }
@@ -17,15 +21,23 @@ public final class TraceHost: Host {
     /// The run's record of what it read from the host: mutations that depend on
     /// a probe's answer are marked, since on another host they could differ.
     public var tracker: ProbeTracker?
+    /// Whether the header is still to be written, before the first line (not in JSON, nor in a
+    /// child trace of `run-script`, whose lines continue its parent's).
+    var headerPending: Bool
 
-    public init(probes: Host, format: Format = .text, childTraceArguments: [String] = [],
+    public init(probes: Host, format: Format = .text, childTraceArguments: [String] = [], header: Bool = true,
                 write: @escaping (String) -> Void = { Spawn.writeAll(1, Array($0.utf8)) }) {
-        self.probes = SimulatedHost(probes: probes, childTraceArguments: ["--format", format.rawValue] + childTraceArguments)
+        self.probes = SimulatedHost(probes: probes, childTraceArguments: ["--format", format.rawValue, "--no-header"] + childTraceArguments)
         self.format = format
         self.write = write
+        self.headerPending = header && format != .json
     }
 
     public func perform(_ effect: Effect, at location: SourceRange) throws -> EffectResult {
+        if headerPending {
+            headerPending = false
+            write(TraceHost.header)
+        }
         let dependsOnProbe = effect.isMutation && tracker?.mutationDependsOnProbe == true
         write(TraceHost.line(for: effect, at: location, format: format, dependsOnProbe: dependsOnProbe) + "\n")
         return try probes.perform(effect, at: location)
@@ -34,7 +46,10 @@ public final class TraceHost: Host {
     /// One line per effect: `COMMAND  # file:line`, probes as `# probe: COMMAND  # file:line`,
     /// and `# file:line, after a probe` for a mutation whose presence or values came from one.
     public static func line(for effect: Effect, at location: SourceRange, format: Format, dependsOnProbe: Bool = false) -> String {
-        let place = location.shortLocation + (dependsOnProbe ? ", after a probe" : "")
+        // A file name is the user's: a newline in it must not end the comment and start a command.
+        let place = String(String.UnicodeScalarView(location.shortLocation.unicodeScalars.map {
+            $0.value < 0x20 || $0.value == 0x7F ? "?" : $0
+        })) + (dependsOnProbe ? ", after a probe" : "")
         switch (format, effect) {
         case (.text, .iptablesRestore(let family, let payload)):
             let changes = payload.split(separator: "\n").filter { !$0.hasPrefix("*") && $0 != "COMMIT" }.count

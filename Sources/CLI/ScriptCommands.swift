@@ -66,6 +66,10 @@ struct Trace: ParsableCommand {
     @Flag(name: .customLong("run-probes"), help: ArgumentHelp(runProbesHelp))
     var runProbes = false
 
+    /// A run-script child's trace continues its parent's, which named the shell already.
+    @Flag(name: .customLong("no-header"), help: .hidden)
+    var noHeader = false
+
     @OptionGroup var script: ScriptArguments
 
     func validate() throws {
@@ -81,6 +85,7 @@ struct Trace: ParsableCommand {
         options.batchIptables = !noBatch
         options.statePath = state
         options.runProbes = runProbes
+        options.traceHeader = !noHeader
         options.arguments = script.arguments
         options.environment = processEnvironment()
         throw ExitCode(Driver.run(path: script.file, options: options))

@@ -22,6 +22,8 @@ public enum Driver {
         public var batchIptables = true
         /// Trace and state start the script's `run --probe` programs only with this (`--run-probes`).
         public var runProbes = false
+        /// Begin a text trace with the line naming its shell (false: a run-script child's trace).
+        public var traceHeader = true
         public init() {}
     }
 
@@ -90,7 +92,7 @@ public enum Driver {
             // A script started with run-script is traced with the same state file.
             host = TraceHost(probes: probes, format: options.traceFormat,
                              childTraceArguments: (options.statePath.map { ["--state", $0] } ?? [])
-                                + (options.runProbes ? ["--run-probes"] : []),
+                                + (options.runProbes ? ["--run-probes"] : []), header: options.traceHeader,
                              write: { output($0, false) })
         }
         let context = RunContext(host: host, environment: options.environment, arguments: options.arguments, journal: journal)

@@ -15,7 +15,7 @@ final class SwitchableHost: Host {
         // As `wds trace` without --run-probes: a `run --probe` program is not started while tracing.
         let probes = ProbeProgramGate(ReadOnlyHost(SystemHost(output: write)), command: "the trace",
                                       hint: "`:trace off` runs statements for real, probe programs included")
-        self.trace = TraceHost(probes: probes, write: { write($0, false) })
+        self.trace = TraceHost(probes: probes, header: false, write: { write($0, false) })
     }
 
     func perform(_ effect: Effect, at location: SourceRange) throws -> EffectResult {

@@ -43,10 +43,10 @@ final class CoreIntegrationTests: XCTestCase {
         // $script_dir is the script's folder as it was named: "." here.
         let mutations = trace.split(separator: "\n").filter { !$0.hasPrefix("#") }.map(String.init)
         XCTAssertEqual(mutations, [
-            "mkdir -p ./out  # test.wds:2",
+            "mkdir -p -- ./out  # test.wds:2",
             "printf %s $'one\\n' > ./out/a.txt  # test.wds:3",
             "printf %s $'two words\\n' >> ./out/a.txt  # test.wds:4",
-            "sh -c 'echo 1 > /proc/sys/net/ipv4/ip_forward'  # test.wds:5",
+            "printf '%s\\n' 1 > /proc/sys/net/ipv4/ip_forward  # test.wds:5",
             "exec 9>>./out/lock && flock -w 2 9  # test.wds:6",
             "touch ./out/locked  # test.wds:7",
             "exec 9>&-  # test.wds:6",

@@ -69,23 +69,23 @@ final class HostScenarioTests: XCTestCase {
             /tmp/warden/cgroup/memory cgroup rw,memory
             1
             ---
-            mkdir -p /tmp/warden/cgroup
-            mount -t tmpfs none /tmp/warden/cgroup
-            mkdir -p /tmp/warden/cgroup/cpu
-            mount -t cgroup -o cpu none /tmp/warden/cgroup/cpu
-            mkdir -p /tmp/warden/cgroup/cpuacct
-            mount -t cgroup -o cpuacct none /tmp/warden/cgroup/cpuacct
-            mkdir -p /tmp/warden/cgroup/devices
-            mount -t cgroup -o devices none /tmp/warden/cgroup/devices
-            mkdir -p /tmp/warden/cgroup/memory
-            mount -t cgroup -o memory none /tmp/warden/cgroup/memory
+            mkdir -p -- /tmp/warden/cgroup
+            mount -t tmpfs -- none /tmp/warden/cgroup
+            mkdir -p -- /tmp/warden/cgroup/cpu
+            mount -t cgroup -o cpu -- none /tmp/warden/cgroup/cpu
+            mkdir -p -- /tmp/warden/cgroup/cpuacct
+            mount -t cgroup -o cpuacct -- none /tmp/warden/cgroup/cpuacct
+            mkdir -p -- /tmp/warden/cgroup/devices
+            mount -t cgroup -o devices -- none /tmp/warden/cgroup/devices
+            mkdir -p -- /tmp/warden/cgroup/memory
+            mount -t cgroup -o memory -- none /tmp/warden/cgroup/memory
             iptables -w -t filter -N pool-out
             iptables -w -t filter -A pool-out -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
             iptables -w -t filter -A pool-out -d 10.0.0.0/8 -j RETURN
             iptables -w -t filter -A pool-out -d 192.168.1.0/24 -j RETURN
             iptables -w -t filter -A pool-out -j DROP
             iptables -w -t nat -A POSTROUTING -s 10.254.0.0/22 -o eth0 -j SNAT --to-source 10.0.2.15
-            sh -c 'echo 1 > /proc/sys/net/ipv4/ip_forward'
+            printf '%s\\n' 1 > /proc/sys/net/ipv4/ip_forward
 
             """, result.standardError)
     }

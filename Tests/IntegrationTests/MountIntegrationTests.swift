@@ -58,7 +58,7 @@ final class MountIntegrationTests: XCTestCase {
             HostTrace.line(.makeDirectory(path: target, parents: true)),
             HostTrace.line(.mount(MountRequest(source: "none", target: target, fileSystemType: "tmpfs", options: ["size=1m", "mode=700"]))),
         ], trace)
-        XCTAssertTrue(commands.mutations.last?.hasPrefix("mount -t tmpfs -o size=1m,mode=700 none ") == true, trace)
+        XCTAssertTrue(commands.mutations.last?.hasPrefix("mount -t tmpfs -o size=1m,mode=700 -- none ") == true, trace)
         // Every mount builtin resolves its path as the mount table names it (issue 13, point 5).
         XCTAssertEqual(Set(commands.probes), ["cat /proc/self/mountinfo", "realpath -m -- \(Namespace.shellQuote(target))",
                                               "realpath -m -- \(directory)"], trace)
@@ -174,7 +174,7 @@ final class MountIntegrationTests: XCTestCase {
                                                                         fileSystemType: "cgroup", options: [system]))))
         }
         XCTAssertEqual(first.mutations, expectedMutations, sections["trace 1"] ?? "")
-        XCTAssertEqual(expectedMutations[3], "mount -t cgroup -o cpu none /tmp/warden/cgroup/cpu")
+        XCTAssertEqual(expectedMutations[3], "mount -t cgroup -o cpu -- none /tmp/warden/cgroup/cpu")
         XCTAssertEqual(first.probes, ["stat /tmp/warden/cgroup", "realpath -m -- /tmp/warden/cgroup"]
                        + ["cpu", "cpuacct", "devices", "memory"].map { "realpath -m -- /tmp/warden/cgroup/\($0)" })
         let second = HostTrace.commands(sections["trace 2"] ?? "")

@@ -55,7 +55,7 @@ final class SandboxTests: XCTestCase {
         XCTAssertFalse(output.contains("domain=wds-sandbox"), output)
         XCTAssertTrue(output.contains("kernel.hostname: "), output)
         XCTAssertTrue(output.contains("-> wds-sandbox-host (global to the machine: recorded, not applied)"), output)
-        XCTAssertTrue(output.contains("== not performed in the sandbox\n  mount -o remount,size=1m /tmp/wds-sandbox-test/cgroup  (a remount changes the file system for every mount of it)\n"), output)
+        XCTAssertTrue(output.contains("== not performed in the sandbox\n  mount --options-source=disable -o remount,size=1m -- /tmp/wds-sandbox-test/cgroup  (a remount changes the file system for every mount of it)\n"), output)
         XCTAssertTrue(output.contains("host cgroup: the sandbox does not change '/sys/fs/cgroup/pids/cgroup.clone_children'"), output)
         XCTAssertTrue(output.contains("sys: cannot open '/sys/kernel/wds-sandbox-test' for writing: Read-only file system"), output)
         XCTAssertTrue(output.contains("status=0\noutside: tmp=ls: cannot access '/tmp/wds-sandbox-test': No such file or directory etc="), output)

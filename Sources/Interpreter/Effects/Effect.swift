@@ -129,13 +129,14 @@ public enum Effect: Sendable, Equatable {
             return toStandardError ? ["sh", "-c", "printf '\(format)' \"$1\" >&2", "sh", text] : ["printf", format, text]
         case .writeFile(let path, let contents, let append):
             return ["sh", "-c", "printf '%s' \"$1\" \(append ? ">>" : ">") \"$2\"", "sh", contents, path]
-        case .makeDirectory(let path, let parents): return parents ? ["mkdir", "-p", path] : ["mkdir", path]
-        case .removeDirectory(let path): return ["rmdir", path]
-        case .removeFile(let path): return ["rm", "-f", path]
+        // `--`: a path that begins with '-' is a path, not an option.
+        case .makeDirectory(let path, let parents): return parents ? ["mkdir", "-p", "--", path] : ["mkdir", "--", path]
+        case .removeDirectory(let path): return ["rmdir", "--", path]
+        case .removeFile(let path): return ["rm", "-f", "--", path]
         case .writeSysctl(let key, let value):
-            return ["sh", "-c", "echo \(shellQuote(value)) > \(shellQuote(sysctlPath(key)))"]
+            return ["sh", "-c", "printf '%s\\n' \"$1\" > \"$2\"", "sh", value, sysctlPath(key)]
         case .mount(let request): return request.argv
-        case .unmount(let path): return ["umount", path]
+        case .unmount(let path): return ["umount", "--", path]
         case .runProgram(let argv, _): return argv
         case .runScript(let path, let arguments): return ["wds", "run", path] + arguments
         case .lock(let path, let timeout, let slot):
@@ -150,7 +151,7 @@ public enum Effect: Sendable, Equatable {
         case .iptablesLock(let path, let timeout): return ["flock", "-w", String(timeout), path]
         case .iptablesUnlock(let path): return ["flock", "-u", path]
         case .setResourceLimit(let resource, let soft, let hard):
-            return ["prlimit", "--pid", "$$", "--\(resource.prlimitName)=\(soft):\(hard)"]
+            return ReplayLine.resourceLimit(resource, soft: soft, hard: hard)
         }
     }
 
@@ -165,9 +166,16 @@ public enum Effect: Sendable, Equatable {
         case .iptablesRestore(let family, let payload):
             return "\(family.restoreCommand) --noflush <<'WDS_RESTORE'\n\(payload)WDS_RESTORE"
         case .writeFile(let path, let contents, let append):
-            return "printf %s \(shellQuote(contents)) \(append ? ">>" : ">") \(shellQuote(path))"
-        case .setResourceLimit(let resource, let soft, let hard):
-            return "ulimit -S -\(resource.ulimitFlag) \(soft) && ulimit -H -\(resource.ulimitFlag) \(hard)"
+            return "\(ReplayLine.printf(contents, newline: false)) \(append ? ">>" : ">") \(shellQuote(path))"
+        case .print(let text, let toStandardError, let newline):
+            return ReplayLine.printf(text, newline: newline) + (toStandardError ? " >&2" : "")
+        case .writeSysctl(let key, let value):
+            return "\(ReplayLine.printf(value, newline: true)) > \(shellQuote(sysctlPath(key)))"
+        case .runProgram(let argv, let captureOutput):
+            return ReplayLine.program(argv, capturedOutput: captureOutput)
+        case .setResourceLimit:
+            // `$$` unquoted: the replaying shell's own limits, as the run set wds's.
+            return argv.map { $0 == "$$" ? $0 : shellQuote($0) }.joined(separator: " ")
         default:
             return shellLine(argv)
         }
@@ -188,18 +196,6 @@ public enum AddressFamily: String, Sendable, Equatable {
 public enum ResourceLimit: String, Sendable, Equatable, CaseIterable {
     case nofile, nproc, core, memlock, stack, fsize, cpu, `as`
     public var prlimitName: String { self == .as ? "as" : rawValue }
-    public var ulimitFlag: String {
-        switch self {
-        case .nofile: return "n"
-        case .nproc: return "u"
-        case .core: return "c"
-        case .memlock: return "l"
-        case .stack: return "s"
-        case .fsize: return "f"
-        case .cpu: return "t"
-        case .as: return "v"
-        }
-    }
 }
 
 /// A mount(2) call: what `mount -t TYPE -o OPTIONS SOURCE TARGET` asks for.
@@ -226,10 +222,12 @@ public struct MountRequest: Sendable, Equatable {
         if bind { argv.append("--bind") }
         if let fileSystemType { argv += ["-t", fileSystemType] }
         var options = self.options
-        if remount { options.insert("remount", at: 0) }
+        // mount(8) merges a remount's options with those in fstab and the mount table (keeping a
+        // nosuid the run's mount(2) clears) unless told not to.
+        if remount { options.insert("remount", at: 0); argv.append("--options-source=disable") }
         if !options.isEmpty { argv += ["-o", options.joined(separator: ",")] }
-        // A remount names only the mount point.
-        argv += source.isEmpty ? [target] : [source, target]
+        // A remount names only the mount point; `--` keeps a source such as `-x` a path.
+        argv += source.isEmpty ? ["--", target] : ["--", source, target]
         return argv
     }
 }

@@ -1,0 +1,54 @@
+/// The pieces of a trace line that need more than quoting to replay in bash
+/// (the trace's shell, named by its first line) exactly as the run acted.
+/// Quoting keeps a value one word; these keep a word from being read as
+/// something else: an option, a builtin, an assignment, an escape.
+enum ReplayLine {
+    /// Prints `text` byte for byte: `printf`'s format is wds's own (`%s`), so
+    /// nothing in the text is interpreted (no `echo`, whose `-n`, `\c` and `\t`
+    /// bash, dash and coreutils each read differently). A NUL, which no shell
+    /// word can hold, becomes `\000` in the format between `%s` pieces.
+    static func printf(_ text: String, newline: Bool) -> String {
+        let end = newline ? "\\n" : ""
+        guard text.utf8.contains(0) else {
+            return newline ? shellLine(["printf", "%s\\n", text]) : shellLine(["printf", "%s", text])
+        }
+        let pieces = text.split(separator: "\0", omittingEmptySubsequences: false).map(String.init)
+        let format = pieces.map { _ in "%s" }.joined(separator: "\\000") + end
+        return shellLine(["printf", format] + pieces)
+    }
+
+    /// A program started with `run`: bash must start the file PATH names, as
+    /// posix_spawnp does. A name bash knows itself (a builtin such as `echo`,
+    /// `true` or `exec`, a keyword such as `time`) goes through `env`; a word
+    /// bash would read as an assignment (`a=b`) or a job (`%1`) goes through
+    /// `exec` in a subshell. Output the run captured into a value is discarded.
+    static func program(_ argv: [String], capturedOutput: Bool) -> String {
+        guard let name = argv.first else { return "" }
+        var line = shellLine(argv)
+        if name.contains("=") || name.hasPrefix("%") {
+            line = "(exec -- \(shellLine(argv)))"
+        } else if bashBuiltinsAndKeywords.contains(name) {
+            line = "env -- \(line)"
+        }
+        return capturedOutput ? line + " >/dev/null" : line
+    }
+
+    /// `compgen -b` and `compgen -k` of bash 5.2.
+    static let bashBuiltinsAndKeywords: Set<String> = [
+        ".", ":", "[", "alias", "bg", "bind", "break", "builtin", "caller", "cd", "command", "compgen", "complete",
+        "compopt", "continue", "declare", "dirs", "disown", "echo", "enable", "eval", "exec", "exit", "export", "false",
+        "fc", "fg", "getopts", "hash", "help", "history", "jobs", "kill", "let", "local", "logout", "mapfile", "popd",
+        "printf", "pushd", "pwd", "read", "readarray", "readonly", "return", "set", "shift", "shopt", "source",
+        "suspend", "test", "times", "trap", "true", "type", "typeset", "ulimit", "umask", "unalias", "unset", "wait",
+        "if", "then", "else", "elif", "fi", "case", "esac", "for", "select", "while", "until", "do", "done", "in",
+        "function", "time", "{", "}", "!", "[[", "]]", "coproc",
+    ]
+
+    /// setrlimit(2) in one call, in the kernel's own units (bytes, seconds):
+    /// bash's `ulimit` counts some limits in 512-byte blocks or KiB, and sets
+    /// soft and hard in two steps that can fail where the one call does not.
+    static func resourceLimit(_ resource: ResourceLimit, soft: UInt64, hard: UInt64) -> [String] {
+        let value: (UInt64) -> String = { $0 == UInt64.max ? "unlimited" : String($0) }
+        return ["prlimit", "--pid", "$$", "--\(resource.prlimitName)=\(value(soft)):\(value(hard))"]
+    }
+}
