@@ -100,7 +100,7 @@ public final class JournalingHost: Host {
             let result = try inner.perform(effect, at: location)
             journal.recordPointOfNoReturn("the script \(path)", at: location)
             return result
-        case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList,
+        case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList, .canonicalPath,
              .probeProgram, .print, .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock,
              .iptablesUnlock, .setResourceLimit:
             // Reads, output, locks, the run's own limits; iptables changes are journaled by their engine.

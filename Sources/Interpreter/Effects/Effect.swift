@@ -67,7 +67,8 @@ public enum Effect: Sendable, Equatable {
         switch self {
         case .print, .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock:
             return false
-        case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList, .probeProgram:
+        case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList, .probeProgram,
+             .canonicalPath:
             return false
         case .writeFile, .makeDirectory, .removeDirectory, .removeFile, .writeSysctl, .mount, .unmount,
              .runProgram, .runScript, .lock, .unlock, .setResourceLimit:
