@@ -33,11 +33,22 @@ public final class TraceHost: Host {
         self.headerPending = header && format != .json
     }
 
-    public func perform(_ effect: Effect, at location: SourceRange) throws -> EffectResult {
+    /// A comment line of the trace's own (`# run-script: …`), after the header like every line.
+    public func comment(_ text: String) {
+        guard format != .json else { return }
+        writeHeaderIfPending()
+        write("# \(text)\n")
+    }
+
+    private func writeHeaderIfPending() {
         if headerPending {
             headerPending = false
             write(TraceHost.header)
         }
+    }
+
+    public func perform(_ effect: Effect, at location: SourceRange) throws -> EffectResult {
+        writeHeaderIfPending()
         let dependsOnProbe = effect.isMutation && tracker?.mutationDependsOnProbe == true
         write(TraceHost.line(for: effect, at: location, format: format, dependsOnProbe: dependsOnProbe) + "\n")
         return try probes.perform(effect, at: location)

@@ -99,11 +99,9 @@ public enum Driver {
         (host as? TraceHost)?.tracker = context.probes
         IptablesEngine.install(in: context, batch: options.batchIptables)
         if options.mode == .trace {
-            let format = options.traceFormat
+            let trace = host as? TraceHost
             context.runScriptInProcess = { childPath, arguments, call in
-                if format != .json {
-                    output("# run-script: \(shellLine([SystemHost.currentExecutable, "trace", childPath] + arguments))  # \(call.range.shortLocation)\n", false)
-                }
+                trace?.comment("run-script: \(shellLine([SystemHost.currentExecutable, "trace", childPath] + arguments))  # \(call.range.shortLocation)")
                 return try runChild(path: childPath, arguments: arguments, call: call)
             }
         }

@@ -266,6 +266,7 @@ final class ExecutionModelTests: XCTestCase {
             iptables -w -t filter -X target
             trace=0
             trace=5
+            #!bash
             # run-script: first.wds
             # iptables-lock: flock -w 60 iptables.lock
             # probe: iptables -w -t filter -S made-by-first

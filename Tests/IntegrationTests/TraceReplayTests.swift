@@ -113,8 +113,10 @@ final class TraceReplayTests: XCTestCase {
             env -- echo -n  # test.wds:13
             printf '%s\\n' -n > /proc/sys/kernel/domainname  # test.wds:14
             mkdir -p -- /tmp/work/m  # test.wds:15
-            mount -t tmpfs -o nosuid,nodev -- none /tmp/work/m  # test.wds:16
-            mount --options-source=disable -o remount,size=2m -- /tmp/work/m  # test.wds:17
+            # probe: realpath -m -- /tmp/work/m  # test.wds:16
+            mount -t tmpfs -o nosuid,nodev -- none /tmp/work/m  # test.wds:16, after a probe
+            # probe: realpath -m -- /tmp/work/m  # test.wds:17
+            mount --options-source=disable -o remount,size=2m -- /tmp/work/m  # test.wds:17, after a probe
             prlimit --pid $$ --fsize=1048576:unlimited  # test.wds:18
             sh -c 'ulimit -f; ulimit -H -f'  # test.wds:19
 
