@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Interpreter
 
 /// Runs a program with posix_spawn and waits with waitpid: no shell, no
 /// Foundation (whose Process polls a run loop and costs ~50 ms a child).
@@ -9,7 +10,13 @@ public enum Spawn {
         public var status: Int32
         public var standardOutput: String
         public var standardError: String
+        /// A captured stream passed `maximumCapture` and was cut there (its pipe closed).
+        public var outputTooLarge = false
     }
+
+    /// The most a captured stream may hold (a value's limit): `$(run yes)` ends
+    /// with a diagnostic instead of taking all memory.
+    public static let maximumCapture = Limits.maximumValueBytes
 
     public enum Failure: Error {
         case notFound(String)
@@ -59,12 +66,12 @@ public enum Spawn {
             writeAll(inPipe[1], Array(input.utf8))
             close(inPipe[1])
         }
-        let (output, errorOutput) = drain(outPipe[0], errPipe[0])
+        let (output, errorOutput, tooLarge) = drain(outPipe[0], errPipe[0])
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         return Outcome(status: exitStatus, standardOutput: String(decoding: output, as: UTF8.self),
-                       standardError: String(decoding: errorOutput, as: UTF8.self))
+                       standardError: String(decoding: errorOutput, as: UTF8.self), outputTooLarge: tooLarge)
     }
 
     /// A pipe whose ends are closed in the child after dup2 (so no other child inherits them).
@@ -73,9 +80,11 @@ public enum Spawn {
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
     }
 
-    /// Reads both pipes to their end without deadlocking on either.
-    static func drain(_ out: Int32, _ err: Int32) -> ([UInt8], [UInt8]) {
+    /// Reads both pipes to their end without deadlocking on either; a stream
+    /// past `maximumCapture` is closed (the writer then gets SIGPIPE).
+    static func drain(_ out: Int32, _ err: Int32) -> ([UInt8], [UInt8], Bool) {
         var buffers: [Int32: [UInt8]] = [:]
+        var tooLarge = false
         var open = [out, err].filter { $0 >= 0 }
         var chunk = [UInt8](repeating: 0, count: 65536)
         while !open.isEmpty {
@@ -86,13 +95,18 @@ public enum Spawn {
                 let n = chunk.withUnsafeMutableBytes { read(entry.fd, $0.baseAddress, $0.count) }
                 if n > 0 {
                     buffers[entry.fd, default: []] += chunk[0..<n]
+                    if buffers[entry.fd, default: []].count > maximumCapture {
+                        tooLarge = true
+                        close(entry.fd)
+                        open.removeAll { $0 == entry.fd }
+                    }
                 } else if n == 0 || (errno != EINTR && errno != EAGAIN) {
                     close(entry.fd)
                     open.removeAll { $0 == entry.fd }
                 }
             }
         }
-        return (buffers[out] ?? [], buffers[err] ?? [])
+        return (buffers[out] ?? [], buffers[err] ?? [], tooLarge)
     }
 
     public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {

@@ -152,6 +152,7 @@ public final class SystemHost: Host {
         do {
             let outcome = try Spawn.run(argv, input: input, capture: capture, captureError: captureError,
                                         ownSession: ownSession, keep: keep)
+            if outcome.outputTooLarge { throw Self.outputTooLarge(argv, at: location) }
             return .process(status: outcome.status, standardOutput: outcome.standardOutput, standardError: outcome.standardError)
         } catch Spawn.Failure.notFound(let program) {
             throw CommandFailure("program '\(program)' not found", at: location, status: ExitStatus.missingProgram,
@@ -166,6 +167,7 @@ public final class SystemHost: Host {
         let outcome: Spawn.Outcome
         do {
             outcome = try Spawn.run(argv, input: input, capture: true)
+            if outcome.outputTooLarge { throw Self.outputTooLarge(argv, at: location) }
         } catch Spawn.Failure.notFound(let program) {
             throw CommandFailure("'\(program)' is not installed", at: location, status: ExitStatus.missingProgram,
                                  hint: program.contains("tables") ? "install the iptables package" : nil)
@@ -178,6 +180,12 @@ public final class SystemHost: Host {
                                  at: location, status: ExitStatus.kernelRefused)
         }
         return outcome
+    }
+
+    /// A program's captured output is a value: past the limit, the run stops (Limits).
+    static func outputTooLarge(_ argv: [String], at location: SourceRange) -> Diagnostic {
+        Diagnostic("the output of '\(argv.first ?? "")' is larger than wds's limit on a value (\(Spawn.maximumCapture >> 20) MiB)",
+                   at: location, hint: "have the program write to a file, and read what you need of it")
     }
 
     func writeFile(_ path: String, _ contents: String, flags: Int32, at location: SourceRange) throws {

@@ -28,7 +28,12 @@ enum TextBuiltins {
                     example: "let key = $(replace $name \".\" \"/\")") { call in
             let old = try call.text(1)
             guard !old.isEmpty else { throw call.fail("'replace' needs a non-empty text to replace") }
-            return .string(try call.text(0).replacingAll(old, with: try call.text(2)))
+            let (text, new) = (try call.text(0), try call.text(2))
+            if new.utf8.count > old.utf8.count {
+                let occurrences = Substring(text).splitAll(old).count - 1
+                try call.checkValueSize(text.utf8.count + occurrences * (new.utf8.count - old.utf8.count))
+            }
+            return .string(text.replacingAll(old, with: new))
         },
         BuiltinSpec("split", summary: "A list of the pieces of TEXT between SEPARATORs; without one, between runs of blanks (empty pieces dropped).",
                     parameters: [Parameter("text"), Parameter("separator", optional: true)],
@@ -36,13 +41,19 @@ enum TextBuiltins {
             let text = try call.text(0)
             if let separator = try call.optionalText(1) {
                 guard !separator.isEmpty else { throw call.fail("'split' needs a non-empty separator") }
-                return .list(Substring(text).splitAll(separator).map { .string(String($0)) })
+                let pieces = Substring(text).splitAll(separator)
+                try call.checkValueSize(16 + text.utf8.count + 16 * pieces.count)
+                return .list(pieces.map { .string(String($0)) })
             }
-            return .list(text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }).map { .string(String($0)) })
+            let pieces = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" })
+            try call.checkValueSize(16 + text.utf8.count + 16 * pieces.count)
+            return .list(pieces.map { .string(String($0)) })
         },
         BuiltinSpec("lines", summary: "A list of the lines of TEXT, without their newlines (a final newline adds no empty line).",
                     parameters: [Parameter("text")], example: "for line in $(lines $(read-file /proc/mounts)) { … }") { call in
-            var lines = Substring(try call.text(0)).splitAll("\n").map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+            let text = try call.text(0)
+            var lines = Substring(text).splitAll("\n").map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+            try call.checkValueSize(16 + text.utf8.count + 16 * lines.count)
             if lines.last == "" { lines.removeLast() }
             return .list(lines.map { .string(String($0)) })
         },
@@ -52,10 +63,13 @@ enum TextBuiltins {
             let items = try call.list(0)
             let separator = try call.optionalText(1) ?? " "
             var texts: [String] = []
+            var bytes = 0
             for item in items {
                 guard let text = item.text else { throw call.fail("'join' can only join text, found a \(item.typeName)") }
                 texts.append(text)
+                bytes += text.utf8.count + separator.utf8.count
             }
+            try call.checkValueSize(bytes)
             return .string(texts.joined(separator: separator))
         },
         BuiltinSpec("trim", summary: "TEXT without leading and trailing blanks and newlines.",
@@ -74,6 +88,8 @@ enum TextBuiltins {
                     parameters: [Parameter("template")], rest: Parameter("value", .anyValue),
                     example: "format \"%s:%s\" $ip $port") { call in
             let template = try call.text(0)
+            // The same large value may fill many %s: the size is known before the text is made.
+            try call.checkValueSize(call.positionals.dropFirst().reduce(template.utf8.count) { $0 + Limits.size(of: $1) })
             var values = call.positionals.dropFirst().makeIterator()
             var result = ""
             var chars = template.makeIterator()

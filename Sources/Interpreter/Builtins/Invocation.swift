@@ -91,6 +91,13 @@ public struct Invocation {
         return try context.host.perform(effect, at: range)
     }
 
+    /// Refuses, before it is made, a value of about `bytes` this builtin would
+    /// return beyond wds's limit on a value's size (Limits): for builtins whose
+    /// result can be much larger than their arguments.
+    public func checkValueSize(_ bytes: Int) throws {
+        try Limits.checkValue(bytes: bytes, at: range)
+    }
+
     public func fail(_ message: String, status: Int32 = ExitStatus.failure, hint: String? = nil) -> CommandFailure {
         CommandFailure(message, at: range, status: status, hint: hint)
     }

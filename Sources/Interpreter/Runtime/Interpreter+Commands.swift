@@ -163,7 +163,9 @@ extension Interpreter {
         context.probes.statementDependsOnProbe = argumentsFromProbe || probeDepth > 0
         context.probes.builtinConsultedHost = false
         defer { (context.probes.statementDependsOnProbe, context.probes.builtinConsultedHost) = (outer, outerConsulted) }
-        return try spec.spec.implementation(&invocation)
+        let result = try spec.spec.implementation(&invocation)
+        try Limits.check(result, at: command.range)
+        return result
     }
 
     /// The builtin a command names: a single builtin, or a family's subcommand.
@@ -202,7 +204,7 @@ extension Interpreter {
         }
         let frame = Scope(parent: globals)
         for (index, parameter) in function.parameters.enumerated() {
-            frame.define(parameter.name, values[index], fromProbe: fromProbe[index])
+            try frame.define(parameter.name, values[index], fromProbe: fromProbe[index], at: command.range)
         }
         do {
             try execute(function.body.statements, in: frame)

@@ -7,7 +7,9 @@ extension Interpreter {
         case .word(let parts):
             return try evaluateWord(parts, range: expression.range, in: scope)
         case .list(let elements):
-            return .list(try evaluateArguments(elements, in: scope))
+            let list = Value.list(try evaluateArguments(elements, in: scope))
+            try Limits.check(list, at: expression.range)
+            return list
         case .spread:
             throw Diagnostic("a spread '...' only makes sense among a command's arguments or in a list", at: expression.range)
         }
@@ -61,6 +63,7 @@ extension Interpreter {
             let value: Value
             switch part.kind {
             case .literal(let literal, _):
+                try Limits.checkValue(bytes: text.utf8.count + literal.utf8.count, at: range)
                 text += literal
                 continue
             case .variable(let name, let fields):
@@ -72,6 +75,8 @@ extension Interpreter {
                 throw Diagnostic("a \(value.typeName) cannot be joined into text", at: part.range,
                                  hint: value.typeName == "list" ? "use $(join $list \" \")" : "pick a field, such as ${name.field}")
             }
+            // Checked before the text is made: "$s$s" in a loop doubles until it cannot be allocated.
+            try Limits.checkValue(bytes: text.utf8.count + piece.utf8.count, at: range)
             text += piece
         }
         return .string(text)

@@ -6,14 +6,26 @@ extension Interpreter {
     }
 
     /// Executes a statement; a pipeline's value comes back (the REPL shows it).
+    /// Statements running inside one another are counted, and stop at wds's
+    /// limit (or when the stack is nearly full) with a diagnostic, not a crash.
     func executeForValue(_ statement: Statement, in scope: Scope) throws -> Value {
+        evaluationDepth += 1
+        defer { evaluationDepth -= 1 }
+        if evaluationDepth > Limits.maximumEvaluationDepth || stack.isNearlyFull() {
+            throw Diagnostic("evaluation nested too deeply (more than \(min(evaluationDepth - 1, Limits.maximumEvaluationDepth)) statements inside one another)",
+                             at: statement.keywordRange, hint: "does a function call itself without end? blocks and calls may nest \(Limits.maximumEvaluationDepth) deep")
+        }
+        return try executeStatement(statement, in: scope)
+    }
+
+    func executeStatement(_ statement: Statement, in scope: Scope) throws -> Value {
         switch statement.kind {
         case .let(let name, let expression):
             let (value, fromProbe) = try watchingProbes { try evaluate(expression, in: scope) }
-            scope.define(name.name, value, fromProbe: fromProbe || probeDepth > 0)
+            try scope.define(name.name, value, fromProbe: fromProbe || probeDepth > 0, at: statement.range)
         case .assign(let name, let expression):
             let (value, fromProbe) = try watchingProbes { try evaluate(expression, in: scope) }
-            if !scope.assign(name.name, value, fromProbe: fromProbe || probeDepth > 0) {
+            if try !scope.assign(name.name, value, fromProbe: fromProbe || probeDepth > 0, at: statement.range) {
                 throw Diagnostic("assignment to undefined variable '\(name.name)'", at: name.range,
                                  hint: "define it first with `let \(name.name) = …`")
             }
@@ -40,7 +52,7 @@ extension Interpreter {
             try dependingOnProbe(fromProbe) {
                 loop: for item in items {
                     let inner = Scope(parent: scope)
-                    inner.define(name.name, item, fromProbe: fromProbe)
+                    try inner.define(name.name, item, fromProbe: fromProbe, at: name.range)
                     do {
                         try execute(body.statements, in: inner)
                     } catch ControlFlow.breakLoop {
@@ -100,7 +112,7 @@ extension Interpreter {
                 try undoCaught(failure, to: savepoint)
                 let inner = Scope(parent: scope)
                 if let name {
-                    inner.define(name.name, .record(Record([
+                    try inner.define(name.name, .record(Record([
                         ("message", .string(failure.message)),
                         ("status", .integer(Int(failure.status))),
                         ("line", .integer(failure.diagnostic.range?.line ?? 0)),

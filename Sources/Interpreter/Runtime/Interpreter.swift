@@ -16,6 +16,10 @@ public final class Interpreter {
     let globals: Scope
     var functions: [String: FunctionDeclaration] = [:]
     var callDepth = 0
+    /// Statements being executed inside one another (Limits.maximumEvaluationDepth).
+    var evaluationDepth = 0
+    /// Where the evaluating thread's stack ends; set when a run or a REPL line starts.
+    var stack = StackGuard(floor: 0)
     var lockDepth = 0
     /// How many enclosing branches were chosen by what a probe answered.
     var probeDepth = 0
@@ -29,10 +33,11 @@ public final class Interpreter {
         self.registry = registry
         self.context = context
         self.globals = Scope(parent: nil)
-        globals.define("args", .list(context.arguments.map(Value.string)))
-        globals.define("argc", .integer(context.arguments.count))
-        globals.define("script", .string(scriptPath ?? ""))
-        globals.define("script_dir", .string(scriptPath.map(Paths.directory) ?? "."))
+        // Far below the limit on values: the system bounds the arguments (ARG_MAX).
+        try? globals.define("args", .list(context.arguments.map(Value.string)))
+        try? globals.define("argc", .integer(context.arguments.count))
+        try? globals.define("script", .string(scriptPath ?? ""))
+        try? globals.define("script_dir", .string(scriptPath.map(Paths.directory) ?? "."))
     }
 
     /// Names every script sees without defining them.
@@ -40,19 +45,25 @@ public final class Interpreter {
 
     /// Runs a whole script and returns its exit status. A failure nobody
     /// handled is rethrown as `CommandFailure` for the caller to render.
+    /// It runs on a thread of its own with a large stack (Limits), so the limit
+    /// on nesting, not the end of the stack, is what a deep recursion meets.
     public func run(_ script: Script) throws -> Int32 {
-        do {
-            try execute(script, in: globals)
-            return ExitStatus.success
-        } catch ControlFlow.exit(let status) {
-            return status
-        } catch ControlFlow.returned {
-            return ExitStatus.success
+        try onLargeStack {
+            stack = StackGuard.current()
+            do {
+                try execute(script, in: globals)
+                return ExitStatus.success
+            } catch ControlFlow.exit(let status) {
+                return status
+            } catch ControlFlow.returned {
+                return ExitStatus.success
+            }
         }
     }
 
     /// Runs more statements in the same session (the REPL), keeping variables.
     public func execute(_ script: Script) throws -> Value {
+        if evaluationDepth == 0 { stack = StackGuard.current() }
         register(script)
         scriptStack.append(script)
         defer { scriptStack.removeLast() }
