@@ -248,6 +248,11 @@ public struct Lexer {
                     position += 1  // a line continuation inside a word joins the lines, as in sh
                 } else if peek() == UInt8(ascii: "\r") && peek(1) == UInt8(ascii: "\n") {
                     position += 2
+                } else if peek() == UInt8(ascii: "\r") {
+                    // A lone carriage return kept in the word would become the `\` + CRLF of a line
+                    // continuation as soon as the blanks after it are trimmed (by an editor, or `wds fmt`).
+                    return errorToken("a backslash before a carriage return", at: position - 1, position + 1,
+                                      hint: "write \"\\r\" for a carriage return, or end the line right after the backslash")
                 } else if let d = peek() {
                     // A backslash quotes the next character: `\ ` or `\;` stay in the word.
                     flushLiteral(position - 1)

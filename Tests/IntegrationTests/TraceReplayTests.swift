@@ -42,6 +42,8 @@ final class TraceReplayTests: XCTestCase {
     /// leaves its output and a snapshot of what it made in /run/replay/NAME.*.
     static let harness = """
         mkdir -p /run/replay
+        # The checkout (and its wds) may itself be under /tmp, which each side hides under a tmpfs.
+        cp "$WDS" /run/replay/wds && WDS=/run/replay/wds
         \(HostTrace.heredoc(script, to: "/run/replay/test.wds"))
         snapshot() {
           find . -mindepth 1 -printf '%y %m %P\\n' | LC_ALL=C sort

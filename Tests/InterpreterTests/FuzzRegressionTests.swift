@@ -54,4 +54,12 @@ final class FuzzRegressionTests: XCTestCase {
         XCTAssertEqual(diagnostics("echo a \\"), ["a backslash at the end of the file escapes nothing"])
         XCTAssertEqual(diagnostics("echo a \\\n"), [])
     }
+
+    /// `echo a \<CR>  <LF>` (found by the fuzzer on a fresh clone): the escaped carriage
+    /// return stayed in the word, and `wds fmt`, trimming the blanks after it, turned it
+    /// into a `\` + CRLF line continuation that joined the next line. It is now a diagnostic.
+    func testABackslashBeforeALoneCarriageReturnIsAnError() {
+        XCTAssertEqual(diagnostics("echo a \\\r  \n  continued\n"), ["a backslash before a carriage return"])
+        XCTAssertEqual(diagnostics("echo a \\\r\n  b\n"), [])
+    }
 }
