@@ -100,6 +100,21 @@ public final class JournalingHost: Host {
             let result = try inner.perform(effect, at: location)
             journal.recordPointOfNoReturn("the script \(path)", at: location)
             return result
+        case .family(let wrapped):
+            switch try wrapped.effect.undo(at: location) {
+            case .nothing:
+                return try inner.perform(effect, at: location)
+            case .effects(let undo, let description):
+                let result = try inner.perform(effect, at: location)
+                journal.record(undo: description, at: location) { [inner] in
+                    for step in undo.reversed() { _ = try inner.perform(.family(step), at: location) }
+                }
+                return result
+            case .pointOfNoReturn(let what):
+                let result = try inner.perform(effect, at: location)
+                journal.recordPointOfNoReturn(what, at: location)
+                return result
+            }
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList, .canonicalPath,
              .probeProgram, .print, .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock,
              .iptablesUnlock, .setResourceLimit:

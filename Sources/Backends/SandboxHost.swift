@@ -57,6 +57,13 @@ public final class SandboxHost: Host {
         case .mount(let request) where request.remount && !request.bind:
             withheld.append((shellLine(request.argv), "a remount changes the file system for every mount of it"))
             return .done
+        case .family(let wrapped):
+            // The family says what a user-namespace sandbox cannot make.
+            if case .notSimulated(let reason) = wrapped.effect.inSandbox {
+                withheld.append((wrapped.effect.shellCommand, reason))
+                return .done
+            }
+            return try inner.perform(effect, at: location)
         default:
             return try inner.perform(effect, at: location)
         }

@@ -131,6 +131,11 @@ public final class SimulatedHost: Host {
             }
             lines += addedMounts.map(\.line)
             return .text(lines.map { $0 + "\n" }.joined())
+        case .family(let wrapped) where wrapped.effect.isMutation:
+            // The family's own model holds what it would change; nothing is performed.
+            return .done
+        case .family:
+            return try probes.perform(effect, at: location)
         case .route, .iptablesSave, .iptablesList, .probeProgram, .canonicalPath:
             return try probes.perform(effect, at: location)
         }
@@ -139,7 +144,7 @@ public final class SimulatedHost: Host {
 
 /// One change a simulated run would make outside iptables, for `wds plan`.
 public struct PlannedChange: Equatable {
-    public enum Sign: String { case add = "+", remove = "-", change = "~" }
+    public typealias Sign = PlanLine.Sign
     public var area: String
     public var sign: Sign
     public var text: String

@@ -137,6 +137,8 @@ public final class SystemHost: Host {
                 throw failure("cannot set the \(resource.rawValue) limit to \(soft):\(hard)", errno)
             }
             return .done
+        case .family(let wrapped):
+            return try wrapped.effect.perform(at: location)
         }
     }
 

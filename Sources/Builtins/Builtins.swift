@@ -15,10 +15,7 @@ public enum Builtins {
         registry.add(CgroupBuiltins.family)
         registry.add(RouteBuiltins.family)
         registry.add(RlimitBuiltins.family)
-        registry.add(IptablesChainBuiltins.family)
-        registry.add(IptablesRuleBuiltins.family)
-        registry.add(IptablesRuleBuiltins.rulesSpec)
-        registry.add(IptablesCommitBuiltins.family)
+        registry.add(IptablesFamily.family)
         return registry
     }()
 }

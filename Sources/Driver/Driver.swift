@@ -97,7 +97,7 @@ public enum Driver {
         }
         let context = RunContext(host: host, environment: options.environment, arguments: options.arguments, journal: journal)
         (host as? TraceHost)?.tracker = context.probes
-        IptablesEngine.install(in: context, batch: options.batchIptables)
+        Builtins.standard.installFamilies(in: context, batch: options.batchIptables)
         if options.mode == .trace {
             let trace = host as? TraceHost
             context.runScriptInProcess = { childPath, arguments, call in

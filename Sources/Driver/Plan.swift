@@ -11,21 +11,26 @@ import Lexer
 /// a host that has moved on is refused.
 public struct Plan {
     /// One line of the difference: `+` added, `-` removed, `~` changed, under an area heading.
-    public struct Line: Equatable {
-        public var area: String
-        public var sign: PlannedChange.Sign
-        public var text: String
-    }
+    public typealias Line = PlanLine
 
     public var script: String
     public var arguments: [String]
     public var lines: [Line]
     public var probes: [ProbeRecorder.Probe]
     public var mutations: [MutationRecorder.Mutation]
-    /// What `verify --fix` performs: the missing pieces only.
+    /// What `verify --fix` performs: the missing pieces only, and how many pieces that is.
     var fixes: [Effect] = []
-    /// Restore payloads that insert the missing iptables rules where they belong, per family.
-    var iptablesFixes: [(AddressFamily, String)] = []
+    var fixedCount = 0
+    /// What each family holds while verify checks the host and fixes it (a lock, and its release).
+    var holds: [(take: Effect, release: Effect)] = []
+
+    /// A family's part of the plan.
+    mutating func add(_ family: FamilyPlan) {
+        lines += family.lines
+        fixes += family.fixes
+        fixedCount += family.fixedCount
+        if let hold = family.holdDuringFix { holds.append(hold) }
+    }
 
     public var hasChanges: Bool { !lines.isEmpty }
 
@@ -65,7 +70,7 @@ public enum Planner {
         let simulation = SimulatedHost(probes: recorder, childTraceArguments: nil)
         let mutations = MutationRecorder(simulation)
         let context = RunContext(host: mutations, environment: environment, arguments: arguments)
-        IptablesEngine.install(in: context, batch: true)
+        Builtins.standard.installFamilies(in: context, batch: true)
         // A child script is planned with its parent, on the same simulated host.
         context.runScriptInProcess = { childPath, childArguments, call in
             try Driver.runChild(path: childPath, arguments: childArguments, call: call)
@@ -81,7 +86,9 @@ public enum Planner {
                 output("wds: the run would end with status \(status); no plan\n", true)
                 return (nil, status)
             }
-            for table in try IptablesEngine.plannedTables(context, at: location) { plan.add(table) }
+            for family in context.transactionalFamilies.compactMap({ $0 as? PlannableFamily }) {
+                plan.add(try family.plan(context, at: location))
+            }
         } catch let failure as CommandFailure {
             context.abandonOpenBatches()
             output(failure.render(), true)
@@ -97,7 +104,10 @@ public enum Planner {
         }
         for change in simulation.plannedChanges(live: recorder, at: location) {
             plan.lines.append(Plan.Line(area: change.area, sign: change.sign, text: change.text))
-            if change.sign != .remove, let effect = change.effect { plan.fixes.append(effect) }
+            if change.sign != .remove, let effect = change.effect {
+                plan.fixes.append(effect)
+                plan.fixedCount += 1
+            }
         }
         // Programs and other scripts cannot be simulated: each is a change the plan cannot look
         // into, always shown and always counted. A script's content is fingerprinted, so
@@ -214,7 +224,7 @@ public enum Planner {
                    + (unverifiable.isEmpty ? "" : ", but for what those programs do") + "\n", false)
             return ExitStatus.success
         }
-        for (title, signs) in [("missing", [PlannedChange.Sign.add]), ("different", [.change]), ("extra", [.remove])] {
+        for (title, signs) in [("missing", [PlanLine.Sign.add]), ("different", [.change]), ("extra", [.remove])] {
             let lines = drift.filter { signs.contains($0.sign) }
             guard !lines.isEmpty else { continue }
             out += "\(title):\n" + lines.map { "  \($0.area): \($0.text)\n" }.joined()
@@ -223,12 +233,11 @@ public enum Planner {
         guard fix else { return ExitStatus.changesPending }
         let location = SourceRange(file: SourceFile(name: Paths.base(path), text: ""), start: 0, end: 0)
         let system = SystemHost(output: output)
-        // As apply does: take the iptables lock, then make sure the host is still as verify read it,
-        // so the positions of the missing rules are still right.
-        let lockPath = environment["WDS_IPTABLES_LOCK"] ?? IptablesEngine.defaultLockPath
-        defer { _ = try? system.perform(.iptablesUnlock(path: lockPath), at: location) }
+        // As apply does: take each family's lock, then make sure the host is still as verify read it,
+        // so the positions of the missing pieces are still right.
+        defer { for hold in plan.holds.reversed() { _ = try? system.perform(hold.release, at: location) } }
         do {
-            _ = try system.perform(.iptablesLock(path: lockPath, timeoutSeconds: 60), at: location)
+            for hold in plan.holds { _ = try system.perform(hold.take, at: location) }
         } catch let failure as CommandFailure {
             output(failure.render(), true)
             return failure.status
@@ -243,11 +252,10 @@ public enum Planner {
             return ExitStatus.failure
         }
         do {
-            for effect in plan.fixes { _ = try system.perform(effect, at: location) }
-            for (family, payload) in plan.iptablesFixes {
-                let result = try system.perform(.iptablesRestore(family: family, payload: payload), at: location)
-                if case .process(let code, _, let errorOutput) = result, code != 0 {
-                    output(Diagnostic("iptables refused the fix: \(errorOutput)", at: nil).render(), true)
+            for effect in plan.fixes {
+                // A refusal some programs answer rather than throw (iptables-restore) is a refusal too.
+                if case .process(let code, _, let errorOutput) = try system.perform(effect, at: location), code != 0 {
+                    output(Diagnostic("the kernel refused the fix `\(effect.shellCommand)`: \(errorOutput)", at: nil).render(), true)
                     return ExitStatus.kernelRefused
                 }
             }
@@ -257,9 +265,7 @@ public enum Planner {
         } catch {
             return ExitStatus.failure
         }
-        let fixed = plan.fixes.count + plan.iptablesFixes.reduce(0) { count, fix in
-            count + fix.1.split(separator: "\n").filter { $0.hasPrefix("-I ") || $0.hasPrefix("-N ") }.count
-        }
+        let fixed = plan.fixedCount
         let moved = drift.filter { $0.sign == .change && $0.text.hasPrefix("moved to position") }.count
         output("fixed: \(fixed) missing or different piece(s) put back; extra ones left as they are"
                + (moved > 0 ? "; \(moved) rule(s) out of order left as they are (run the script to reorder)" : "") + "\n", false)

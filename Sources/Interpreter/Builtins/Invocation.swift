@@ -82,7 +82,7 @@ public struct Invocation {
             probes.mutationDependsOnProbe = false
         } else if effect.isMutation {
             // In script order: an open batch (iptables) reaches the kernel before anything else changes.
-            if effect.commitsOpenBatches { try context.commitOpenBatches() }
+            if effect.commitsOpenBatches { try context.commitOpenBatches(except: effect.batchFamily) }
             probes.mutationDependsOnProbe = probes.statementDependsOnProbe || probes.count > probesAtStart
                 || probes.builtinConsultedHost
         } else {

@@ -48,6 +48,8 @@ public enum Effect: Sendable, Equatable {
     case iptablesLock(path: String, timeoutSeconds: Int)
     case iptablesUnlock(path: String)
     case setResourceLimit(resource: ResourceLimit, soft: UInt64, hard: UInt64)
+    /// An effect of a family that plugs in from its own folder (see `FamilyEffect`).
+    case family(AnyFamilyEffect)
 
     public var isMutation: Bool {
         switch self {
@@ -58,21 +60,30 @@ public enum Effect: Sendable, Equatable {
              .runProgram, .runScript, .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged,
              .iptablesLock, .iptablesUnlock, .setResourceLimit:
             return true
+        case .family(let effect):
+            return effect.effect.isMutation
         }
     }
 
-    /// Whether an open batch must be committed before this effect, to keep the
-    /// script's order: every change outside the batch's family, but printing.
+    /// Whether open batches must be committed before this effect, to keep the
+    /// script's order: every change, but printing. A batch of the effect's own
+    /// family (`batchFamily`) stays open: the effect belongs to it.
     public var commitsOpenBatches: Bool {
+        if case .print = self { return false }
+        return isMutation
+    }
+
+    /// The family whose batch this effect belongs to, if it batches.
+    public var batchFamily: String? {
         switch self {
-        case .print, .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock:
-            return false
-        case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList, .probeProgram,
-             .canonicalPath:
-            return false
-        case .writeFile, .makeDirectory, .removeDirectory, .removeFile, .writeSysctl, .mount, .unmount,
+        case .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock, .iptablesSave, .iptablesList:
+            return "iptables"
+        case .family(let effect):
+            return effect.effect.family
+        case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .probeProgram, .canonicalPath,
+             .print, .writeFile, .makeDirectory, .removeDirectory, .removeFile, .writeSysctl, .mount, .unmount,
              .runProgram, .runScript, .lock, .unlock, .setResourceLimit:
-            return true
+            return nil
         }
     }
 
@@ -107,6 +118,7 @@ public enum Effect: Sendable, Equatable {
         case .iptablesLock: return "iptables-lock"
         case .iptablesUnlock: return "iptables-unlock"
         case .setResourceLimit: return "rlimit"
+        case .family(let effect): return effect.effect.kind
         }
     }
 
@@ -153,6 +165,7 @@ public enum Effect: Sendable, Equatable {
         case .iptablesUnlock(let path): return ["flock", "-u", path]
         case .setResourceLimit(let resource, let soft, let hard):
             return ReplayLine.resourceLimit(resource, soft: soft, hard: hard)
+        case .family(let effect): return effect.effect.argv
         }
     }
 
@@ -177,6 +190,8 @@ public enum Effect: Sendable, Equatable {
         case .setResourceLimit:
             // `$$` unquoted: the replaying shell's own limits, as the run set wds's.
             return argv.map { $0 == "$$" ? $0 : shellQuote($0) }.joined(separator: " ")
+        case .family(let effect):
+            return effect.effect.shellCommand
         default:
             return shellLine(argv)
         }
