@@ -15,6 +15,12 @@ extension Interpreter {
             throw Diagnostic("evaluation nested too deeply (more than \(min(evaluationDepth - 1, Limits.maximumEvaluationDepth)) statements inside one another)",
                              at: statement.keywordRange, hint: "does a function call itself without end? blocks and calls may nest \(Limits.maximumEvaluationDepth) deep")
         }
+        if let maximumStatements {
+            statementsRun += 1
+            if statementsRun > maximumStatements {
+                throw Diagnostic("the run took more than \(maximumStatements) statements", at: statement.keywordRange)
+            }
+        }
         return try executeStatement(statement, in: scope)
     }
 
