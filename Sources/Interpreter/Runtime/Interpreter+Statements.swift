@@ -126,6 +126,10 @@ extension Interpreter {
             }
         case .lock(let pathExpression, let timeoutExpression, let body):
             let (path, pathFromProbe) = try watchingProbes { try evaluateText(pathExpression, in: scope, what: "lock path") }
+            // The path reaches open(2) as a C string, which would end at the NUL: a different file.
+            if path.utf8.contains(0) {
+                throw Diagnostic("a value cannot contain a NUL byte", at: pathExpression.range, hint: "a lock path ends at the first NUL byte")
+            }
             var seconds: Int?
             if let timeoutExpression {
                 let text = try evaluateText(timeoutExpression, in: scope, what: "lock timeout")
