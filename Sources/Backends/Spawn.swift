@@ -12,6 +12,8 @@ public enum Spawn {
         public var standardError: String
         /// A captured stream passed `maximumCapture` and was cut there (its pipe closed).
         public var outputTooLarge = false
+        /// False when standard output was not valid UTF-8 (`standardOutput` then has U+FFFD for the bad bytes).
+        public var standardOutputIsUTF8 = true
     }
 
     /// The most a captured stream may hold (a value's limit): `$(run yes)` ends
@@ -70,8 +72,10 @@ public enum Spawn {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return Outcome(status: exitStatus, standardOutput: String(decoding: output, as: UTF8.self),
-                       standardError: String(decoding: errorOutput, as: UTF8.self), outputTooLarge: tooLarge)
+        let text = String(validating: output, as: UTF8.self)
+        return Outcome(status: exitStatus, standardOutput: text ?? String(decoding: output, as: UTF8.self),
+                       standardError: String(decoding: errorOutput, as: UTF8.self), outputTooLarge: tooLarge,
+                       standardOutputIsUTF8: text != nil)
     }
 
     /// A pipe whose ends are closed in the child after dup2 (so no other child inherits them).

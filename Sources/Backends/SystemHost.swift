@@ -28,7 +28,13 @@ public final class SystemHost: Host {
         switch effect {
         case .readFile(let path):
             guard let bytes = FileBytes.read(path) else { throw failure("cannot read '\(path)'", errno) }
-            return .text(String(decoding: bytes, as: UTF8.self))
+            // A value is text: invalid UTF-8 would be replaced, and the value would no longer be the file.
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                let start = bytes.prefix(64)
+                throw CommandFailure("'\(path)' is not UTF-8 text (it begins '\(Bytes.shown(start))\(bytes.count > start.count ? "…" : "")')", at: location,
+                                     hint: "wds refuses bytes it would have to change rather than read them wrong")
+            }
+            return .text(text)
         case .fileInfo(let path):
             var info = stat()
             guard stat(path, &info) == 0 else { return .fileInfo(nil) }
@@ -45,8 +51,13 @@ public final class SystemHost: Host {
             defer { closedir(directory) }
             var names: [String] = []
             while let entry = readdir(directory) {
-                let name = withUnsafePointer(to: entry.pointee.d_name) {
-                    $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+                let bytes: [UInt8] = withUnsafePointer(to: entry.pointee.d_name) {
+                    $0.withMemoryRebound(to: UInt8.self, capacity: 256) { Array(UnsafeBufferPointer(start: $0, count: strlen($0))) }
+                }
+                // A name that is not UTF-8 would come back changed, and a path built from it name another file.
+                guard let name = String(validating: bytes, as: UTF8.self) else {
+                    throw CommandFailure("a name in '\(path)' is not valid UTF-8: '\(Bytes.shown(bytes[...]))'", at: location,
+                                         hint: "wds refuses names it would have to change; rename the file")
                 }
                 if name != "." && name != ".." { names.append(name) }
             }
@@ -155,6 +166,10 @@ public final class SystemHost: Host {
             let outcome = try Spawn.run(argv, input: input, capture: capture, captureError: captureError,
                                         ownSession: ownSession, keep: keep)
             if outcome.outputTooLarge { throw Self.outputTooLarge(argv, at: location) }
+            if capture && !outcome.standardOutputIsUTF8 {
+                throw CommandFailure("the output of '\(argv.first ?? "")' is not UTF-8 text", at: location,
+                                     hint: "a captured output is a value, and wds refuses bytes it would have to change")
+            }
             return .process(status: outcome.status, standardOutput: outcome.standardOutput, standardError: outcome.standardError)
         } catch Spawn.Failure.notFound(let program) {
             throw CommandFailure("program '\(program)' not found", at: location, status: ExitStatus.missingProgram,
@@ -224,6 +239,22 @@ public final class SystemHost: Host {
             return
         }
         throw CommandFailure("cannot create directory '\(path)': \(errnoMessage(code))", at: location, status: exitStatus(forErrno: code))
+    }
+}
+
+/// Bytes that are not text, shown as text: printable ASCII as it is, anything else as \xNN.
+enum Bytes {
+    static func shown(_ bytes: ArraySlice<UInt8>) -> String {
+        var out = ""
+        for byte in bytes {
+            if byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: "\\") {
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                let hex = String(byte, radix: 16)
+                out += "\\x" + (hex.count == 1 ? "0" + hex : hex)
+            }
+        }
+        return out
     }
 }
 

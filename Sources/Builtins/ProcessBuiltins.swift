@@ -4,7 +4,7 @@ import Lexer
 /// Running other programs: always an argv, never a shell in between.
 enum ProcessBuiltins {
     static let specs: [BuiltinSpec] = [
-        BuiltinSpec("run", summary: "Run PROGRAM with ARGS (each value one argument, no shell). A non-zero exit is a failure; inside $( … ) its standard output is the value. With --probe the program is declared read-only: `wds run` runs it as any other; trace, plan, verify and state start it only with --run-probes, and stop at it otherwise. Values reach the program as they are: one starting with '-' is an option to it, so put `--` before values when the program accepts it.",
+        BuiltinSpec("run", summary: "Run PROGRAM with ARGS (each value one argument, no shell). A non-zero exit is a failure; inside $( … ) its standard output is the value (UTF-8 text of at most 16 MiB, or a failure). With --probe the program is declared read-only: `wds run` runs it as any other; trace, plan, verify and state start it only with --run-probes, and stop at it otherwise. Values reach the program as they are: one starting with '-' is an option to it, so put `--` before values when the program accepts it.",
                     parameters: [Parameter("program")], rest: Parameter("arg", .anyValue),
                     options: [OptionSpec("--probe", summary: "the program only reads the host; trace, plan, verify and state run it with --run-probes"),
                               OptionSpec("--status", summary: "return the exit status as a number instead of failing on non-zero")],
@@ -15,6 +15,11 @@ enum ProcessBuiltins {
                 guard let text = call.positionals[index].text else {
                     throw Diagnostic("a \(call.positionals[index].typeName) cannot be one argument of a program",
                                      at: call.range(ofPositional: index), hint: "spread a list with ...$list")
+                }
+                // A C string ends at NUL: the program would get a shorter argument than the one named.
+                if text.utf8.contains(0) {
+                    throw Diagnostic("a value cannot contain a NUL byte", at: call.range(ofPositional: index),
+                                     hint: "a program's argument ends at the first NUL byte")
                 }
                 argv.append(text)
             }

@@ -43,6 +43,7 @@ func fastRun(_ arguments: [String]) -> [String]? {
 }
 
 // `wds` alone: the REPL on a terminal, the usage otherwise.
+checkArgumentEncoding()
 let commandLine = Array(CommandLine.arguments.dropFirst())
 if let script = fastRun(commandLine) {
     var options = Driver.Options()

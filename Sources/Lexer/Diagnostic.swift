@@ -36,6 +36,9 @@ public struct Diagnostic: Error, Sendable, Equatable, CustomStringConvertible {
     /// under the span, then the hint and any notes.
     public func render() -> String {
         var out = ""
+        // Messages and hints quote values (a path, a program's complaint): escaped, so none can forge a line.
+        let message = Diagnostic.escaped(self.message)
+        let hint = self.hint.map(Diagnostic.escaped)
         guard let range else {
             out = "wds: \(severity.rawValue): \(message)\n"
             if let hint { out += "hint: \(hint)\n" }
@@ -43,7 +46,7 @@ public struct Diagnostic: Error, Sendable, Equatable, CustomStringConvertible {
         }
         let file = range.file
         let (line, column) = file.lineAndColumn(of: range.start)
-        out += "\(file.name):\(line):\(column): \(severity.rawValue): \(message)\n"
+        out += "\(Diagnostic.escaped(file.name)):\(line):\(column): \(severity.rawValue): \(message)\n"
         let text = file.lineText(line)
         let gutter = String(line)
         out += " \(gutter) | \(Diagnostic.visible(text))\n"
@@ -64,11 +67,51 @@ public struct Diagnostic: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// A source line as shown under a diagnostic: control characters (a NUL
-    /// byte, an escape) as their visible symbols, one character each.
+    /// byte, an escape, DEL) as their visible symbols, and the other characters
+    /// a terminal acts on (C1 controls, bidirectional overrides) as U+FFFD, one
+    /// character each so the caret stays under its column.
     static func visible(_ line: String) -> String {
         String(String.UnicodeScalarView(line.unicodeScalars.map { scalar in
-            scalar.value < 0x20 && scalar != "\t" ? Unicode.Scalar(0x2400 + scalar.value)! : scalar
+            if scalar.value < 0x20 && scalar != "\t" { return Unicode.Scalar(0x2400 + scalar.value)! }
+            if scalar.value == 0x7F { return "\u{2421}" }
+            return actsOnTerminal(scalar) ? "\u{FFFD}" : scalar
         }))
+    }
+
+    /// Text from a value as a diagnostic (or `fail`) shows it: every character
+    /// a terminal would act on instead of showing — a newline or carriage
+    /// return that starts a line of its own, an escape sequence, DEL, C1
+    /// controls, bidirectional overrides — written as an escape (`\n`, `\r`,
+    /// `\x1b`, `\u{202e}`), so a value cannot forge a diagnostic line or
+    /// recolor the terminal. A tab is kept.
+    public static func escaped(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\t") || $0.value == 0x7F || actsOnTerminal($0) }) else {
+            return text
+        }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\t"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\x" + (hex.count == 1 ? "0" + hex : hex)
+                } else if actsOnTerminal(scalar) {
+                    out += "\\u{" + String(scalar.value, radix: 16) + "}"
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out
+    }
+
+    /// C1 controls (U+0080–U+009F: U+009B is a CSI to some terminals) and the
+    /// bidirectional embeddings, overrides and isolates that reorder a line.
+    static func actsOnTerminal(_ scalar: Unicode.Scalar) -> Bool {
+        (0x80...0x9F).contains(scalar.value) || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
     }
 
     public static func == (a: Diagnostic, b: Diagnostic) -> Bool {

@@ -44,6 +44,29 @@ final class DiagnosticTests: XCTestCase {
         XCTAssertEqual(render("echo x\r\n", 5, 6), "s.wds:1:6: error: bad\n 1 | echo x\n   |      ^\n")
     }
 
+    /// Issue 13, point 7: a value quoted in a message cannot start a line of its own,
+    /// move the cursor, recolor the terminal or reorder the line.
+    func testValuesInMessagesCannotForgeALineOrReachTheTerminal() {
+        let file = SourceFile(name: "s.wds", text: "chain create $x\n")
+        let forged = "x\ns.wds:9:1: error: forged\r\u{1B}[2J\u{7F}\u{9B}31m\u{202E}\tend"
+        let rendered = Diagnostic("chain name '\(forged)' is bad", at: SourceRange(file: file, start: 13, end: 15),
+                                  hint: "not '\(forged)'").render()
+        XCTAssertEqual(rendered, """
+            s.wds:1:14: error: chain name 'x\\ns.wds:9:1: error: forged\\r\\x1b[2J\\x7f\\u{9b}31m\\u{202e}\tend' is bad
+             1 | chain create $x
+               |              ^~
+            hint: not 'x\\ns.wds:9:1: error: forged\\r\\x1b[2J\\x7f\\u{9b}31m\\u{202e}\tend'
+
+            """)
+        XCTAssertEqual(rendered.split(separator: "\n").filter { $0.hasPrefix("s.wds:") }.count, 1, "a forged line")
+        XCTAssertEqual(Diagnostic("bad '\u{1B}]0;t\u{7}'", at: nil).render(), "wds: error: bad '\\x1b]0;t\\x07'\n")
+        XCTAssertEqual(Diagnostic.escaped("plain text, tab\tand é"), "plain text, tab\tand é")
+        // In the source line, a bidirectional override or C1 control shows as one replacement character.
+        let line = SourceFile(name: "s.wds", text: "echo \"\u{202E}x\u{9B}\" $y")
+        XCTAssertEqual(Diagnostic("bad", at: SourceRange(file: line, start: 14, end: 16)).render(),
+                       "s.wds:1:15: error: bad\n 1 | echo \"\u{FFFD}x\u{FFFD}\" $y\n   |            ^~\n")
+    }
+
     func testNotesAndUnlocatedDiagnostics() {
         let file = SourceFile(name: "s.wds", text: "if a {\n  b")
         let note = Diagnostic.note("the block opened here", at: SourceRange(file: file, start: 5, end: 6))

@@ -138,6 +138,12 @@ public final class RunContext {
         child.runScriptInProcess = runScriptInProcess
         return child
     }
+
+    /// Where an environment records that NAME is set to bytes that are not
+    /// UTF-8 (`env NAME` refuses it): `NAME=`, a key no real variable can
+    /// have, since a name ends at its first `=`. The variable itself is left
+    /// out, so nothing reads a changed value by mistake.
+    public static func invalidEnvironmentKey(_ name: String) -> String { name + "=" }
 }
 
 /// Which mutations depend on what a probe answered: on another host, with

@@ -15,6 +15,12 @@ extension Interpreter {
             throw Diagnostic("evaluation nested too deeply (more than \(min(evaluationDepth - 1, Limits.maximumEvaluationDepth)) statements inside one another)",
                              at: statement.keywordRange, hint: "does a function call itself without end? blocks and calls may nest \(Limits.maximumEvaluationDepth) deep")
         }
+        if let maximumStatements {
+            statementsRun += 1
+            if statementsRun > maximumStatements {
+                throw Diagnostic("the run took more than \(maximumStatements) statements", at: statement.keywordRange)
+            }
+        }
         return try executeStatement(statement, in: scope)
     }
 
@@ -122,6 +128,10 @@ extension Interpreter {
             }
         case .lock(let pathExpression, let timeoutExpression, let body):
             let (path, pathFromProbe) = try watchingProbes { try evaluateText(pathExpression, in: scope, what: "lock path") }
+            // The path reaches open(2) as a C string, which would end at the NUL: a different file.
+            if path.utf8.contains(0) {
+                throw Diagnostic("a value cannot contain a NUL byte", at: pathExpression.range, hint: "a lock path ends at the first NUL byte")
+            }
             var seconds: Int?
             if let timeoutExpression {
                 let text = try evaluateText(timeoutExpression, in: scope, what: "lock timeout")

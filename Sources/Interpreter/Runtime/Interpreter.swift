@@ -20,6 +20,10 @@ public final class Interpreter {
     var evaluationDepth = 0
     /// Where the evaluating thread's stack ends; set when a run or a REPL line starts.
     var stack = StackGuard(floor: 0)
+    /// At most this many statements run (nil: no bound, a script may loop for
+    /// ever): for callers that must finish, such as the fuzzer.
+    public var maximumStatements: Int?
+    var statementsRun = 0
     var lockDepth = 0
     /// How many enclosing branches were chosen by what a probe answered.
     var probeDepth = 0
