@@ -98,7 +98,6 @@ public enum Driver {
         IptablesEngine.install(in: context, batch: options.batchIptables)
         let interpreter = Interpreter(registry: Builtins.standard, context: context, scriptPath: path)
         let status = execute(script, with: interpreter, output: output)
-        _ = (host as? SandboxHost)?.removeCgroupDirectories()
         if let recorder, let recordPath = options.recordStatePath {
             do {
                 _ = try SystemHost().perform(.writeFile(path: recordPath, contents: recorder.serialized, append: false),
