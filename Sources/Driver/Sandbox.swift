@@ -179,6 +179,8 @@ public enum Sandbox {
         let host = SandboxHost(SystemHost(output: output), journal: journal)
         let context = RunContext(host: host, environment: environment.merging(["WDS_SANDBOX": "1", "WDS_SANDBOX_JOURNAL": journal]) { $1 },
                                  arguments: arguments)
+        // As `wds run` does: the iptables changes as one transaction, under the run's lock.
+        IptablesEngine.install(in: context, batch: true)
         let interpreter = Interpreter(registry: Builtins.standard, context: context, scriptPath: path)
         let status = Driver.execute(script, with: interpreter, output: output)
         let after = snapshot(cgroupMount: settings.cgroupMount)
