@@ -21,11 +21,12 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a script, then run it for real on this host.",
         discussion: """
-            With --sandbox it runs for real inside throwaway network and mount namespaces that copy the
-            host's uplink, then prints the state it built and the change; nothing outside the sandbox changes.
+            With --sandbox it runs for real inside a throwaway container (user, PID, UTS, IPC, mount, network and
+            cgroup namespaces, read-only locked mounts, a copy of the host's uplink), then prints everything it
+            changed; nothing outside the sandbox changes.
             """)
 
-    @Flag(help: "Run in throwaway namespaces and report the resulting state; the host does not change.")
+    @Flag(help: "Run in a throwaway container and report everything the script changed; the host does not change.")
     var sandbox = false
 
     @Flag(name: .customLong("no-batch"), help: "Apply each iptables change at once (one `iptables -w` each) instead of one commit per run.")
