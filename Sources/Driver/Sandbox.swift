@@ -176,11 +176,12 @@ public enum Sandbox {
         // A script started with run-script is a child wds: it notes what it cannot simulate the same way.
         setenv("WDS_SANDBOX", "1", 1)
         setenv("WDS_SANDBOX_JOURNAL", journal, 1)
-        let host = SandboxHost(SystemHost(output: output), journal: journal)
+        // As `wds run` does: journaled (a failed run is undone in here too), every family's batch under its lock.
+        let undo = Journal(enabled: true)
+        let host = JournalingHost(SandboxHost(SystemHost(output: output), journal: journal), journal: undo)
         let context = RunContext(host: host, environment: environment.merging(["WDS_SANDBOX": "1", "WDS_SANDBOX_JOURNAL": journal]) { $1 },
-                                 arguments: arguments)
-        // As `wds run` does: the iptables changes as one transaction, under the run's lock.
-        IptablesEngine.install(in: context, batch: true)
+                                 arguments: arguments, journal: undo)
+        Builtins.standard.installFamilies(in: context, batch: true)
         let interpreter = Interpreter(registry: Builtins.standard, context: context, scriptPath: path)
         let status = Driver.execute(script, with: interpreter, output: output)
         let after = snapshot(cgroupMount: settings.cgroupMount)
