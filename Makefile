@@ -64,6 +64,12 @@ install: build
 	$(INSTALL) -m 644 $(GEN)/wds.bash $(bashdir)/wds
 	$(INSTALL) -m 644 $(GEN)/_wds $(zshdir)/_wds
 	$(INSTALL) -m 644 $(GEN)/wds.fish $(fishdir)/wds.fish
+	@# zsh searches /usr/local/share/zsh/site-functions, not ~/.local's: say what to add.
+	@if command -v zsh >/dev/null 2>&1 && \
+	    ! zsh -fc 'print -l -- $$fpath' | grep -qxF '$(PREFIX)/share/zsh/site-functions'; then \
+	  echo "note: zsh does not search $(PREFIX)/share/zsh/site-functions; for wds's completion, add to ~/.zshrc (before compinit):"; \
+	  echo "  fpath=($(PREFIX)/share/zsh/site-functions \$$fpath)"; \
+	fi
 
 uninstall:
 	rm -f $(bindir)/wds $(man1dir)/wds.1 $(bashdir)/wds $(zshdir)/_wds $(fishdir)/wds.fish

@@ -42,9 +42,24 @@ func fastRun(_ arguments: [String]) -> [String]? {
     return Array(rest)
 }
 
+/// `wds --generate-completion-script SHELL` (or `=SHELL`): wds's own completions
+/// (Completions.swift), in place of swift-argument-parser's.
+func completionScript(_ arguments: [String]) -> Never? {
+    let option = "--generate-completion-script"
+    guard let first = arguments.first, first == option || first.hasPrefix(option + "=") else { return nil }
+    let shell = first == option ? (arguments.count > 1 ? arguments[1] : "") : String(first.dropFirst(option.count + 1))
+    guard arguments.count == (first == option ? 2 : 1), let script = Completions.script(for: shell) else {
+        Spawn.writeAll(2, Array("wds: \(option) needs one of bash, zsh or fish\n".utf8))
+        exit(ExitStatus.usage)
+    }
+    Spawn.writeAll(1, Array(script.utf8))
+    exit(0)
+}
+
 // `wds` alone: the REPL on a terminal, the usage otherwise.
 checkArgumentEncoding()
 let commandLine = Array(CommandLine.arguments.dropFirst())
+_ = completionScript(commandLine)
 if let script = fastRun(commandLine) {
     var options = Driver.Options()
     options.arguments = Array(script.dropFirst())
