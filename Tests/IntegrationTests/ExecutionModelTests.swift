@@ -294,4 +294,58 @@ final class ExecutionModelTests: XCTestCase {
             """)
         XCTAssertEqual(result.standardOutput, "web: no\nother: yes\n", result.standardError)
     }
+
+    /// 2c. Undo puts back only what the run left: a file or sysctl someone changed in between is
+    /// left as it is, and the run names it instead of overwriting it blindly.
+    func testUndoLeavesWhatOthersChangedAndSaysSo() throws {
+        try Namespace.requireNamespaces()
+        let script = """
+            write-file /tmp/shared "from the run"
+            sysctl set net.ipv4.ip_forward 1
+            write-file /tmp/ready x
+            lock /tmp/gate timeout 20s { }
+            fail "stop"
+
+            """
+        let result = Namespace.run("""
+            \(Self.privateTmp(with: script))
+            exec 9>/tmp/gate && flock 9
+            "$WDS" run /tmp/test.wds 2>/tmp/err 9>&- & pid=$!
+            for i in $(seq 100); do [ -e /tmp/ready ] && break; sleep 0.05; done
+            printf other > /tmp/shared
+            echo 0 > /proc/sys/net/ipv4/ip_forward
+            exec 9>&-
+            wait $pid; echo "status=$?"
+            cat /tmp/shared; echo; cat /proc/sys/net/ipv4/ip_forward; ls /tmp | grep ready
+            cat /tmp/err >&2
+            """)
+        XCTAssertEqual(result.standardOutput, "status=1\nother\n0\n", result.standardError)
+        XCTAssertTrue(result.standardError.contains("/tmp/shared changed after the run wrote it: left as it is"), result.standardError)
+        XCTAssertTrue(result.standardError.contains("net.ipv4.ip_forward is 0 now, not what the run set: left as it is"),
+                      result.standardError)
+    }
+
+    /// What `kill -9` between two batches leaves: the batch committed before it, nothing of the
+    /// open one, and none of the undo (the journal dies with the process).
+    func testKillBetweenTwoBatches() throws {
+        try Namespace.requireNamespaces()
+        let script = """
+            chain create first
+            iptables commit
+            write-file /tmp/ready x
+            chain create second
+            # A read commits nothing: this waits with the second batch open.
+            echo $(read-file /tmp/fifo)
+
+            """
+        let result = Namespace.run("""
+            \(Self.privateTmp(with: script))
+            mkfifo /tmp/fifo
+            "$WDS" run /tmp/test.wds & pid=$!
+            for i in $(seq 100); do [ -e /tmp/ready ] && break; sleep 0.05; done
+            sleep 0.2; kill -9 $pid; wait $pid; echo "status=$?"
+            iptables -S | grep -E 'first|second'; ls /tmp | grep ready
+            """)
+        XCTAssertEqual(result.standardOutput, "status=137\n-N first\nready\n", result.standardError)
+    }
 }
