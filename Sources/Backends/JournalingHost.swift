@@ -20,7 +20,7 @@ public final class JournalingHost: Host {
         switch effect {
         case .writeFile(let path, _, _):
             let base = Paths.base(path)
-            if JournalingHost.controlFiles.contains(base) {
+            if Effect.processControlFiles.contains(base) {
                 let result = try inner.perform(effect, at: location)
                 journal.recordPointOfNoReturn("a write to \(path)", at: location)
                 return result
@@ -133,10 +133,6 @@ public final class JournalingHost: Host {
             return try inner.perform(effect, at: location)
         }
     }
-
-    /// cgroup files whose writes move or kill processes: what they held cannot be written back.
-    static let controlFiles: Set<String> = ["cgroup.procs", "tasks", "cgroup.threads", "cgroup.kill", "cgroup.freeze",
-                                            "release_agent", "notify_on_release", "cgroup.subtree_control"]
 
     /// Undo puts back only what the run left: a file someone changed since is theirs now.
     static func requireUnchanged(_ path: String, _ left: String, _ host: Host, _ location: SourceRange) throws {

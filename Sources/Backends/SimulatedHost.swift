@@ -148,6 +148,8 @@ public struct PlannedChange: Equatable {
     public var area: String
     public var sign: Sign
     public var text: String
+    /// Marks a change a failed run could not undo (see `Effect.isPointOfNoReturn`).
+    static let noReturn = "  (point of no return)"
     /// The effect that makes it (what `wds verify --fix` performs when it is missing).
     public var effect: Effect?
 }
@@ -181,7 +183,7 @@ extension SimulatedHost {
                                          effect: .makeDirectory(path: path, parents: true)))
         }
         for path in removedDirectories.sorted() where exists(path) != nil {
-            changes.append(PlannedChange(area: isCgroup(path) ? "cgroups" : "directories", sign: .remove, text: path,
+            changes.append(PlannedChange(area: isCgroup(path) ? "cgroups" : "directories", sign: .remove, text: path + PlannedChange.noReturn,
                                          effect: .removeDirectory(path: path)))
         }
         for (path, entry) in files.sorted(by: { $0.key < $1.key }) {
@@ -191,7 +193,7 @@ extension SimulatedHost {
             case (nil, _):
                 // Removed by the script: a change only if it is there now.
                 guard exists(path) != nil else { continue }
-                changes.append(PlannedChange(area: "files", sign: .remove, text: path, effect: .removeFile(path: path)))
+                changes.append(PlannedChange(area: "files", sign: .remove, text: path + PlannedChange.noReturn, effect: .removeFile(path: path)))
             case (let contents?, nil):
                 changes.append(PlannedChange(area: "files", sign: .add, text: "\(path) (\(contents.utf8.count) bytes)",
                                              effect: .writeFile(path: path, contents: contents, append: false)))
@@ -208,7 +210,7 @@ extension SimulatedHost {
             changes.append(PlannedChange(area: "mounts", sign: .add, text: described, effect: mountEffects[target]))
         }
         for target in removedMounts.sorted() where liveMounts[target] != nil {
-            changes.append(PlannedChange(area: "mounts", sign: .remove, text: target, effect: .unmount(path: target)))
+            changes.append(PlannedChange(area: "mounts", sign: .remove, text: target + PlannedChange.noReturn, effect: .unmount(path: target)))
         }
         for (key, value) in sysctls.sorted(by: { $0.key < $1.key }) {
             var old = ""

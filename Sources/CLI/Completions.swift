@@ -55,6 +55,8 @@ enum Completions {
     static let help = Option(names: ["-h", "--help"], help: "Show help information")
     static let version = Option(names: ["--version"], help: "Show the version")
 
+    static let runProbes = Option(names: ["--run-probes"], help: "Also start the script's run --probe programs")
+
     /// The subcommands a user sees, in `wds --help`'s order.
     static var commands: [Command] {
         let builtins = Builtins.standard.names
@@ -68,6 +70,7 @@ enum Completions {
                 Option(names: ["--format"], help: "Output format", value: .words(traceFormats)),
                 Option(names: ["--no-batch"], help: "Trace each iptables change as its own command"),
                 Option(names: ["--state"], help: "Answer probes from this state file", value: .file),
+                runProbes,
             ], positionals: .scriptThenArguments),
             Command(name: "check", summary: Check.configuration.abstract, positionals: .scripts),
             Command(name: "fmt", summary: FormatCommand.configuration.abstract, options: [
@@ -76,13 +79,16 @@ enum Completions {
             ], positionals: .scripts),
             Command(name: "state", summary: State.configuration.abstract, options: [
                 Option(names: ["-o", "--output"], help: "The state file to write", value: .file),
+                runProbes,
             ], positionals: .scriptThenArguments),
             Command(name: "plan", summary: PlanCommand.configuration.abstract, options: [
                 Option(names: ["--out"], help: "Save the plan to this file", value: .file),
+                runProbes,
             ], positionals: .scriptThenArguments),
             Command(name: "apply", summary: ApplyCommand.configuration.abstract, positionals: .file),
             Command(name: "verify", summary: VerifyCommand.configuration.abstract, options: [
                 Option(names: ["--fix"], help: "Put back what is missing or different"),
+                runProbes,
             ], positionals: .scriptThenArguments),
             Command(name: "repl", summary: ReplCommand.configuration.abstract, options: [
                 Option(names: ["--trace"], help: "Start tracing (nothing changes)"),

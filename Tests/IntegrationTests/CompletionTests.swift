@@ -156,7 +156,9 @@ final class CompletionTableTests: XCTestCase {
         for command in subcommands where command["shouldDisplay"] as? Bool != false {
             let name = try XCTUnwrap(command["commandName"] as? String)
             var options: [String] = []
-            for argument in command["arguments"] as? [[String: Any]] ?? [] where argument["kind"] as? String != "positional" {
+            // Hidden options (`--no-header`, for wds's own use) are not offered.
+            for argument in command["arguments"] as? [[String: Any]] ?? []
+            where argument["kind"] as? String != "positional" && argument["shouldDisplay"] as? Bool != false {
                 for entry in argument["names"] as? [[String: Any]] ?? [] {
                     guard let word = entry["name"] as? String, word != "version", word != "help" || name != "help" else { continue }
                     options.append((entry["kind"] as? String == "short" ? "-" : "--") + word)

@@ -348,4 +348,28 @@ final class ExecutionModelTests: XCTestCase {
             """)
         XCTAssertEqual(result.standardOutput, "status=137\n-N first\nready\n", result.standardError)
     }
+
+    /// The trace and the plan mark what a failed run could not undo.
+    func testTraceAndPlanMarkPointsOfNoReturn() throws {
+        try Namespace.requireNamespaces()
+        let script = """
+            write-file /tmp/kept "x"
+            remove-file /tmp/old
+            run true
+
+            """
+        let result = Namespace.run("""
+            \(Self.privateTmp(with: script))
+            printf old > /tmp/old
+            cd /tmp && "$WDS" trace test.wds | grep -v '^#' | sed 's/.*  # //'
+            "$WDS" plan /tmp/test.wds | grep -F -- '- /tmp/old'
+            """)
+        XCTAssertEqual(result.standardOutput, """
+            test.wds:1
+            test.wds:2, point of no return
+            test.wds:3, point of no return
+              - /tmp/old  (point of no return)
+
+            """, result.standardError)
+    }
 }

@@ -73,6 +73,28 @@ public enum Effect: Sendable, Equatable {
         return isMutation
     }
 
+    /// Whether a real run cannot undo it exactly: what the run did before it
+    /// stays if the run fails later (see `Journal`). The trace marks it.
+    public var isPointOfNoReturn: Bool {
+        switch self {
+        case .runProgram, .runScript, .unmount, .removeFile, .removeDirectory:
+            return true
+        case .mount(let request):
+            return request.remount
+        case .writeFile(let path, _, _):
+            return Effect.processControlFiles.contains(Paths.base(path))
+        case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList,
+             .probeProgram, .canonicalPath, .print, .makeDirectory, .writeSysctl, .lock, .unlock, .iptables,
+             .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock, .setResourceLimit, .family:
+            return false
+        }
+    }
+
+    /// cgroup files whose writes move or kill processes: what they held cannot be written back.
+    public static let processControlFiles: Set<String> = ["cgroup.procs", "tasks", "cgroup.threads", "cgroup.kill",
+                                                          "cgroup.freeze", "release_agent", "notify_on_release",
+                                                          "cgroup.subtree_control"]
+
     /// The family whose batch this effect belongs to, if it batches.
     public var batchFamily: String? {
         switch self {
