@@ -1,20 +1,22 @@
 import Interpreter
 import Lexer
 
-/// The standard library of wds: every builtin family, registered in one place.
-/// One file per family; each contributes its specs here.
+/// The standard library of wds: the language's builtins and every host
+/// family, registered in one place. Adding a family is its folder (or file)
+/// and one `registry.add` line here.
 public enum Builtins {
     public static let standard: BuiltinRegistry = {
         var registry = BuiltinRegistry()
-        for spec in OutputBuiltins.specs + TextBuiltins.specs + FileBuiltins.specs + ProcessBuiltins.specs {
-            registry.add(spec)
-        }
-        registry.add(SysctlBuiltins.family)
-        registry.add(MountBuiltins.family)
-        for spec in MountBuiltins.specs { registry.add(spec) }
-        registry.add(CgroupBuiltins.family)
-        registry.add(RouteBuiltins.family)
-        registry.add(RlimitBuiltins.family)
+        // The language's own builtins, which touch no host state.
+        for spec in OutputBuiltins.specs + TextBuiltins.specs { registry.add(spec) }
+        // The host families, one line each (see `HostFamily`).
+        registry.add(FileBuiltins.hostFamily)
+        registry.add(ProcessBuiltins.hostFamily)
+        registry.add(SysctlBuiltins.hostFamily)
+        registry.add(MountBuiltins.hostFamily)
+        registry.add(CgroupBuiltins.hostFamily)
+        registry.add(RouteBuiltins.hostFamily)
+        registry.add(RlimitBuiltins.hostFamily)
         registry.add(IptablesFamily.family)
         return registry
     }()

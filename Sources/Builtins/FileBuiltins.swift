@@ -4,6 +4,9 @@ import Lexer
 /// Files and directories. Reads are probes (the trace answers them from the
 /// live host or a state file); writes are effects.
 enum FileBuiltins {
+    /// Files and directories as a host family (their effects are the host's own `Effect` cases).
+    static let hostFamily = HostFamily("files", builtins: specs.map(BuiltinRegistry.Entry.single))
+
     static func info(_ call: Invocation, _ index: Int = 0) throws -> FileInfo? {
         guard case .fileInfo(let info) = try call.perform(.fileInfo(path: try call.text(index))) else { return nil }
         return info

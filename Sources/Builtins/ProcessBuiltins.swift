@@ -3,6 +3,9 @@ import Lexer
 
 /// Running other programs: always an argv, never a shell in between.
 enum ProcessBuiltins {
+    /// Programs and child scripts: points of no return for the journal.
+    static let hostFamily = HostFamily("programs", builtins: specs.map(BuiltinRegistry.Entry.single))
+
     static let specs: [BuiltinSpec] = [
         BuiltinSpec("run", summary: "Run PROGRAM with ARGS (each value one argument, no shell). A non-zero exit is a failure; inside $( … ) its standard output is the value (UTF-8 text of at most 16 MiB, or a failure). With --probe the program is declared read-only: `wds run` runs it as any other; trace, plan, verify and state start it only with --run-probes, and stop at it otherwise. Values reach the program as they are: one starting with '-' is an option to it, so put `--` before values when the program accepts it.",
                     parameters: [Parameter("program")], rest: Parameter("arg", .anyValue),
