@@ -46,15 +46,26 @@ enum ProcessBuiltins {
             }
             return .empty
         },
-        BuiltinSpec("run-script", summary: "Run another wds script with ARGS in its own process, with this same wds and in the same mode (traced when tracing). A non-zero exit is a failure.",
+        BuiltinSpec("run-script", summary: "Run another wds script with ARGS in its own process, with this same wds and in the same mode (traced when tracing). A non-zero exit is a failure. A SCRIPT written as a literal or \"$script_dir/…\" is loaded and checked with this script, before anything runs; a computed one only when it starts (its check failing is then status 1). Scripts may start one another 16 deep.",
                     parameters: [Parameter("script", .path)], rest: Parameter("arg"),
                     example: "run-script \"$script_dir/net.wds\" setup") { call in
             var arguments: [String] = []
             for index in call.positionals.indices.dropFirst() { arguments.append(try call.text(index)) }
             // Absolute, so a saved plan runs this script and not one that happens to sit in another folder.
             let path = Paths.absolute(try call.text(0))
+            // Each child is a process that learns its depth from the environment (the host sets it).
+            let depth = Int(call.context.environment[Limits.scriptDepthVariable] ?? "") ?? 0
+            if depth >= Limits.maximumScriptDepth {
+                throw Diagnostic("run-script nested too deeply (more than \(Limits.maximumScriptDepth) scripts inside one another)",
+                                 at: call.range, hint: "does a script start itself without end?")
+            }
             try IptablesEngine.commit(call.context)
             guard case .process(let status, _, _) = try call.perform(.runScript(path: path, arguments: arguments)) else { return .empty }
+            if status == ExitStatus.usage {
+                // Status 2 promises that nothing ran; this script has run up to here.
+                throw call.fail("'\(Paths.base(path))' did not pass its check (status 2); it ran nothing, but this script ran until here",
+                                hint: "a path written as a literal or \"$script_dir/…\" is checked with this script, before anything runs")
+            }
             if status != 0 {
                 throw call.fail("'\(Paths.base(path))' exited with status \(status)", status: status)
             }
