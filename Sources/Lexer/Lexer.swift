@@ -248,7 +248,7 @@ public struct Lexer {
                     position += 1  // a line continuation inside a word joins the lines, as in sh
                 } else if peek() == UInt8(ascii: "\r") && peek(1) == UInt8(ascii: "\n") {
                     position += 2
-                } else if let d = peek() {
+                } else if let d = peek(), !(d == UInt8(ascii: "\r") && peek(1) == nil) {
                     // A backslash quotes the next character: `\ ` or `\;` stay in the word.
                     flushLiteral(position - 1)
                     literalStart = position - 1
@@ -256,8 +256,9 @@ public struct Lexer {
                     pieces.append(.literal(String(decoding: [d], as: UTF8.self), quoted: true, range(literalStart, position)))
                     literalStart = position
                 } else {
-                    // Nothing follows: the backslash would quietly vanish here and turn into a
-                    // continuation once a newline is added (by an editor, or by `wds fmt`).
+                    // Nothing follows (or only a carriage return): the backslash would quietly vanish
+                    // here, or quote the CR, and turn into a continuation once a newline is added
+                    // (by an editor, or by `wds fmt`).
                     return errorToken("a backslash at the end of the file escapes nothing", at: position - 1, position,
                                       hint: "remove it, or put the line it continues after it")
                 }
