@@ -80,7 +80,7 @@ public final class SimulatedHost: Host {
             // The other script is traced too (it changes nothing either), so the audit shows its effects.
             guard let extra = childTraceArguments else { return .process(status: 0, standardOutput: "", standardError: "") }
             let outcome = try? Spawn.run([SystemHost.currentExecutable, "trace"] + extra + [path] + arguments,
-                                         capture: false, captureError: false)
+                                         capture: false, captureError: false, setting: Spawn.scriptChildVariables)
             return .process(status: outcome?.status ?? 0, standardOutput: "", standardError: "")
         case .print, .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock,
              .setResourceLimit:

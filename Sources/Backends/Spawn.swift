@@ -32,7 +32,7 @@ public enum Spawn {
     /// own, so a signal to wds's group does not reach it; `keep` is a descriptor
     /// the child inherits (and so holds, with any flock on it, until it exits).
     public static func run(_ argv: [String], input: String? = nil, capture: Bool, captureError: Bool = true,
-                           ownSession: Bool = false, keep: Int32? = nil) throws -> Outcome {
+                           ownSession: Bool = false, keep: Int32? = nil, setting variables: [String: String] = [:]) throws -> Outcome {
         guard let program = argv.first else { throw Failure.notFound("") }
         guard let path = resolve(program) else { throw Failure.notFound(program) }
 
@@ -56,8 +56,23 @@ public enum Spawn {
 
         var cArguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         defer { for pointer in cArguments { free(pointer) } }
+        // This process's environment, with `variables` set on top of it.
+        var cEnvironment: [UnsafeMutablePointer<CChar>?] = []
+        if !variables.isEmpty {
+            var pointer = environ
+            while let entry = pointer.pointee {
+                let name = String(decoding: UnsafeRawBufferPointer(start: entry, count: strlen(entry)).prefix { $0 != UInt8(ascii: "=") },
+                                  as: UTF8.self)
+                if variables[name] == nil { cEnvironment.append(strdup(entry)) }
+                pointer += 1
+            }
+            cEnvironment += variables.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") }
+            cEnvironment.append(nil)
+        }
+        defer { for pointer in cEnvironment { free(pointer) } }
         var pid: pid_t = 0
-        let spawnStatus = posix_spawn(&pid, path, &actions, &attributes, &cArguments, environ)
+        let spawnStatus = variables.isEmpty ? posix_spawn(&pid, path, &actions, &attributes, &cArguments, environ)
+            : posix_spawn(&pid, path, &actions, &attributes, &cArguments, &cEnvironment)
         for fd in [outPipe[1], errPipe[1], inPipe[0]] where fd >= 0 { close(fd) }
         guard spawnStatus == 0 else {
             for fd in [outPipe[0], errPipe[0], inPipe[1]] where fd >= 0 { close(fd) }
@@ -76,6 +91,13 @@ public enum Spawn {
         return Outcome(status: exitStatus, standardOutput: text ?? String(decoding: output, as: UTF8.self),
                        standardError: String(decoding: errorOutput, as: UTF8.self), outputTooLarge: tooLarge,
                        standardOutputIsUTF8: text != nil)
+    }
+
+    /// What a wds started by `run-script` gets on top of this environment: its
+    /// depth, one more than this process's (Limits.maximumScriptDepth).
+    public static var scriptChildVariables: [String: String] {
+        let depth = getenv(Limits.scriptDepthVariable).flatMap { Int(String(cString: $0)) } ?? 0
+        return [Limits.scriptDepthVariable: String(depth + 1)]
     }
 
     /// A pipe whose ends are closed in the child after dup2 (so no other child inherits them).

@@ -9,10 +9,12 @@ import Lexer
 /// the kernel's interface (iptables, ip -j). Failures become `CommandFailure`s
 /// at the script location, with the errno's meaning or the tool's own words.
 public final class SystemHost: Host {
-    /// Descriptors of held locks, by slot.
-    private var locks: [Int: Int32] = [:]
-    /// The descriptor of the iptables transaction lock, while a run holds it.
-    private var iptablesLock: Int32?
+    /// Every flock the run holds, re-entrant by file (HeldLocks).
+    private let heldLocks = HeldLocks()
+    /// The lock of each `lock` block, by slot.
+    private var locks: [Int: HeldLocks.Identity] = [:]
+    /// The iptables transaction lock, while a run holds it.
+    private var iptablesLock: HeldLocks.Identity?
 
     /// Where `echo` and friends write; standard output and error by default.
     let output: (String, Bool) -> Void
@@ -111,12 +113,13 @@ public final class SystemHost: Host {
         case .runProgram(let argv, let capture):
             return try runProgram(argv, capture: capture, at: location)
         case .runScript(let path, let arguments):
-            return try runProgram([SystemHost.currentExecutable, "run", path] + arguments, capture: false, at: location)
+            return try runProgram([SystemHost.currentExecutable, "run", path] + arguments, capture: false,
+                                  setting: Spawn.scriptChildVariables, at: location)
         case .lock(let path, let timeout, let slot):
-            locks[slot] = try Locks.acquire(path, timeoutSeconds: timeout, at: location)
+            locks[slot] = try heldLocks.acquire(path, timeoutSeconds: timeout, at: location)
             return .done
         case .unlock(_, let slot):
-            if let fd = locks.removeValue(forKey: slot) { close(fd) }
+            if let identity = locks.removeValue(forKey: slot) { heldLocks.release(identity) }
             return .done
         case .iptables(let family, let table, let arguments):
             _ = try runTool([family.iptablesCommand, "-w", "-t", table] + arguments, at: location)
@@ -129,17 +132,17 @@ public final class SystemHost: Host {
             // its own (a kill of wds's process group misses it) and holds the run's iptables lock
             // until it is done, so the next run that takes the lock sees all of it or none.
             return try runProgram([family.restoreCommand, "--noflush"], capture: true, captureError: true, input: payload,
-                                  ownSession: true, keep: iptablesLock, at: location)
+                                  ownSession: true, keep: iptablesLock.flatMap(heldLocks.descriptor), at: location)
         case .iptablesStaged:
             return .done
         case .iptablesLock(let path, let timeout):
             if iptablesLock == nil {
                 try makeDirectory(Paths.directory(path), parents: true, at: location)
-                iptablesLock = try Locks.acquire(path, timeoutSeconds: timeout, at: location)
+                iptablesLock = try heldLocks.acquire(path, timeoutSeconds: timeout, at: location)
             }
             return .done
         case .iptablesUnlock:
-            if let fd = iptablesLock { close(fd) }
+            if let identity = iptablesLock { heldLocks.release(identity) }
             iptablesLock = nil
             return .done
         case .setResourceLimit(let resource, let soft, let hard):
@@ -161,10 +164,11 @@ public final class SystemHost: Host {
     }
 
     func runProgram(_ argv: [String], capture: Bool, captureError: Bool = false, input: String? = nil,
-                    ownSession: Bool = false, keep: Int32? = nil, at location: SourceRange) throws -> EffectResult {
+                    ownSession: Bool = false, keep: Int32? = nil, setting variables: [String: String] = [:],
+                    at location: SourceRange) throws -> EffectResult {
         do {
             let outcome = try Spawn.run(argv, input: input, capture: capture, captureError: captureError,
-                                        ownSession: ownSession, keep: keep)
+                                        ownSession: ownSession, keep: keep, setting: variables)
             if outcome.outputTooLarge { throw Self.outputTooLarge(argv, at: location) }
             if capture && !outcome.standardOutputIsUTF8 {
                 throw CommandFailure("the output of '\(argv.first ?? "")' is not UTF-8 text", at: location,

@@ -51,13 +51,20 @@ enum ProcessBuiltins {
             }
             return .empty
         },
-        BuiltinSpec("run-script", summary: "Run another wds script with ARGS in its own process, with this same wds and in the same mode (traced when tracing). A non-zero exit is a failure.",
+        BuiltinSpec("run-script", summary: "Run another wds script with ARGS in its own process, with this same wds and in the same mode (traced when tracing). A non-zero exit is a failure. A SCRIPT written as a literal or \"$script_dir/…\" is loaded and checked with this script, before anything runs; a computed one only when it starts (its check failing is then status 1). Scripts may start one another 16 deep.",
                     parameters: [Parameter("script", .path)], rest: Parameter("arg"),
                     example: "run-script \"$script_dir/net.wds\" setup") { call in
             var arguments: [String] = []
             for index in call.positionals.indices.dropFirst() { arguments.append(try call.text(index)) }
             // Absolute, so a saved plan runs this script and not one that happens to sit in another folder.
             let path = Paths.absolute(try call.text(0))
+            // Each spawned child learns its depth from the environment (the host sets it); a child run in
+            // this process (trace, plan) from its context.
+            let depth = max(Int(call.context.environment[Limits.scriptDepthVariable] ?? "") ?? 0, call.context.scriptDepth)
+            if depth >= Limits.maximumScriptDepth {
+                throw Diagnostic("run-script nested too deeply (more than \(Limits.maximumScriptDepth) scripts inside one another)",
+                                 at: call.range, hint: "does a script start itself without end?")
+            }
             try call.context.commitOpenBatches()
             let status: Int32
             if let inProcess = call.context.runScriptInProcess {
@@ -68,6 +75,11 @@ enum ProcessBuiltins {
                 call.context.forgetHost()
                 guard case .process(let code, _, _) = result else { return .empty }
                 status = code
+            }
+            if status == ExitStatus.usage {
+                // Status 2 promises that nothing ran; this script has run up to here.
+                throw call.fail("'\(Paths.base(path))' did not pass its check (status 2); it ran nothing, but this script ran until here",
+                                hint: "a path written as a literal or \"$script_dir/…\" is checked with this script, before anything runs")
             }
             if status != 0 {
                 throw call.fail("'\(Paths.base(path))' exited with status \(status)", status: status)

@@ -122,6 +122,8 @@ public final class RunContext {
     /// Runs another script in this process, continuing this run's model of the
     /// host (trace and plan); nil where `run-script` starts a real `wds run`.
     public var runScriptInProcess: ((_ path: String, _ arguments: [String], _ call: Invocation) throws -> Int32)?
+    /// How many `run-script` children this run is inside of, in this process.
+    public private(set) var scriptDepth = 0
 
     public init(host: Host, environment: [String: String], arguments: [String], journal: Journal = Journal()) {
         self.host = host
@@ -136,6 +138,7 @@ public final class RunContext {
         child.storage = storage
         child.transactionalFamilies = transactionalFamilies
         child.runScriptInProcess = runScriptInProcess
+        child.scriptDepth = scriptDepth + 1
         return child
     }
 

@@ -140,6 +140,13 @@ extension Interpreter {
                 }
                 seconds = parsed
             }
+            // The same file again inside its own block: re-entrant, no second flock (which
+            // would wait for the first for ever). The host also knows a file however it is spelled.
+            let key = Paths.lexicallySame(path)
+            if heldLockPaths.contains(key) {
+                try execute(body, in: scope)
+                return .empty
+            }
             let slot = 9 - lockDepth
             guard slot >= 3 else {
                 throw Diagnostic("locks nested too deeply (at most 7)", at: statement.keywordRange)
@@ -151,8 +158,10 @@ extension Interpreter {
             context.probes.mutationDependsOnProbe = lockDependsOnProbe
             _ = try context.host.perform(.lock(path: path, timeoutSeconds: seconds, slot: slot), at: statement.keywordRange)
             lockDepth += 1
+            heldLockPaths.append(key)
             defer {
                 lockDepth -= 1
+                heldLockPaths.removeLast()
                 context.probes.mutationDependsOnProbe = lockDependsOnProbe
                 _ = try? context.host.perform(.unlock(path: path, slot: slot), at: statement.keywordRange)
             }

@@ -25,6 +25,8 @@ public final class Interpreter {
     public var maximumStatements: Int?
     var statementsRun = 0
     var lockDepth = 0
+    /// The files of the enclosing `lock` blocks (Paths.lexicallySame), innermost last.
+    var heldLockPaths: [String] = []
     /// How many enclosing branches were chosen by what a probe answered.
     var probeDepth = 0
     /// Set when a variable whose value came from a probe is read (see `watchingProbes`).
@@ -129,6 +131,15 @@ public enum Paths {
         let end = buffer.firstIndex(of: 0) ?? buffer.count
         let directory = String(decoding: buffer[..<end].map { UInt8(bitPattern: $0) }, as: UTF8.self)
         return join(directory, path.hasPrefix("./") ? String(path.dropFirst(2)) : path)
+    }
+
+    /// A path with doubled slashes and `.` parts removed: two paths equal in
+    /// this form name the same file. (`..` is kept: after a symbolic link it
+    /// does not undo the part before it.)
+    public static func lexicallySame(_ path: String) -> String {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
+        let joined = parts.joined(separator: "/")
+        return path.hasPrefix("/") ? "/" + joined : joined
     }
 
     public static func join(_ directory: String, _ path: String) -> String {
