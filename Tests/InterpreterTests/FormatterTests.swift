@@ -115,6 +115,11 @@ final class FormatterTests: XCTestCase {
             ("def f() { return 1 }\ndef g() { return 2 }", "def f() { return 1 }\ndef g() { return 2 }\n"),
             ("let x = 1\n# about f\ndef f() {\n  echo f\n}", "let x = 1\n\n# about f\ndef f() {\n  echo f\n}\n"),
             ("if a {\n\n  x\n\n  y\n\n}", "if a {\n  x\n\n  y\n}\n"),
+            // Inside a list over several lines too: one blank line where there were any, none after `[` or before `]`.
+            ("let x = [\n\n  a b\n\n\n  c\n\n]", "let x = [\n  a b\n\n  c\n]\n"),
+            ("let x = [\n  a\n\n  # second group\n  b # about b\n\n  c\n\n  # at the end\n]",
+             "let x = [\n  a\n\n  # second group\n  b # about b\n\n  c\n\n  # at the end\n]\n"),
+            ("for n in [\n  a\n\n  b\n] {\n  echo $n\n}", "for n in [\n  a\n\n  b\n] {\n  echo $n\n}\n"),
         ])
     }
 
