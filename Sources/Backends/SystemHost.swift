@@ -27,8 +27,10 @@ public final class SystemHost: Host {
         }
         switch effect {
         case .readFile(let path):
-            guard let bytes = FileBytes.read(path) else { throw failure("cannot read '\(path)'", errno) }
-            return .text(String(decoding: bytes, as: UTF8.self))
+            switch FileBytes.contents(of: path) {
+            case .success(let bytes): return .text(String(decoding: bytes, as: UTF8.self))
+            case .failure(let problem): throw failure("cannot read '\(path)'", problem.code)
+            }
         case .fileInfo(let path):
             var info = stat()
             guard stat(path, &info) == 0 else { return .fileInfo(nil) }
@@ -52,11 +54,15 @@ public final class SystemHost: Host {
             }
             return .names(names)
         case .readSysctl(let key):
-            guard let bytes = FileBytes.read(sysctlPath(key)) else { throw failure("cannot read sysctl \(key)", errno) }
-            return .text(String(decoding: bytes, as: UTF8.self))
+            switch FileBytes.contents(of: sysctlPath(key)) {
+            case .success(let bytes): return .text(String(decoding: bytes, as: UTF8.self))
+            case .failure(let problem): throw failure("cannot read sysctl \(key)", problem.code)
+            }
         case .mountTable:
-            guard let bytes = FileBytes.read("/proc/self/mountinfo") else { throw failure("cannot read /proc/self/mountinfo", errno) }
-            return .text(String(decoding: bytes, as: UTF8.self))
+            switch FileBytes.contents(of: "/proc/self/mountinfo") {
+            case .success(let bytes): return .text(String(decoding: bytes, as: UTF8.self))
+            case .failure(let problem): throw failure("cannot read /proc/self/mountinfo", problem.code)
+            }
         case .route(let destination, let family):
             return .route(try RouteQuery.lookup(destination: destination, family: family, at: location))
         case .iptablesSave(let family, let table):

@@ -20,7 +20,11 @@ struct Manual: ParsableCommand {
     func run() throws {
         var markdown: String?
         if let language {
-            guard let bytes = FileBytes.read(language) else { throw ValidationError("cannot read '\(language)'") }
+            let bytes: [UInt8]
+            switch FileBytes.contents(of: language) {
+            case .success(let contents): bytes = contents
+            case .failure(let failure): throw ValidationError("cannot read '\(language)': \(failure)")
+            }
             markdown = String(decoding: bytes, as: UTF8.self)
         }
         let tree = try JSON.parse(WDS._dumpHelp())

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Lexer
 
 /// Reads a script and, recursively, every file it sources (relative to the
@@ -18,19 +21,30 @@ public struct Loader {
     var parsed: [String: Script] = [:]
     /// Sourced files read so far (counted before their own sources are loaded).
     var filesRead = 0
-    let readFile: (String) -> [UInt8]?
+    let readFile: (String) -> Result<[UInt8], FileBytes.Failure>
 
-    public init(readFile: @escaping (String) -> [UInt8]? = Loader.readFileFromDisk) {
-        self.readFile = readFile
+    /// Reads from disk.
+    public init() {
+        readFile = FileBytes.contents(of:)
     }
 
-    /// Loads a file from disk; nil with a diagnostic when it cannot be read.
+    /// Reads through `readFile` (tests, the fuzzer): nil is a missing file.
+    public init(readFile: @escaping (String) -> [UInt8]?) {
+        self.readFile = { path in readFile(path).map { .success($0) } ?? .failure(FileBytes.Failure(code: ENOENT)) }
+    }
+
+    /// Loads a file from disk (`-`: standard input); nil with a diagnostic,
+    /// saying why, when it cannot be read.
     public mutating func load(path: String, name: String? = nil) -> Script? {
-        guard let bytes = readFile(path) else {
-            diagnostics.append(Diagnostic("cannot read script '\(path)'", at: nil))
+        let standardInput = path == "-"
+        switch standardInput ? FileBytes.standardInput() : readFile(path) {
+        case .success(let bytes):
+            if standardInput { return load(SourceFile(name: name ?? "<stdin>", path: nil, bytes: bytes)) }
+            return load(SourceFile(name: name ?? path, path: path, bytes: bytes))
+        case .failure(let failure):
+            diagnostics.append(Diagnostic("cannot read script '\(standardInput ? "<stdin>" : path)': \(failure)", at: nil))
             return nil
         }
-        return load(SourceFile(name: name ?? path, path: path, bytes: bytes))
     }
 
     public mutating func load(_ file: SourceFile) -> Script {
@@ -67,8 +81,11 @@ public struct Loader {
                 return
             }
             filesRead += 1
-            guard let bytes = readFile(resolved) else {
-                diagnostics.append(Diagnostic("cannot read sourced file '\(resolved)'", at: path.range))
+            let bytes: [UInt8]
+            switch readFile(resolved) {
+            case .success(let contents): bytes = contents
+            case .failure(let failure):
+                diagnostics.append(Diagnostic("cannot read sourced file '\(resolved)': \(failure)", at: path.range))
                 return
             }
             visiting.append(resolved)
@@ -103,9 +120,5 @@ public struct Loader {
             default: break
             }
         }
-    }
-
-    public static func readFileFromDisk(_ path: String) -> [UInt8]? {
-        FileBytes.read(path)
     }
 }
