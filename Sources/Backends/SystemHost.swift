@@ -29,7 +29,11 @@ public final class SystemHost: Host {
         }
         switch effect {
         case .readFile(let path):
-            guard let bytes = FileBytes.read(path) else { throw failure("cannot read '\(path)'", errno) }
+            let bytes: [UInt8]
+            switch FileBytes.contents(of: path) {
+            case .success(let contents): bytes = contents
+            case .failure(let problem): throw failure("cannot read '\(path)'", problem.code)
+            }
             // A value is text: invalid UTF-8 would be replaced, and the value would no longer be the file.
             guard let text = String(validating: bytes, as: UTF8.self) else {
                 let start = bytes.prefix(64)
@@ -65,11 +69,15 @@ public final class SystemHost: Host {
             }
             return .names(names)
         case .readSysctl(let key):
-            guard let bytes = FileBytes.read(sysctlPath(key)) else { throw failure("cannot read sysctl \(key)", errno) }
-            return .text(String(decoding: bytes, as: UTF8.self))
+            switch FileBytes.contents(of: sysctlPath(key)) {
+            case .success(let bytes): return .text(String(decoding: bytes, as: UTF8.self))
+            case .failure(let problem): throw failure("cannot read sysctl \(key)", problem.code)
+            }
         case .mountTable:
-            guard let bytes = FileBytes.read("/proc/self/mountinfo") else { throw failure("cannot read /proc/self/mountinfo", errno) }
-            return .text(String(decoding: bytes, as: UTF8.self))
+            switch FileBytes.contents(of: "/proc/self/mountinfo") {
+            case .success(let bytes): return .text(String(decoding: bytes, as: UTF8.self))
+            case .failure(let problem): throw failure("cannot read /proc/self/mountinfo", problem.code)
+            }
         case .route(let destination, let family):
             return .route(try RouteQuery.lookup(destination: destination, family: family, at: location))
         case .iptablesSave(let family, let table):

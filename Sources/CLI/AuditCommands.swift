@@ -53,8 +53,11 @@ struct ApplyCommand: ParsableCommand {
     var plan: String
 
     func run() throws {
-        guard let bytes = FileBytes.read(plan) else {
-            Spawn.writeAll(2, Array(Diagnostic("cannot read plan '\(plan)'", at: nil).render().utf8))
+        let bytes: [UInt8]
+        switch FileBytes.contents(of: plan) {
+        case .success(let contents): bytes = contents
+        case .failure(let failure):
+            Spawn.writeAll(2, Array(Diagnostic("cannot read plan '\(plan)': \(failure)", at: nil).render().utf8))
             throw ExitCode(ExitStatus.usage)
         }
         throw ExitCode(Planner.apply(planText: String(decoding: bytes, as: UTF8.self), name: plan, output: Driver.standardOutput))

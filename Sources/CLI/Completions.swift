@@ -53,6 +53,7 @@ enum Completions {
     static let traceFormats = ["text", "json", "restore"]
 
     static let help = Option(names: ["-h", "--help"], help: "Show help information")
+    static let color = Option(names: ["--color"], help: "Colour the diagnostics", value: .words(ColorChoice.allCases.map(\.rawValue)))
     static let version = Option(names: ["--version"], help: "Show the version")
 
     static let runProbes = Option(names: ["--run-probes"], help: "Also start the script's run --probe programs")
@@ -64,21 +65,21 @@ enum Completions {
         return [
             Command(name: "run", summary: Run.configuration.abstract, options: [
                 Option(names: ["--sandbox"], help: "Run in throwaway namespaces and report the state"),
-                Option(names: ["--no-batch"], help: "Apply each iptables change at once"),
+                Option(names: ["--no-batch"], help: "Apply each iptables change at once"), color,
             ], positionals: .scriptThenArguments),
             Command(name: "trace", summary: Trace.configuration.abstract, options: [
                 Option(names: ["--format"], help: "Output format", value: .words(traceFormats)),
                 Option(names: ["--no-batch"], help: "Trace each iptables change as its own command"),
-                Option(names: ["--state"], help: "Answer probes from this state file", value: .file),
+                Option(names: ["--state"], help: "Answer probes from this state file", value: .file), color,
                 runProbes,
             ], positionals: .scriptThenArguments),
-            Command(name: "check", summary: Check.configuration.abstract, positionals: .scripts),
+            Command(name: "check", summary: Check.configuration.abstract, options: [color], positionals: .scripts),
             Command(name: "fmt", summary: FormatCommand.configuration.abstract, options: [
                 Option(names: ["--check"], help: "Name the files that are not formatted"),
-                Option(names: ["--diff"], help: "Print the change as a unified diff"),
+                Option(names: ["--diff"], help: "Print the change as a unified diff"), color,
             ], positionals: .scripts),
             Command(name: "state", summary: State.configuration.abstract, options: [
-                Option(names: ["-o", "--output"], help: "The state file to write", value: .file),
+                Option(names: ["-o", "--output"], help: "The state file to write", value: .file), color,
                 runProbes,
             ], positionals: .scriptThenArguments),
             Command(name: "plan", summary: PlanCommand.configuration.abstract, options: [

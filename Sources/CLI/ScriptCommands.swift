@@ -10,7 +10,7 @@ import Glibc
 #endif
 
 struct ScriptArguments: ParsableArguments {
-    @Argument(help: "The script to run.")
+    @Argument(help: "The script to run (`-` for standard input).")
     var file: String
 
     @Argument(parsing: .captureForPassthrough, help: "Arguments for the script ($1, $2, … and $args).")
@@ -32,9 +32,12 @@ struct Run: ParsableCommand {
     @Flag(name: .customLong("no-batch"), help: "Apply each iptables change at once (one `iptables -w` each) instead of one commit per run.")
     var noBatch = false
 
+    @OptionGroup var color: ColorOptions
+
     @OptionGroup var script: ScriptArguments
 
     func run() throws {
+        color.apply()
         if sandbox {
             throw ExitCode(Sandbox.run(path: script.file, arguments: script.arguments, output: Driver.standardOutput))
         }
@@ -71,6 +74,8 @@ struct Trace: ParsableCommand {
     @Flag(name: .customLong("no-header"), help: .hidden)
     var noHeader = false
 
+    @OptionGroup var color: ColorOptions
+
     @OptionGroup var script: ScriptArguments
 
     func validate() throws {
@@ -80,6 +85,7 @@ struct Trace: ParsableCommand {
     }
 
     func run() throws {
+        color.apply()
         var options = Driver.Options()
         options.mode = .trace
         options.traceFormat = TraceHost.Format(rawValue: format)!
@@ -97,10 +103,13 @@ struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Parse and check scripts, and everything they source, without running anything.")
 
-    @Argument(help: "The scripts to check.")
+    @OptionGroup var color: ColorOptions
+
+    @Argument(help: "The scripts to check (`-` for standard input).")
     var files: [String]
 
     func run() throws {
+        color.apply()
         throw ExitCode(Driver.check(paths: files))
     }
 }
@@ -116,9 +125,12 @@ struct State: ParsableCommand {
     @Flag(name: .customLong("run-probes"), help: ArgumentHelp(runProbesHelp))
     var runProbes = false
 
+    @OptionGroup var color: ColorOptions
+
     @OptionGroup var script: ScriptArguments
 
     func run() throws {
+        color.apply()
         var options = Driver.Options()
         options.mode = .trace
         options.recordStatePath = output

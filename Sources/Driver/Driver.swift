@@ -71,8 +71,11 @@ public enum Driver {
                 probes = ProbeProgramGate(probes, command: options.recordStatePath != nil ? "wds state" : "wds trace")
             }
             if let statePath = options.statePath {
-                guard let bytes = FileBytes.read(statePath) else {
-                    output(Diagnostic("cannot read state file '\(statePath)'", at: nil).render(), true)
+                let bytes: [UInt8]
+                switch FileBytes.contents(of: statePath) {
+                case .success(let contents): bytes = contents
+                case .failure(let failure):
+                    output(Diagnostic("cannot read state file '\(statePath)': \(failure)", at: nil).render(), true)
                     return ExitStatus.usage
                 }
                 do {

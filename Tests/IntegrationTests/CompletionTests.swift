@@ -113,6 +113,7 @@ final class CompletionTests: XCTestCase {
         ("wds builtins mkd\t", "[builtins] [mkdir]"),
         ("wds builtins remove-e\t", "[builtins] [remove-empty-dirs]"),
         ("wds fmt --di\t x.wds", "[fmt] [--diff] [x.wds]"),
+        ("wds check --color alw\t x.wds", "[check] [--color] [always] [x.wds]"),
     ]
 
     func assertCompletes(in shell: String, file: StaticString = #filePath, line: UInt = #line) throws {

@@ -90,7 +90,7 @@ final class DeadlockTests: XCTestCase {
         let result = try ScriptRun.run("write-file /tmp/t/written \"yes\"\nrun-script \"$script_dir/missing.wds\"", after: "ls /tmp/t")
         XCTAssertEqual(result.status, 2)
         XCTAssertTrue(result.standardError.hasPrefix(
-            "/tmp/t/test.wds:2:12: error: cannot read script '/tmp/t/missing.wds' started by run-script\n"), result.standardError)
+            "/tmp/t/test.wds:2:12: error: cannot read script '/tmp/t/missing.wds' started by run-script: No such file or directory\n"), result.standardError)
         XCTAssertEqual(result.after, "test.wds\n")
     }
 

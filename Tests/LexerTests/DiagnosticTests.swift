@@ -1,3 +1,4 @@
+import Foundation
 import Lexer
 import XCTest
 
@@ -83,6 +84,28 @@ final class DiagnosticTests: XCTestCase {
                        "wds: error: cannot read script 'x'\nhint: check the path\n")
         XCTAssertEqual(DiagnosticList([Diagnostic("a", at: nil), Diagnostic("b", at: nil)]).render(),
                        "wds: error: a\nwds: error: b\n")
+    }
+
+    /// For a terminal: the location bold, `error:` bold red, `note:` and `hint:` bold cyan,
+    /// the gutter blue, the caret bold green; the text itself is what `render()` prints.
+    func testColoursForATerminal() {
+        let file = SourceFile(name: "s.wds", text: "if a {\n  b")
+        let note = Diagnostic.note("opened here", at: SourceRange(file: file, start: 5, end: 6))
+        let diagnostic = Diagnostic("bad", at: SourceRange(file: file, start: 9, end: 10), hint: "fix it", notes: [note])
+        let e = "\u{1B}["
+        XCTAssertEqual(diagnostic.render(colors: true), """
+            \(e)1ms.wds:2:3:\(e)0m \(e)1;31merror:\(e)0m \(e)1mbad\(e)0m
+             \(e)34m2 |\(e)0m   b
+             \(e)34m  |\(e)0m   \(e)1;32m^\(e)0m
+            \(e)1;36mhint:\(e)0m fix it
+            \(e)1ms.wds:1:6:\(e)0m \(e)1;36mnote:\(e)0m \(e)1mopened here\(e)0m
+             \(e)34m1 |\(e)0m if a {
+             \(e)34m  |\(e)0m      \(e)1;32m^\(e)0m
+
+            """)
+        let plain = diagnostic.render(colors: true).replacingOccurrences(of: "\u{1B}\\[[0-9;]*m", with: "", options: .regularExpression)
+        XCTAssertEqual(plain, diagnostic.render(colors: false))
+        XCTAssertEqual(Diagnostic("gone", at: nil).render(colors: true), "\(e)1mwds:\(e)0m \(e)1;31merror:\(e)0m \(e)1mgone\(e)0m\n")
     }
 
     func testLineAndColumn() {

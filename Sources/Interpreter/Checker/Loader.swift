@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Lexer
 
 /// Reads a script and, recursively, every file it sources (relative to the
@@ -18,36 +21,40 @@ public struct Loader {
     var parsed: [String: Script] = [:]
     /// Sourced files read so far (counted before their own sources are loaded).
     var filesRead = 0
-    /// Reads a sourced file (or a child of run-script).
-    let readFile: (String) -> [UInt8]?
+    /// Reads a sourced file (or a child of run-script), or says why it cannot.
+    let readFile: (String) -> Result<[UInt8], FileBytes.Failure>
     /// Reads the script named on the command line.
-    let readScript: (String) -> [UInt8]?
-    /// What a file that could not be read is, when it is not a regular file.
-    let irregularKind: (String) -> String?
+    let readScript: (String) -> Result<[UInt8], FileBytes.Failure>
 
     /// Reads from disk: the script named on the command line from whatever it
     /// is (`wds run <(generate)` reads a pipe), the files it sources only when
     /// they are regular files, so a FIFO planted there cannot hang `wds check`.
     public init() {
-        self.readFile = { FileBytes.read($0, regularOnly: true) }
-        self.readScript = { FileBytes.read($0) }
-        self.irregularKind = FileBytes.irregularKind
+        self.readFile = { FileBytes.contents(of: $0, regularOnly: true) }
+        self.readScript = { FileBytes.contents(of: $0) }
     }
 
-    /// Reads every file with `readFile` (tests, the fuzzer: from memory).
+    /// Reads every file with `readFile` (tests, the fuzzer: from memory); nil is a missing file.
     public init(readFile: @escaping (String) -> [UInt8]?) {
-        self.readFile = readFile
-        self.readScript = readFile
-        self.irregularKind = { _ in nil }
+        let read: (String) -> Result<[UInt8], FileBytes.Failure> = { path in
+            readFile(path).map { .success($0) } ?? .failure(FileBytes.Failure(code: ENOENT))
+        }
+        self.readFile = read
+        self.readScript = read
     }
 
-    /// Loads a file from disk; nil with a diagnostic when it cannot be read.
+    /// Loads a file from disk (`-`: standard input); nil with a diagnostic,
+    /// saying why, when it cannot be read.
     public mutating func load(path: String, name: String? = nil) -> Script? {
-        guard let bytes = readScript(path) else {
-            diagnostics.append(Diagnostic("cannot read script '\(path)'", at: nil))
+        let standardInput = path == "-"
+        switch standardInput ? FileBytes.standardInput() : readScript(path) {
+        case .success(let bytes):
+            if standardInput { return load(SourceFile(name: name ?? "<stdin>", path: nil, bytes: bytes)) }
+            return load(SourceFile(name: name ?? path, path: path, bytes: bytes))
+        case .failure(let failure):
+            diagnostics.append(Diagnostic("cannot read script '\(standardInput ? "<stdin>" : path)': \(failure)", at: nil))
             return nil
         }
-        return load(SourceFile(name: name ?? path, path: path, bytes: bytes))
     }
 
     public mutating func load(_ file: SourceFile) -> Script {
@@ -90,9 +97,11 @@ public struct Loader {
                 return
             }
             filesRead += 1
-            guard let bytes = readFile(path) else {
-                let why = irregularKind(path).map { " (it is \($0), not a regular file)" } ?? ""
-                diagnostics.append(Diagnostic("cannot read script '\(path)' started by run-script\(why)", at: argument.range,
+            let bytes: [UInt8]
+            switch readFile(path) {
+            case .success(let contents): bytes = contents
+            case .failure(let failure):
+                diagnostics.append(Diagnostic("cannot read script '\(path)' started by run-script: \(failure)", at: argument.range,
                                               hint: "a script run-script starts is checked with this one, before anything runs"))
                 continue
             }
@@ -210,13 +219,15 @@ public struct Loader {
                 return
             }
             filesRead += 1
-            guard let bytes = readFile(resolved) else {
-                if let kind = irregularKind(resolved) {
-                    diagnostics.append(Diagnostic("sourced file '\(resolved)' is \(kind), not a regular file", at: path.range,
-                                                  hint: "wds sources only regular files: reading anything else could wait for ever"))
-                } else {
-                    diagnostics.append(Diagnostic("cannot read sourced file '\(resolved)'", at: path.range))
-                }
+            let bytes: [UInt8]
+            switch readFile(resolved) {
+            case .success(let contents): bytes = contents
+            case .failure(let failure) where failure.irregularKind != nil:
+                diagnostics.append(Diagnostic("sourced file '\(resolved)' is \(failure.irregularKind!), not a regular file", at: path.range,
+                                              hint: "wds sources only regular files: reading anything else could wait for ever"))
+                return
+            case .failure(let failure):
+                diagnostics.append(Diagnostic("cannot read sourced file '\(resolved)': \(failure)", at: path.range))
                 return
             }
             visiting.append(resolved)
@@ -254,6 +265,6 @@ public struct Loader {
     }
 
     public static func readFileFromDisk(_ path: String) -> [UInt8]? {
-        FileBytes.read(path, regularOnly: true)
+        try? FileBytes.contents(of: path, regularOnly: true).get()
     }
 }
