@@ -62,7 +62,7 @@ enum IptablesChainBuiltins {
                     example: "for r in $(chain list warden-forward) { echo $r.args }") { call in
             let (engine, scope, name) = try target(call)
             try engine.requireChain(name, in: scope, call)
-            return IptablesRuleBuiltins.records(try engine.rules(in: name, scope, call))
+            return IptablesRuleBuiltins.records(try engine.rules(in: name, scope, call), scope)
         },
         BuiltinSpec("chain names", summary: "The chains of a table: built-in chains first, then user chains in alphabetical order.",
                     options: IptablesScope.options,

