@@ -131,7 +131,7 @@ public final class SimulatedHost: Host {
             }
             lines += addedMounts.map(\.line)
             return .text(lines.map { $0 + "\n" }.joined())
-        case .route, .iptablesSave, .iptablesList, .probeProgram, .canonicalPath:
+        case .route, .iptablesSave, .iptablesList, .probeProgram, .canonicalPath, .iptablesCanonical:
             return try probes.perform(effect, at: location)
         }
     }

@@ -65,6 +65,8 @@ public final class IptablesEngine {
     static let storageKey = "iptables"
 
     let transaction: IptablesTransaction
+    /// The canonical form of each rule with generic parts learned so far, by scope, chain and written form.
+    var canonicalForms: [String: IptablesRule] = [:]
 
     /// The lock every batching wds run holds from its first read to its commit.
     public static let defaultLockPath = "/run/wds/iptables.lock"
@@ -94,12 +96,6 @@ public final class IptablesEngine {
 
     public func execute(_ command: IptablesCommand, in scope: IptablesScope, _ call: Invocation) throws {
         try transaction.apply(command, in: scope, call)
-    }
-
-    /// The rule with its generic parts (`--match [NAME …]`, `--target-options`,
-    /// targets wds has no options for) as iptables-save prints them.
-    public func canonicalForm(_ rule: IptablesRule, chain: String, in scope: IptablesScope, _ call: Invocation) throws -> IptablesRule {
-        rule
     }
 
     // MARK: Questions

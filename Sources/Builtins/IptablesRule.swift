@@ -84,6 +84,10 @@ public struct IptablesRule: Sendable, Hashable {
         modules.insert(module, at: modules.firstIndex { module < $0 } ?? modules.count)
     }
 
+    public mutating func removeModules(named name: String) {
+        modules.removeAll { $0.name == name }
+    }
+
     /// Whether iptables-restore needs `word` in quotes to read it back as one word.
     static func needsQuotes(_ word: String) -> Bool {
         word.isEmpty || word.utf8.contains { $0 <= 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") || $0 == UInt8(ascii: "\\") }

@@ -111,6 +111,26 @@ final class IptablesModuleTests: XCTestCase {
         Case(table: "raw", wds: "--jump NOTRACK", iptables: "-j NOTRACK"),
         Case(table: "raw", wds: "--protocol tcp --dport 21 --jump CT --helper ftp --zone 5", iptables: "-p tcp --dport 21 -j CT --zone 5 --helper ftp"),
         Case(table: "raw", wds: "--jump CT --zone 7", iptables: "-j CT --zone 7"),
+        // Any other module or target: written as iptables takes it, compared as iptables-save prints it.
+        Case(wds: "--match [hashlimit --hashlimit-upto 50/sec --hashlimit-name web] --jump ACCEPT",
+             iptables: "-m hashlimit --hashlimit-upto 50/sec --hashlimit-name web -j ACCEPT"),
+        Case(wds: "--match [recent --name ssh --set] --jump ACCEPT", iptables: "-m recent --set --name ssh -j ACCEPT"),
+        Case(wds: "--match [statistic --mode random --probability 0.5] --jump ACCEPT",
+             iptables: "-m statistic --mode random --probability 0.5 -j ACCEPT"),
+        Case(wds: "--match [string --string \"a b\" --algo bm] --jump DROP", iptables: "-m string --algo bm --string 'a b' -j DROP"),
+        Case(wds: "--match [iprange --src-range 192.0.2.1-192.0.2.9] --match [pkttype --pkt-type broadcast] --jump ACCEPT",
+             iptables: "-m iprange --src-range 192.0.2.1-192.0.2.9 -m pkttype --pkt-type broadcast -j ACCEPT"),
+        Case(wds: "--ctstate NEW --match [conntrack --ctorigdst 192.0.2.1] --jump ACCEPT",
+             iptables: "-m conntrack --ctorigdst 192.0.2.1 -m conntrack --ctstate NEW -j ACCEPT"),
+        Case(wds: "--match-set [wds4 src] --match [hashlimit --hashlimit-above 5/sec --hashlimit-name h2] --jump DROP",
+             iptables: "-m hashlimit --hashlimit-above 5/sec --hashlimit-name h2 -m set --match-set wds4 src -j DROP"),
+        Case(wds: "--jump NFLOG --target-options [--nflog-group 5]", iptables: "-j NFLOG --nflog-group 5"),
+        Case(table: "mangle", wds: "--protocol tcp --tcp-flags [SYN,RST SYN] --jump TCPMSS --target-options [--clamp-mss-to-pmtu]",
+             iptables: "-p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu"),
+        Case(table: "mangle", wds: "--protocol tcp --jump TPROXY --target-options [--on-port 3129 --tproxy-mark 0x1/0x1]",
+             iptables: "-p tcp -j TPROXY --on-port 3129 --tproxy-mark 1/1"),
+        Case(table: "nat", wds: "--protocol tcp --jump DNAT --to-destination 192.0.2.1:80 --target-options [--random]",
+             iptables: "-p tcp -j DNAT --to-destination 192.0.2.1:80 --random"),
     ]
 
     static let tables = [("filter", false), ("mangle", false), ("nat", false), ("raw", false), ("filter", true)]
