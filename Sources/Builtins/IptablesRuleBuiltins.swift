@@ -114,6 +114,19 @@ enum IptablesRuleBuiltins {
             try engine.execute(.delete(chain: chain, rule: rule), in: scope, call)
             return .empty
         },
+        BuiltinSpec("rule delete-at", summary: "Delete the rule at POSITION of CHAIN, 1 being the first (iptables -D CHAIN N), as `number` of `rules` counts.",
+                    parameters: [chain, Parameter("position", .integer)], options: IptablesScope.options,
+                    example: "rule delete-at warden-forward 2") { call in
+            let scope = try IptablesScope(call)
+            try IptablesEngine.of(call).execute(.deleteAt(chain: try call.text(0), position: try call.integer(1)), in: scope, call)
+            return .empty
+        },
+        BuiltinSpec("rule delete-record", summary: "Delete the rule a record of `rules` or `chain list` describes: from its table, chain and family, the rule printed as its `args`, at its `number` if it is still there, else the first such rule. With --if-exists, a rule that is gone is not an error.",
+                    parameters: [Parameter("record", .anyValue)], options: [OptionSpec("--if-exists", summary: "do nothing when the rule is gone")],
+                    example: "for r in $(rules FORWARD) { if $r.comment == legacy { rule delete-record $r } }") { call in
+            try deleteRecord(call)
+            return .empty
+        },
         BuiltinSpec("rule exists", summary: "Whether CHAIN holds this rule (what iptables -C asks); an unknown chain is an error.",
                     parameters: [chain], options: ruleOptions,
                     example: "if ! rule exists FORWARD --in w-+ --jump warden-forward { … }", argumentCheck: checkRule) { call in
@@ -163,6 +176,39 @@ enum IptablesRuleBuiltins {
             counts[entry.chain, default: 0] += 1
             return .record(entry.record(number: counts[entry.chain]!, scope: scope))
         })
+    }
+
+    /// `rule delete-record`: the record's rule, found again in the chain as the run has left it.
+    static func deleteRecord(_ call: Invocation) throws {
+        guard case .record(let record) = call.positionals[0] else {
+            throw Diagnostic("rule delete-record needs a record of `rules` or `chain list`, got a \(call.positionals[0].typeName)",
+                             at: call.range(ofPositional: 0))
+        }
+        guard let chain = record["chain"]?.text, let table = record["table"]?.text, let number = record["number"]?.integerValue,
+              let args = record["args"]?.text, let ipv6 = record["ipv6"]?.booleanValue else {
+            throw Diagnostic("this record lacks chain, table, ipv6, number or args: it does not come from `rules` or `chain list`",
+                             at: call.range(ofPositional: 0))
+        }
+        if let problem = Validation.chainProblem(chain) ?? Validation.tableProblem(table) { throw Diagnostic(problem, at: call.range(ofPositional: 0)) }
+        let scope = IptablesScope(family: ipv6 ? .ipv6 : .ipv4, table: table)
+        let words: [String]
+        do { words = try IptablesTableState.splitSaveWords(args) } catch {
+            throw Diagnostic("the record's args has an unbalanced quote: \(args)", at: call.range(ofPositional: 0))
+        }
+        let engine = IptablesEngine.of(call)
+        guard try engine.chainExists(chain, in: scope, call) else {
+            if call.has("--if-exists") { return }
+            throw call.fail("unknown chain '\(chain)' in table \(scope.description): the rule `-A \(chain) \(args)` is gone with it")
+        }
+        let entries = try engine.rules(in: chain, scope, call)
+        let index = number >= 1 && number <= entries.count && entries[number - 1].words == words
+            ? number - 1 : entries.firstIndex { $0.words == words }
+        guard let index else {
+            if call.has("--if-exists") { return }
+            throw call.fail("chain '\(chain)' in table \(scope.description) no longer holds `-A \(chain) \(args)`",
+                            hint: "add --if-exists when the rule may be gone already")
+        }
+        try engine.execute(.deleteAt(chain: chain, position: index + 1), in: scope, call)
     }
 
     // MARK: - Building a rule from the options

@@ -258,7 +258,7 @@ public enum Planner {
             return ExitStatus.failure
         }
         let fixed = plan.fixes.count + plan.iptablesFixes.reduce(0) { count, fix in
-            count + fix.1.split(separator: "\n").filter { $0.hasPrefix("-I ") || $0.hasPrefix("-N ") }.count
+            count + fix.1.split(separator: "\n").filter { $0.hasPrefix("-I ") || $0.hasPrefix("-N ") || $0.hasPrefix("-P ") }.count
         }
         let moved = drift.filter { $0.sign == .change && $0.text.hasPrefix("moved to position") }.count
         output("fixed: \(fixed) missing or different piece(s) put back; extra ones left as they are"
