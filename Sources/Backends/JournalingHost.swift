@@ -127,6 +127,7 @@ public final class JournalingHost: Host {
                 return result
             }
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList, .canonicalPath,
+             .iptablesCanonical,
              .probeProgram, .print, .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock,
              .iptablesUnlock, .setResourceLimit:
             // Reads, output, locks, the run's own limits; iptables changes are journaled by their engine.

@@ -136,7 +136,7 @@ public final class SimulatedHost: Host {
             return .done
         case .family:
             return try probes.perform(effect, at: location)
-        case .route, .iptablesSave, .iptablesList, .probeProgram, .canonicalPath:
+        case .route, .iptablesSave, .iptablesList, .probeProgram, .canonicalPath, .iptablesCanonical:
             return try probes.perform(effect, at: location)
         }
     }

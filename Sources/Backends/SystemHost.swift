@@ -87,6 +87,11 @@ public final class SystemHost: Host {
             return try runProgram(argv, capture: true, at: location)
         case .canonicalPath(let path):
             return .text(try SafePath.canonical(path, at: location))
+        case .iptablesCanonical(let family, let table, let lines):
+            // As root a network namespace of its own; otherwise one in a user namespace where wds is root.
+            let unshare = getuid() == 0 ? ["unshare", "--net", "--"] : ["unshare", "--user", "--map-root-user", "--net", "--"]
+            let inner = [SystemHost.currentExecutable, "iptables-canonical", "--table", table] + (family == .ipv6 ? ["--ipv6"] : [])
+            return try runProgram(unshare + inner + ["--"] + lines, capture: true, captureError: true, at: location)
         case .print(let text, let toStandardError, let newline):
             output(newline ? text + "\n" : text, toStandardError)
             return .done

@@ -26,10 +26,11 @@ enum IptablesChainBuiltins {
             }
             return .empty
         },
-        BuiltinSpec("chain flush", summary: "Delete every rule of a chain (iptables -F).",
-                    parameters: [chain], options: IptablesScope.options,
+        BuiltinSpec("chain flush", summary: "Delete every rule of a chain (iptables -F). With --if-exists, a missing chain is not an error.",
+                    parameters: [chain], options: IptablesScope.options + [OptionSpec("--if-exists", summary: "do nothing when the chain does not exist")],
                     example: "chain flush warden-default") { call in
             let (engine, scope, name) = try target(call)
+            if call.has("--if-exists"), try !engine.chainExists(name, in: scope, call) { return .empty }
             try engine.execute(.flushChain(name), in: scope, call)
             return .empty
         },
@@ -62,7 +63,29 @@ enum IptablesChainBuiltins {
                     example: "for r in $(chain list warden-forward) { echo $r.args }") { call in
             let (engine, scope, name) = try target(call)
             try engine.requireChain(name, in: scope, call)
-            return IptablesRuleBuiltins.records(try engine.rules(in: name, scope, call))
+            return IptablesRuleBuiltins.records(try engine.rules(in: name, scope, call), scope)
+        },
+        BuiltinSpec("chain policy", summary: "The policy of a built-in chain (ACCEPT or DROP), as the run has left it.",
+                    parameters: [chain], options: IptablesScope.options,
+                    example: "if $(chain policy FORWARD) == DROP { … }") { call in
+            let (engine, scope, name) = try target(call)
+            guard let policy = try engine.policy(name, in: scope, call) else {
+                try engine.requireChain(name, in: scope, call)
+                throw call.fail("'\(name)' is a user chain of table \(scope.description); only built-in chains have a policy")
+            }
+            return .string(policy)
+        },
+        BuiltinSpec("chain set-policy", summary: "Set the policy of a built-in chain (iptables -P): what happens to a packet no rule decides.",
+                    parameters: [chain, Parameter("policy", .choice(["ACCEPT", "DROP"]))], options: IptablesScope.options,
+                    example: "chain set-policy FORWARD DROP") { call in
+            let (engine, scope, name) = try target(call)
+            guard IptablesTableState(table: scope.table).isBuiltin(name) else {
+                throw Diagnostic("'\(name)' is not a built-in chain of table \(scope.description); only those have a policy",
+                                 at: call.range(ofPositional: 0))
+            }
+            let policy = try call.text(1)
+            if try engine.policy(name, in: scope, call) != policy { try engine.execute(.setPolicy(chain: name, policy: policy), in: scope, call) }
+            return .empty
         },
         BuiltinSpec("chain names", summary: "The chains of a table: built-in chains first, then user chains in alphabetical order.",
                     options: IptablesScope.options,

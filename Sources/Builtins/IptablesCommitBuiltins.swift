@@ -11,5 +11,17 @@ enum IptablesCommitBuiltins {
             try call.context.commitOpenBatches()
             return .empty
         },
+        BuiltinSpec("iptables flush", summary: "Delete every rule of every chain of a table (iptables -t TABLE -F), and with --delete-chains its user chains too (-X). Only chains that hold rules are flushed, so a table that does not exist on this host is not created.",
+                    options: IptablesScope.options + [OptionSpec("--delete-chains", summary: "also delete every user chain (iptables -X)")],
+                    example: "iptables flush --table nat --delete-chains") { call in
+            let scope = try IptablesScope(call)
+            let engine = IptablesEngine.of(call)
+            let state = try engine.view(scope, call)
+            for chain in state.chains where !state.rules(in: chain).isEmpty { try engine.execute(.flushChain(chain), in: scope, call) }
+            if call.has("--delete-chains") {
+                for chain in state.chains where !state.isBuiltin(chain) { try engine.execute(.deleteChain(chain), in: scope, call) }
+            }
+            return .empty
+        },
     ])
 }

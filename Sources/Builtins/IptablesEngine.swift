@@ -25,6 +25,10 @@ public enum IptablesCommand: Sendable, Equatable {
     case delete(chain: String, rule: IptablesRule)
     /// Deletes a rule by the exact words iptables-save printed for it (prune).
     case deleteSaved(chain: String, words: [String])
+    /// Deletes the rule at a position (`iptables -D CHAIN N`), 1 being the first.
+    case deleteAt(chain: String, position: Int)
+    /// Sets a built-in chain's policy (`iptables -P CHAIN POLICY`).
+    case setPolicy(chain: String, policy: String)
 
     /// The arguments after `iptables -w -t TABLE`.
     public var arguments: [String] {
@@ -36,6 +40,8 @@ public enum IptablesCommand: Sendable, Equatable {
         case .insert(let chain, let position, let rule): return ["-I", chain, String(position)] + rule.arguments
         case .delete(let chain, let rule): return ["-D", chain] + rule.arguments
         case .deleteSaved(let chain, let words): return ["-D", chain] + words
+        case .deleteAt(let chain, let position): return ["-D", chain, String(position)]
+        case .setPolicy(let chain, let policy): return ["-P", chain, policy]
         }
     }
 
@@ -52,6 +58,8 @@ public enum IptablesCommand: Sendable, Equatable {
         case .deleteSaved(let chain, let words):
             return line("-D \(chain)", words.map { $0.contains(where: { $0 == " " || $0 == "\"" }) ? IptablesRule.saveQuote($0) : $0 }
                 .joined(separator: " "))
+        case .deleteAt(let chain, let position): return "-D \(chain) \(position)"
+        case .setPolicy(let chain, let policy): return "-P \(chain) \(policy)"
         }
     }
 }
@@ -65,6 +73,8 @@ public final class IptablesEngine {
     static let storageKey = "iptables"
 
     let transaction: IptablesTransaction
+    /// The canonical form of each rule with generic parts learned so far, by scope, chain and written form.
+    var canonicalForms: [String: IptablesRule] = [:]
 
     /// The lock every batching wds run holds from its first read to its commit.
     public static let defaultLockPath = "/run/wds/iptables.lock"
@@ -107,6 +117,11 @@ public final class IptablesEngine {
     /// The chain names of the table, built-in chains first.
     public func chains(_ scope: IptablesScope, _ call: Invocation) throws -> [String] {
         try view(scope, call).chains
+    }
+
+    /// A built-in chain's policy as the run has left it; nil for a user chain or none.
+    public func policy(_ chain: String, in scope: IptablesScope, _ call: Invocation) throws -> String? {
+        try transaction.policy(chain, in: scope, call)
     }
 
     public func chainExists(_ chain: String, in scope: IptablesScope, _ call: Invocation) throws -> Bool {

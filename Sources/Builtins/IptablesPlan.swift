@@ -24,6 +24,7 @@ extension IptablesTransaction: PlannableFamily {
         let label = "iptables \(family == .ipv4 ? "IPv4" : "IPv6") \(table.scope.table)"
         var fix: [String] = []
         var newChains: [String] = []
+        var policies: [String] = []
         let removedChains = table.before.chains.filter { !table.after.chains.contains($0) }
         for chain in table.after.chains + removedChains {
             let area = "\(label), chain \(chain)"
@@ -34,6 +35,10 @@ extension IptablesTransaction: PlannableFamily {
                 newChains.append(chain)
             }
             if !exists { plan.lines.append(PlanLine(area: area, sign: .remove, text: "chain \(chain) deleted")) }
+            if let old = table.before.policies[chain], let new = table.after.policies[chain], old != new {
+                plan.lines.append(PlanLine(area: area, sign: .change, text: "policy \(old) -> \(new)"))
+                policies.append("-P \(chain) \(new)")
+            }
             let equal: (IptablesTableState.Entry, IptablesTableState.Entry) -> Bool = {
                 $0.rule == $1.rule && ($0.rule.unmodeled.isEmpty || $0.specification == $1.specification)
             }
@@ -69,10 +74,11 @@ extension IptablesTransaction: PlannableFamily {
                 }
             }
         }
-        if !fix.isEmpty || !newChains.isEmpty {
-            let payload = "*\(table.scope.table)\n" + newChains.map { "-N \($0)\n" }.joined() + fix.map { $0 + "\n" }.joined() + "COMMIT\n"
+        if !fix.isEmpty || !newChains.isEmpty || !policies.isEmpty {
+            let payload = "*\(table.scope.table)\n" + newChains.map { "-N \($0)\n" }.joined() + fix.map { $0 + "\n" }.joined()
+                + policies.map { $0 + "\n" }.joined() + "COMMIT\n"
             plan.fixes.append(.iptablesRestore(family: family, payload: payload))
-            plan.fixedCount += fix.count + newChains.count
+            plan.fixedCount += fix.count + newChains.count + policies.count
         }
     }
 

@@ -28,6 +28,23 @@ public struct IptablesRule: Sendable, Hashable {
         case goto(String)
     }
 
+    /// A match module without fields of its own (`-m addrtype --src-type LOCAL`,
+    /// and every `--match [NAME …]`): its name and the words of its options
+    /// exactly as iptables-save prints them after `-m NAME`, negations included.
+    public struct Module: Sendable, Hashable, Comparable {
+        public var name: String
+        public var words: [String]
+        public init(_ name: String, _ words: [String]) {
+            self.name = name
+            self.words = words
+        }
+        /// `-m NAME WORDS…`
+        public var arguments: [String] { ["-m", name] + words }
+        public static func < (a: Module, b: Module) -> Bool {
+            a.name != b.name ? a.name < b.name : a.words.lexicographicallyPrecedes(b.words)
+        }
+    }
+
     public var source: Match<String>?
     public var destination: Match<String>?
     public var inInterface: Match<String>?
@@ -40,6 +57,8 @@ public struct IptablesRule: Sendable, Hashable {
     public var destinationPort: Match<String>?
     /// `--syn` (`--tcp-flags FIN,SYN,RST,ACK SYN`); negated is `! --syn`.
     public var syn: Match<Bool>?
+    /// Any other `--tcp-flags MASK COMPARE`, both in iptables' flag order (FIN,SYN,RST,PSH,ACK,URG).
+    public var tcpFlags: Match<[String]>?
     public var connectionStates: Match<[String]>?
     public var comment: String?
     public var target: Target?
@@ -47,16 +66,38 @@ public struct IptablesRule: Sendable, Hashable {
     public var toDestination: String?
     public var logPrefix: String?
     public var rejectWith: String?
-    /// Words of a parsed rule that wds does not model (other matches or target
-    /// options). A rule with any never equals one wds builds.
+    /// The other match modules, kept sorted: iptables-save prints them in the
+    /// order they were given, which changes nothing about what the rule matches,
+    /// so two rules that differ only in that order are the same rule.
+    public private(set) var modules: [Module] = []
+    /// The target's options beyond the four above, as iptables-save prints them
+    /// after them (`--log-level 6 --log-uid`, `--set-xmark 0x1/0xffffffff`).
+    public var targetOptions: [String] = []
+    /// Words of a parsed rule that fit nowhere above (outside any `-m` module or
+    /// target). A rule with any never equals one wds builds.
     public var unmodeled: [String] = []
 
     public init() {}
 
+    /// Adds a match module at its place in the sorted list.
+    public mutating func add(_ module: Module) {
+        modules.insert(module, at: modules.firstIndex { module < $0 } ?? modules.count)
+    }
+
+    public mutating func removeModules(named name: String) {
+        modules.removeAll { $0.name == name }
+    }
+
+    /// Whether iptables-restore needs `word` in quotes to read it back as one word.
+    static func needsQuotes(_ word: String) -> Bool {
+        word.isEmpty || word.utf8.contains { $0 <= 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") || $0 == UInt8(ascii: "\\") }
+    }
+
     /// The rule's words in iptables-save order: addresses, interfaces and
-    /// protocol first, then the matches (tcp/udp, conntrack, comment) in the
-    /// order wds always writes them, then the target and its options.
-    /// `quoted` marks the free-text values iptables-save quotes.
+    /// protocol first, then the matches (tcp/udp, the other modules sorted,
+    /// conntrack, comment) in the order wds always writes them, then the
+    /// target and its options. `quoted` marks the free-text values
+    /// iptables-save quotes (and any word restore would otherwise split).
     var words: [(text: String, quoted: Bool)] {
         var words: [(text: String, quoted: Bool)] = []
         func plain(_ items: String...) { words += items.map { ($0, false) } }
@@ -77,7 +118,15 @@ public struct IptablesRule: Sendable, Hashable {
             if let syn {
                 if syn.negated { plain("!") }
                 plain("--tcp-flags", "FIN,SYN,RST,ACK", "SYN")
+            } else if let tcpFlags {
+                if tcpFlags.negated { plain("!") }
+                plain("--tcp-flags")
+                plain(tcpFlags.value[0], tcpFlags.value[1])
             }
+        }
+        for module in modules {
+            plain("-m", module.name)
+            words += module.words.map { ($0, IptablesRule.needsQuotes($0)) }
         }
         if let states = connectionStates {
             plain("-m", "conntrack")
@@ -101,7 +150,18 @@ public struct IptablesRule: Sendable, Hashable {
             words.append((logPrefix, true))
         }
         if let rejectWith { plain("--reject-with", rejectWith) }
+        words += targetOptions.map { ($0, IptablesRule.needsQuotes($0)) }
         return words
+    }
+
+    /// The words of the rule that no field of a `rules` record holds: the other
+    /// modules (`-m NAME …`), other `--tcp-flags`, the target's other options,
+    /// and anything unmodeled.
+    public var remainingArguments: [String] {
+        var rest: [String] = []
+        if let tcpFlags { rest += (tcpFlags.negated ? ["!"] : []) + ["--tcp-flags"] + tcpFlags.value }
+        for module in modules { rest += module.arguments }
+        return rest + unmodeled + targetOptions
     }
 
     /// The rule specification as arguments for `iptables -A CHAIN …`.
@@ -128,8 +188,20 @@ public struct IptablesRule: Sendable, Hashable {
 
     // MARK: - Canonical values
 
-    /// Targets iptables provides; any other name is a chain.
-    public static let builtinTargets = ["ACCEPT", "DROP", "RETURN", "REJECT", "LOG", "SNAT", "DNAT", "MASQUERADE"]
+    /// Targets iptables provides that wds gives options of their own.
+    public static let builtinTargets = ["ACCEPT", "DROP", "RETURN", "REJECT", "LOG", "SNAT", "DNAT", "MASQUERADE",
+                                        "REDIRECT", "MARK", "CONNMARK", "CHECKSUM", "CT", "NOTRACK"]
+    /// Other target extensions of iptables (options through `--target-options`).
+    /// Any other name is a chain, unless the rule gives it options.
+    public static let otherTargets = ["AUDIT", "CLASSIFY", "CLUSTERIP", "CONNSECMARK", "DSCP", "ECN", "HL", "HMARK",
+                                      "IDLETIMER", "LED", "NETMAP", "NFLOG", "NFQUEUE", "QUEUE", "RATEEST", "SECMARK", "SET",
+                                      "SYNPROXY", "TCPMSS", "TCPOPTSTRIP", "TEE", "TOS", "TPROXY", "TRACE", "TTL", "ULOG"]
+
+    /// Whether the jump goes to a target extension rather than a chain.
+    public var targetIsExtension: Bool {
+        guard case .jump(let name) = target else { return false }
+        return IptablesRule.builtinTargets.contains(name) || IptablesRule.otherTargets.contains(name) || !targetOptions.isEmpty
+    }
 
     /// Conntrack states in the kernel's bit order, which is the order iptables-save prints.
     public static let connectionStateOrder = ["INVALID", "NEW", "RELATED", "ESTABLISHED", "UNTRACKED", "SNAT", "DNAT"]

@@ -120,8 +120,13 @@ public struct IptablesTableState: Sendable, Equatable {
         return words
     }
 
-    /// The typed rule for the words after `-A CHAIN`. Words wds does not model
-    /// go to `unmodeled`, so such a rule never equals one wds builds.
+    /// The typed rule for the words after `-A CHAIN`, read as iptables-save
+    /// lays them out: the address, interface and protocol options first, then
+    /// one `-m NAME …` segment per match module, then `-j`/`-g` and the
+    /// target's options. tcp/udp ports and flags, `--ctstate` and `--comment`
+    /// go to their fields; every other module is kept whole, by its words, and
+    /// so are the target options wds has no field for. Words outside any of
+    /// these go to `unmodeled`, so such a rule never equals one wds builds.
     public static func parseRule(_ words: [String], family: AddressFamily) -> IptablesRule {
         var rule = IptablesRule()
         var index = 0
@@ -131,11 +136,9 @@ public struct IptablesTableState: Sendable, Equatable {
             defer { index += 1 }
             return words[index]
         }
-        func keep(_ items: [String]) {
-            if negated { rule.unmodeled.append("!") }
-            rule.unmodeled += items
-        }
-        while let word = next() {
+        // The leading options, up to the first module or the target.
+        while index < words.count, words[index] != "-m", words[index] != "-j", words[index] != "-g" {
+            let word = next()!
             if word == "!" { negated = true; continue }
             func match() -> IptablesRule.Match<String>? { next().map { IptablesRule.Match($0, negated: negated) } }
             switch word {
@@ -144,50 +147,107 @@ public struct IptablesTableState: Sendable, Equatable {
             case "-i": rule.inInterface = match()
             case "-o": rule.outInterface = match()
             case "-p": rule.proto = match()
-            case "-m":
-                let module = next() ?? ""
-                if (module == "tcp" || module == "udp") && rule.proto?.value == module && !negated {
-                    rule.protocolModule = true
-                } else if module != "conntrack" && module != "comment" {
-                    keep(["-m", module])
-                }
-            case "--sport" where rule.protocolModule: rule.sourcePort = match()
-            case "--dport" where rule.protocolModule: rule.destinationPort = match()
-            case "--tcp-flags" where rule.protocolModule:
-                let mask = next() ?? "", compare = next() ?? ""
-                if mask == "FIN,SYN,RST,ACK" && compare == "SYN" {
-                    rule.syn = .init(true, negated: negated)
-                } else {
-                    keep([word, mask, compare])
-                }
-            case "--ctstate":
-                let text = next() ?? ""
-                if case .success(let states) = IptablesRule.canonicalStates(text) {
-                    rule.connectionStates = .init(states, negated: negated)
-                } else {
-                    keep([word, text])
-                }
-            case "--comment" where !negated: rule.comment = next()
-            case "-j": rule.target = next().map(IptablesRule.Target.jump)
-            case "-g": rule.target = next().map(IptablesRule.Target.goto)
-            case "--to-source" where !negated: rule.toSource = next()
-            case "--to-destination" where !negated: rule.toDestination = next()
-            case "--log-prefix" where !negated: rule.logPrefix = next()
-            case "--reject-with" where !negated: rule.rejectWith = next()
-            default: keep([word])
+            default: rule.unmodeled += (negated ? ["!"] : []) + [word]
             }
             negated = false
         }
+        if negated { rule.unmodeled.append("!") }
+        // Module segments.
+        while index < words.count, words[index] == "-m" {
+            index += 1
+            let name = next() ?? ""
+            var segment: [String] = []
+            while index < words.count, words[index] != "-m", words[index] != "-j", words[index] != "-g" { segment.append(next()!) }
+            if !readTyped(name, segment, into: &rule) { rule.add(IptablesRule.Module(name, segment)) }
+        }
+        // The target and its options.
+        if let kind = next() {
+            let name = next() ?? ""
+            rule.target = kind == "-g" ? .goto(name) : .jump(name)
+            var options: [String] = []
+            while let word = next() {
+                let typed: WritableKeyPath<IptablesRule, String?>?
+                switch word {
+                case "--to-source": typed = \.toSource
+                case "--to-destination": typed = \.toDestination
+                case "--log-prefix": typed = \.logPrefix
+                case "--reject-with": typed = \.rejectWith
+                default: typed = nil
+                }
+                if let typed, rule[keyPath: typed] == nil, options.last != "!", let value = next() {
+                    rule[keyPath: typed] = value
+                } else {
+                    options.append(word)
+                }
+            }
+            rule.targetOptions = options
+        }
         return rule
+    }
+
+    /// Reads a module segment into the rule's own fields, when it is one of
+    /// those wds models and every word of it fits; false leaves it a module.
+    static func readTyped(_ name: String, _ segment: [String], into rule: inout IptablesRule) -> Bool {
+        var copy = rule
+        var index = 0
+        func take() -> (word: String, negated: Bool)? {
+            guard index < segment.count else { return nil }
+            var negated = false
+            if segment[index] == "!" { negated = true; index += 1 }
+            guard index < segment.count else { return nil }
+            defer { index += 1 }
+            return (segment[index], negated)
+        }
+        func value(_ negated: Bool) -> IptablesRule.Match<String>? {
+            guard index < segment.count else { return nil }
+            defer { index += 1 }
+            return .init(segment[index], negated: negated)
+        }
+        switch name {
+        case "tcp", "udp":
+            guard copy.proto?.value == name, copy.proto?.negated == false, !copy.protocolModule else { return false }
+            copy.protocolModule = true
+            while let (word, negated) = take() {
+                switch word {
+                case "--sport" where copy.sourcePort == nil: copy.sourcePort = value(negated)
+                case "--dport" where copy.destinationPort == nil: copy.destinationPort = value(negated)
+                case "--tcp-flags" where name == "tcp" && copy.syn == nil && copy.tcpFlags == nil && index + 1 < segment.count:
+                    let flags = [segment[index], segment[index + 1]]
+                    index += 2
+                    if flags == ["FIN,SYN,RST,ACK", "SYN"] { copy.syn = .init(true, negated: negated) } else { copy.tcpFlags = .init(flags, negated: negated) }
+                default: return false
+                }
+            }
+        case "conntrack":
+            guard copy.connectionStates == nil, let (word, negated) = take(), word == "--ctstate", let text = value(negated),
+                  index == segment.count, case .success(let states) = IptablesRule.canonicalStates(text.value) else { return false }
+            copy.connectionStates = .init(states, negated: negated)
+        case "comment":
+            guard copy.comment == nil, segment.count == 2, segment[0] == "--comment" else { return false }
+            copy.comment = segment[1]
+        default:
+            return false
+        }
+        rule = copy
+        return true
     }
 }
 
 extension IptablesTableState.Entry {
+    /// The fields of a `rules` record, in order (docs/language.md describes each).
+    public static let recordFields = ["chain", "number", "table", "ipv6", "source", "destination", "in", "out", "protocol",
+                                      "sport", "dport", "syn", "ctstate", "comment", "jump", "goto", "to_source",
+                                      "to_destination", "log_prefix", "reject_with", "negated", "rest", "args"]
+
     /// What `rules` and `chain list` return for one rule: every field present,
-    /// empty when the rule has no such part; a negated value reads `! VALUE`.
-    public func record(number: Int) -> Record {
-        func text(_ match: IptablesRule.Match<String>?) -> Value {
+    /// empty when the rule has no such part; a negated value reads `! VALUE`,
+    /// and `negated` lists the fields that are. `rest` holds, as a list, the
+    /// words no other field has; `args` the whole rule as iptables-save prints it.
+    public func record(number: Int, scope: IptablesScope) -> Record {
+        var negated: [Value] = []
+        func text(_ match: IptablesRule.Match<String>?, _ field: String) -> Value {
             guard let match else { return .empty }
+            if match.negated { negated.append(.string(field)) }
             return .string(match.negated ? "! \(match.value)" : match.value)
         }
         var jump = "", goto = ""
@@ -196,25 +256,31 @@ extension IptablesTableState.Entry {
         case .goto(let name): goto = name
         case nil: break
         }
-        let states = rule.connectionStates.map { ($0.negated ? "! " : "") + $0.value.joined(separator: ",") } ?? ""
-        let syn = rule.syn.map { $0.negated ? "! syn" : "syn" } ?? ""
-        return Record([
+        let fields: [(String, Value)] = [
             ("chain", .string(chain)),
             ("number", .integer(number)),
-            ("source", text(rule.source)),
-            ("destination", text(rule.destination)),
-            ("in", text(rule.inInterface)),
-            ("out", text(rule.outInterface)),
-            ("protocol", text(rule.proto)),
-            ("sport", text(rule.sourcePort)),
-            ("dport", text(rule.destinationPort)),
-            ("syn", .string(syn)),
-            ("ctstate", .string(states)),
+            ("table", .string(scope.table)),
+            ("ipv6", .boolean(scope.family == .ipv6)),
+            ("source", text(rule.source, "source")),
+            ("destination", text(rule.destination, "destination")),
+            ("in", text(rule.inInterface, "in")),
+            ("out", text(rule.outInterface, "out")),
+            ("protocol", text(rule.proto, "protocol")),
+            ("sport", text(rule.sourcePort, "sport")),
+            ("dport", text(rule.destinationPort, "dport")),
+            ("syn", text(rule.syn.map { .init("syn", negated: $0.negated) }, "syn")),
+            ("ctstate", text(rule.connectionStates.map { .init($0.value.joined(separator: ","), negated: $0.negated) }, "ctstate")),
             ("comment", .string(rule.comment ?? "")),
             ("jump", .string(jump)),
             ("goto", .string(goto)),
             ("to_source", .string(rule.toSource ?? "")),
             ("to_destination", .string(rule.toDestination ?? "")),
+            ("log_prefix", .string(rule.logPrefix ?? "")),
+            ("reject_with", .string(rule.rejectWith ?? "")),
+        ]
+        return Record(fields + [
+            ("negated", .list(negated)),
+            ("rest", .list(rule.remainingArguments.map(Value.string))),
             ("args", .string(specification)),
         ])
     }

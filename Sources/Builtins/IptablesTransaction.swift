@@ -127,7 +127,10 @@ final class IptablesTransaction: TransactionalFamily {
                 let words = try savedWords(String(line), scope, call)
                 guard words.count >= 2 else { continue }
                 if line.hasPrefix("-P ") {
-                    if words.count >= 3, table.policies[words[1]] == nil { table.policies[words[1]] = words[2] }
+                    if words.count >= 3, table.policies[words[1]] == nil {
+                        table.policies[words[1]] = words[2]
+                        replayPolicies(table, scope)
+                    }
                     continue
                 }
                 read.append(entry(fromSaved: String(line), words: words, scope: scope))
@@ -165,6 +168,7 @@ final class IptablesTransaction: TransactionalFamily {
                 }
             }
             for (name, policy) in base.policies where table.policies[name] == nil { table.policies[name] = policy }
+            replayPolicies(table, scope)
             table.complete = true
         }
         var state = IptablesTableState(table: scope.table)
@@ -194,11 +198,26 @@ final class IptablesTransaction: TransactionalFamily {
                 if let current = chain, let index = current.entries.firstIndex(where: { $0.rule == rule }) { current.remove(at: index) }
             case .deleteSaved(let other, let words) where other == name:
                 if let current = chain, let index = current.entries.firstIndex(where: { $0.words == words }) { current.remove(at: index) }
+            case .deleteAt(let other, let position) where other == name:
+                if let current = chain, position <= current.entries.count { current.remove(at: position - 1) }
             default:
                 continue
             }
         }
         return chain
+    }
+
+    /// The policies the open batch (and commits no kernel saw) set, over those read.
+    private func replayPolicies(_ table: Table, _ scope: IptablesScope) {
+        for change in simulatedCommits + changes where change.scope == scope {
+            if case .setPolicy(let chain, let policy) = change.command, table.policies[chain] != nil { table.policies[chain] = policy }
+        }
+    }
+
+    /// A built-in chain's policy, as the run has left it.
+    func policy(_ name: String, in scope: IptablesScope, _ call: Invocation) throws -> String? {
+        _ = try chain(name, in: scope, call)
+        return table(scope).policies[name]
     }
 
     func exists(_ name: String, in scope: IptablesScope, _ call: Invocation) throws -> Bool {
@@ -256,12 +275,25 @@ final class IptablesTransaction: TransactionalFamily {
             guard index <= count else { throw indexTooBig(position!, name, count, at: call.range) }
             chain.insert(entry(rule, in: name), at: index)
             inverse = ["-D \(name) \(index + 1)"]
-        case .delete(let name, _), .deleteSaved(let name, _):
+        case .setPolicy(let name, let policy):
+            guard try self.chain(name, in: scope, call) != nil, let old = self.table(scope).policies[name] else {
+                throw refusal("'\(name)' is not a built-in chain of table \(scope.description); only those have a policy", call.range,
+                              kernel: "Bad built-in chain name")
+            }
+            self.table(scope).policies[name] = policy
+            inverse = ["-P \(name) \(old)"]
+        case .delete(let name, _), .deleteSaved(let name, _), .deleteAt(let name, _):
             guard let chain = try self.chain(name, in: scope, call) else { throw unknownChain(name, scope, at: call.range) }
             let index: Int?
             switch command {
             case .delete(_, let rule): index = chain.entries.firstIndex { $0.rule == rule }
             case .deleteSaved(_, let words): index = chain.entries.firstIndex { $0.words == words }
+            case .deleteAt(_, let position):
+                guard position >= 1, position <= chain.entries.count else {
+                    throw refusal("chain '\(name)' has \(chain.entries.count) rules, no rule \(position)", call.range,
+                                  kernel: "Index of deletion too big")
+                }
+                index = position - 1
             default: index = nil
             }
             guard let index else {
@@ -297,7 +329,7 @@ final class IptablesTransaction: TransactionalFamily {
 
     /// The kernel refuses a jump to a chain that does not exist.
     private func checkTarget(_ rule: IptablesRule, _ scope: IptablesScope, _ call: Invocation) throws {
-        guard let target = rule.targetName, !IptablesRule.builtinTargets.contains(target) else { return }
+        guard let target = rule.targetName, !rule.targetIsExtension else { return }
         if try chain(target, in: scope, call) == nil { throw unknownChain(target, scope, at: call.range) }
     }
 
@@ -496,8 +528,9 @@ final class IptablesTransaction: TransactionalFamily {
     /// The chain a rule change (append, insert, delete) is about; nil for chain changes.
     static func ruleChain(of command: IptablesCommand) -> String? {
         switch command {
-        case .append(let chain, _), .insert(let chain, _, _), .delete(let chain, _), .deleteSaved(let chain, _): return chain
-        case .createChain, .flushChain, .deleteChain: return nil
+        case .append(let chain, _), .insert(let chain, _, _), .delete(let chain, _), .deleteSaved(let chain, _), .deleteAt(let chain, _):
+            return chain
+        case .createChain, .flushChain, .deleteChain, .setPolicy: return nil
         }
     }
 
@@ -505,7 +538,7 @@ final class IptablesTransaction: TransactionalFamily {
     static func isBarrier(_ command: IptablesCommand, for chain: String) -> Bool {
         switch command {
         case .createChain(let other), .deleteChain(let other), .flushChain(let other): return other == chain
-        case .append, .insert, .delete, .deleteSaved: return false
+        case .append, .insert, .delete, .deleteSaved, .deleteAt, .setPolicy: return false
         }
     }
 

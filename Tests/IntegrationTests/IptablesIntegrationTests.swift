@@ -209,17 +209,27 @@ final class IptablesIntegrationTests: XCTestCase {
             rule append FORWARD --source 10.0.0.0/33 --jump ACCEPT
 
             """)
+        // The rules between options hold on literal words at check time, whatever the values are.
         let combination = try Namespace.temporaryScript("""
             let port = "80"
             rule append FORWARD --dport $port --jump ACCEPT
 
             """, name: "combo.wds")
+        // A computed value that breaks one is caught when the statement runs, before it changes anything.
+        let computed = try Namespace.temporaryScript("""
+            chain create early
+            let protocol = "icmp"
+            rule append FORWARD --protocol $protocol --dport 80 --jump ACCEPT
+
+            """, name: "computed.wds")
         let result = Namespace.run("""
             "$WDS" run \(Namespace.shellQuote(literal)); echo "status=$?"
             "$WDS" run \(Namespace.shellQuote(combination)); echo "status=$?"
+            "$WDS" run \(Namespace.shellQuote(computed)); echo "status=$?"
             iptables-save | grep -c early || true
             """)
-        XCTAssertEqual(result.standardOutput, "status=2\nstatus=1\n0\n", result.standardError)
+        XCTAssertEqual(result.standardOutput, "status=2\nstatus=2\nstatus=1\n0\n", result.standardError)
+        XCTAssertTrue(result.standardError.contains("computed.wds:3:50: error: --dport needs --protocol tcp or --protocol udp"), result.standardError)
         XCTAssertTrue(result.standardError.contains("test.wds:2:"), result.standardError)
         XCTAssertTrue(result.standardError.contains("has an invalid prefix length"), result.standardError)
         XCTAssertTrue(result.standardError.contains("combo.wds:2:"), result.standardError)

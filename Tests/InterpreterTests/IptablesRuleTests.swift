@@ -78,8 +78,24 @@ final class IptablesRuleTests: XCTestCase {
         let canonical = IptablesTableState.parseRule(
             try IptablesTableState.splitSaveWords("-p tcp -m tcp --dport 22 -m comment --comment x -j ACCEPT"), family: .ipv4)
         XCTAssertEqual(reordered, canonical)
-        let marked = IptablesTableState.parseRule(try IptablesTableState.splitSaveWords("-m mark --mark 0x1 -j ACCEPT"), family: .ipv4)
-        XCTAssertEqual(marked.unmodeled, ["-m", "mark", "--mark", "0x1"])
+        // Other modules are kept whole, sorted, so their order does not matter either.
+        let marked = IptablesTableState.parseRule(
+            try IptablesTableState.splitSaveWords("-m mark --mark 0x1 -m addrtype --src-type LOCAL -j MARK --set-xmark 0x1/0xff"), family: .ipv4)
+        XCTAssertEqual(marked.unmodeled, [])
+        XCTAssertEqual(marked.modules, [.init("addrtype", ["--src-type", "LOCAL"]), .init("mark", ["--mark", "0x1"])])
+        XCTAssertEqual(marked.targetOptions, ["--set-xmark", "0x1/0xff"])
+        XCTAssertEqual(marked.remainingArguments, ["-m", "addrtype", "--src-type", "LOCAL", "-m", "mark", "--mark", "0x1", "--set-xmark", "0x1/0xff"])
+        XCTAssertEqual(IptablesTableState.parseRule(
+            try IptablesTableState.splitSaveWords("-m addrtype --src-type LOCAL -m mark --mark 0x1 -j MARK --set-xmark 0x1/0xff"), family: .ipv4), marked)
+        // A typed module with words wds has no field for stays a module.
+        let conntrack = IptablesTableState.parseRule(
+            try IptablesTableState.splitSaveWords("-m conntrack --ctstate NEW --ctorigdst 192.0.2.1/32 -j ACCEPT"), family: .ipv4)
+        XCTAssertNil(conntrack.connectionStates)
+        XCTAssertEqual(conntrack.modules, [.init("conntrack", ["--ctstate", "NEW", "--ctorigdst", "192.0.2.1/32"])])
+        let flags = IptablesTableState.parseRule(
+            try IptablesTableState.splitSaveWords("-p tcp -m tcp ! --tcp-flags SYN,RST SYN -j DROP"), family: .ipv4)
+        XCTAssertEqual(flags.tcpFlags, .init(["SYN,RST", "SYN"], negated: true))
+        XCTAssertEqual(flags.specification, "-p tcp -m tcp ! --tcp-flags SYN,RST SYN -j DROP")
         XCTAssertThrowsError(try IptablesTableState.splitSaveWords("-m comment --comment \"open"))
     }
 

@@ -26,7 +26,7 @@ public enum ArgumentBinder {
         "-F": "use `chain flush CHAIN`", "-X": "use `chain delete CHAIN`", "-C": "use `rule exists CHAIN …`",
         "-t": "write `--table TABLE`", "-j": "write `--jump TARGET`", "-g": "write `--goto CHAIN`",
         "-s": "write `--source CIDR`", "-d": "write `--destination CIDR`", "-i": "write `--in IFACE`",
-        "-o": "write `--out IFACE`", "-p": "write `--protocol PROTO`", "-m": "matches need no -m in wds: write the match option itself (--ctstate, --dport, --comment)",
+        "-o": "write `--out IFACE`", "-p": "write `--protocol PROTO`", "-m": "matches need no -m in wds: write the match option itself (--ctstate, --dport, --comment, --uid-owner, --limit), or --match [NAME OPTION…] for any other module",
     ]
 
     public static func bind(_ arguments: [Expression], to spec: BuiltinSpec, command: Identifier) -> Result<BoundArguments, Diagnostic> {

@@ -20,6 +20,8 @@ public indirect enum ArgumentType: Sendable {
     case pid
     case sysctlKey   // net.ipv4.ip_forward
     case choice([String])
+    /// A list of texts with a shape of its own (`[MASK COMPARE]`, `[NAME OPTION…]`), written as its placeholder.
+    case words(String)
     /// A family's own kind of value (a cgroup name, a device rule): its
     /// placeholder and the check that names what is wrong, or returns nil.
     case custom(String, @Sendable (String) -> String?)
@@ -44,6 +46,7 @@ public indirect enum ArgumentType: Sendable {
         case .pid: return "PID"
         case .sysctlKey: return "KEY"
         case .choice(let options): return options.joined(separator: "|")
+        case .words(let placeholder): return placeholder
         case .custom(let placeholder, _): return placeholder
         }
     }
@@ -51,7 +54,7 @@ public indirect enum ArgumentType: Sendable {
     /// Whether a value of this type is a scalar written as text.
     public var isScalar: Bool {
         switch self {
-        case .list, .anyValue: return false
+        case .list, .anyValue, .words: return false
         default: return true
         }
     }
@@ -64,6 +67,13 @@ public indirect enum ArgumentType: Sendable {
         case .list(let element):
             guard case .list(let items) = value else { return "expected a list, got a \(value.typeName)" }
             for item in items { if let problem = element.problem(with: item) { return problem } }
+            return nil
+        case .words(let placeholder):
+            guard case .list(let items) = value else { return "expected a list \(placeholder), got a \(value.typeName)" }
+            for item in items {
+                guard let text = item.text else { return "expected texts in \(placeholder), got a \(item.typeName)" }
+                if text.utf8.contains(0) { return "a value cannot contain a NUL byte" }
+            }
             return nil
         case .boolean:
             return value.booleanValue == nil ? "expected true or false, got '\(value)'" : nil
@@ -82,7 +92,7 @@ public indirect enum ArgumentType: Sendable {
 
     func problem(withText text: String) -> String? {
         switch self {
-        case .text, .path, .anyValue, .list, .boolean, .integer, .pid:
+        case .text, .path, .anyValue, .list, .boolean, .integer, .pid, .words:
             if text.utf8.contains(0) { return "a value cannot contain a NUL byte" }
             return nil
         case .name:

@@ -18,9 +18,14 @@ public struct BuiltinSpec: Sendable {
     /// A worked example for the docs and `:help`.
     public var example: String
     public var implementation: Implementation
+    /// Rules between arguments (`--sport` needs `--protocol tcp`), run by the
+    /// check on what is written literally and by the builtin on every value;
+    /// it throws the diagnostic of the first rule broken.
+    public var argumentCheck: (@Sendable (StaticArguments) throws -> Void)?
 
     public init(_ name: String, summary: String, parameters: [Parameter] = [], rest: Parameter? = nil,
                 options: [OptionSpec] = [], optionsBeforePositionalsOnly: Bool = false, example: String = "",
+                argumentCheck: (@Sendable (StaticArguments) throws -> Void)? = nil,
                 implementation: @escaping Implementation) {
         self.name = name
         self.summary = summary
@@ -29,6 +34,7 @@ public struct BuiltinSpec: Sendable {
         self.options = options
         self.optionsBeforePositionalsOnly = optionsBeforePositionalsOnly
         self.example = example
+        self.argumentCheck = argumentCheck
         self.implementation = implementation
     }
 

@@ -275,6 +275,7 @@ public struct Checker {
         case .failure(let diagnostic):
             diagnostics.append(diagnostic)
         case .success(let bound):
+            let errorsBefore = diagnostics.count
             var index = 0
             for positional in bound.positionals {
                 if case .spread = positional.kind { break }
@@ -289,7 +290,41 @@ public struct Checker {
                     checkLiteral(value, against: type, prefix: "\(option.spec.name): ")
                 }
             }
+            // The rules between arguments, on what is written literally, once each value is fine on its own.
+            if diagnostics.count == errorsBefore, let argumentCheck = spec.argumentCheck {
+                do {
+                    if let known = Checker.staticArguments(bound, command: command) { try argumentCheck(known) }
+                } catch let diagnostic as Diagnostic {
+                    diagnostics.append(diagnostic)
+                } catch {}
+            }
         }
+    }
+
+    /// What the check knows of a call's arguments: literal words, and the
+    /// others as unknown. Nil when a spread makes the positions unknown.
+    static func staticArguments(_ bound: BoundArguments, command: Command) -> StaticArguments? {
+        func known(_ expression: Expression) -> StaticArguments.Known {
+            if let text = expression.literalText { return .text(text) }
+            if case .list(let elements) = expression.kind {
+                let texts = elements.compactMap(\.literalText)
+                if texts.count == elements.count { return .words(texts) }
+            }
+            return .unknown
+        }
+        var positionals: [(value: StaticArguments.Known, range: SourceRange)] = []
+        for positional in bound.positionals {
+            if case .spread = positional.kind { return nil }
+            positionals.append((known(positional), positional.range))
+        }
+        var options: [String: [StaticArguments.Option]] = [:]
+        for option in bound.options {
+            if option.omittedWhenEmpty, option.value?.literalText == "" { continue }
+            let value = option.value.map(known) ?? .text("true")
+            options[option.spec.name, default: []].append(.init(value: value, negated: option.negated,
+                                                                 range: option.value?.range ?? option.written.range))
+        }
+        return StaticArguments(range: command.range, positionals: positionals, options: options)
     }
 
     /// A literal argument is validated now, so a bad CIDR never waits for run time.
@@ -297,6 +332,10 @@ public struct Checker {
         if case .list(let elements) = expression.kind {
             if case .list(let elementType) = type {
                 for element in elements { checkLiteral(element, against: elementType, prefix: prefix) }
+            } else if case .words(let placeholder) = type {
+                for element in elements {
+                    if case .list = element.kind { error("\(prefix)expected texts in \(placeholder), got a list", at: element.range) }
+                }
             } else if type.isScalar {
                 error("\(prefix)expected \(type.placeholder.lowercased()), got a list", at: expression.range,
                       hint: "spread a list into several arguments with ...$list")
@@ -307,6 +346,10 @@ public struct Checker {
         let value: Value = expression.bareText != nil && Int(text) != nil ? .integer(Int(text)!) : .string(text)
         if case .list = type {
             error("\(prefix)expected a list, got '\(text)'", at: expression.range, hint: "write a list as [a b c]")
+            return
+        }
+        if case .words(let placeholder) = type {
+            error("\(prefix)expected a list \(placeholder), got '\(text)'", at: expression.range, hint: "write it as a list: \(placeholder)")
             return
         }
         if let problem = type.problem(with: value) {

@@ -19,6 +19,11 @@ public enum Effect: Sendable, Equatable {
     /// `realpath -m PATH`: `.`, `..` and the links a write may follow resolved, as
     /// /proc/self/mountinfo names mount points (answered with `.text`).
     case canonicalPath(path: String)
+    /// What iptables-save prints for restore `lines` given to an empty table:
+    /// run by this wds in a throwaway network namespace (`unshare --net`), so
+    /// the host's ruleset never sees them; how wds learns the canonical form
+    /// of a rule part it has no model of. Answered with `.process`.
+    case iptablesCanonical(family: AddressFamily, table: String, lines: [String])
 
     // Mutations.
     /// Text a script prints; `newline` adds the line end (as `echo` does).
@@ -54,7 +59,7 @@ public enum Effect: Sendable, Equatable {
     public var isMutation: Bool {
         switch self {
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList, .probeProgram,
-             .canonicalPath:
+             .canonicalPath, .iptablesCanonical:
             return false
         case .print, .writeFile, .makeDirectory, .removeDirectory, .removeFile, .writeSysctl, .mount, .unmount,
              .runProgram, .runScript, .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged,
@@ -84,7 +89,7 @@ public enum Effect: Sendable, Equatable {
         case .writeFile(let path, _, _):
             return Effect.processControlFiles.contains(Paths.base(path))
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList,
-             .probeProgram, .canonicalPath, .print, .makeDirectory, .writeSysctl, .lock, .unlock, .iptables,
+             .iptablesCanonical, .probeProgram, .canonicalPath, .print, .makeDirectory, .writeSysctl, .lock, .unlock, .iptables,
              .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock, .setResourceLimit, .family:
             return false
         }
@@ -98,7 +103,8 @@ public enum Effect: Sendable, Equatable {
     /// The family whose batch this effect belongs to, if it batches.
     public var batchFamily: String? {
         switch self {
-        case .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock, .iptablesSave, .iptablesList:
+        case .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock, .iptablesSave, .iptablesList,
+             .iptablesCanonical:
             return "iptables"
         case .family(let effect):
             return effect.effect.family
@@ -122,6 +128,7 @@ public enum Effect: Sendable, Equatable {
         case .iptablesList: return "iptables-list"
         case .probeProgram: return "probe-program"
         case .canonicalPath: return "canonical-path"
+        case .iptablesCanonical: return "iptables-canonical"
         case .print: return "print"
         case .writeFile: return "write-file"
         case .makeDirectory: return "mkdir"
@@ -159,6 +166,9 @@ public enum Effect: Sendable, Equatable {
         case .iptablesSave(let family, let table): return [family.saveCommand, "-t", table]
         case .probeProgram(let argv): return argv
         case .canonicalPath(let path): return ["realpath", "-m", "--", path]
+        case .iptablesCanonical(let family, let table, let lines):
+            return ["unshare", "--net", "--", "wds", "iptables-canonical", "--table", table] + (family == .ipv6 ? ["--ipv6"] : [])
+                + ["--"] + lines
         case .print(let text, let toStandardError, let newline):
             let format = newline ? "%s\\n" : "%s"
             return toStandardError ? ["sh", "-c", "printf '\(format)' \"$1\" >&2", "sh", text] : ["printf", format, text]

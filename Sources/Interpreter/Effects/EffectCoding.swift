@@ -21,6 +21,8 @@ extension Effect {
             return object("iptablesList", [family(f), ("table", .string(table)), ("chain", .string(chain))])
         case .probeProgram(let argv): return object("probeProgram", [("argv", strings(argv))])
         case .canonicalPath(let path): return object("canonicalPath", [("path", .string(path))])
+        case .iptablesCanonical(let f, let table, let lines):
+            return object("iptablesCanonical", [family(f), ("table", .string(table)), ("lines", strings(lines))])
         case .print(let text, let toError, let newline):
             return object("print", [("text", .string(text)), ("stderr", .bool(toError)), ("newline", .bool(newline))])
         case .writeFile(let path, let contents, let append):
@@ -88,6 +90,9 @@ extension Effect {
             self = .iptablesList(family: f, table: t, chain: c)
         case "probeProgram": guard let a = strings("argv") else { return nil }; self = .probeProgram(argv: a)
         case "canonicalPath": guard let p = string("path") else { return nil }; self = .canonicalPath(path: p)
+        case "iptablesCanonical":
+            guard let f = family, let t = string("table"), let l = strings("lines") else { return nil }
+            self = .iptablesCanonical(family: f, table: t, lines: l)
         case "print":
             guard let t = string("text"), let e = bool("stderr"), let n = bool("newline") else { return nil }
             self = .print(text: t, toStandardError: e, newline: n)
