@@ -373,4 +373,29 @@ final class ExecutionModelTests: XCTestCase {
 
             """, result.standardError)
     }
+
+    /// Across run-script: Warden's setup.wds (mounts, then net.wds as a child script) traced
+    /// and replayed in bash leaves the state `wds run` leaves: each child effect once.
+    func testATraceAcrossRunScriptReplaysAsTheRun() throws {
+        try Namespace.requireNamespaces()
+        let state = """
+            iptables-save | grep -v '^#' | sed -E '/^:/ s/\\[[0-9]+:[0-9]+\\]$/[0:0]/'
+            awk '{ for (i = 7; $i != "-"; i++); print $5, $(i+1) }' /proc/self/mountinfo | grep '^/tmp/warden' | LC_ALL=C sort
+            cat /proc/sys/net/ipv4/ip_forward
+            """
+        func inNamespace(_ body: String) -> Namespace.Result {
+            Namespace.run("""
+                private_tmp
+                \(Self.environment) DISK_QUOTA_ENABLED=false
+                mkdir /tmp/host && cp \(Self.scripts)/setup.wds \(Self.scripts)/net.wds /tmp/host/
+                \(body)
+                \(state)
+                """)
+        }
+        let run = inNamespace("\"$WDS\" run /tmp/host/setup.wds >/dev/null || echo 'run failed'")
+        let replay = inNamespace("\"$WDS\" trace /tmp/host/setup.wds > /tmp/trace.sh && bash -e /tmp/trace.sh || echo 'replay failed'")
+        XCTAssertTrue(run.standardOutput.contains("-A warden-forward -i eth0 -j ACCEPT"), run.standardOutput + run.standardError)
+        XCTAssertTrue(run.standardOutput.contains("/tmp/warden/cgroup/memory cgroup"), run.standardOutput + run.standardError)
+        XCTAssertEqual(replay.standardOutput, run.standardOutput, replay.standardError)
+    }
 }
