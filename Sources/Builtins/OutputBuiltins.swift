@@ -38,7 +38,7 @@ enum OutputBuiltins {
                 throw call.fail("environment variable \(name) is not valid UTF-8 text", status: ExitStatus.failure,
                                 hint: "wds refuses a value it would have to change (a different file, a different network)")
             }
-            if let value = call.context.environment[name] { return .string(value) }
+            if let value = call.context.environmentValue(name) { return .string(value) }
             if call.positionals.count > 1 { return call.positionals[1] }
             throw call.fail("environment variable \(name) is not set", hint: "give a default: $(env \(name) \"\")")
         },

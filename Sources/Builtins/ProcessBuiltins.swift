@@ -60,7 +60,7 @@ enum ProcessBuiltins {
             let path = Paths.absolute(try call.text(0))
             // Each spawned child learns its depth from the environment (the host sets it); a child run in
             // this process (trace, plan) from its context.
-            let depth = max(Int(call.context.environment[Limits.scriptDepthVariable] ?? "") ?? 0, call.context.scriptDepth)
+            let depth = max(Int(call.context.environmentValue(Limits.scriptDepthVariable) ?? "") ?? 0, call.context.scriptDepth)
             if depth >= Limits.maximumScriptDepth {
                 throw Diagnostic("run-script nested too deeply (more than \(Limits.maximumScriptDepth) scripts inside one another)",
                                  at: call.range, hint: "does a script start itself without end?")

@@ -61,7 +61,7 @@ enum Completions {
     /// The subcommands a user sees, in `wds --help`'s order.
     static var commands: [Command] {
         let builtins = Builtins.standard.names
-        let subcommands = ["run", "trace", "check", "fmt", "state", "plan", "apply", "verify", "repl", "builtins"]
+        let subcommands = ["run", "trace", "check", "fmt", "state", "plan", "apply", "show", "verify", "repl", "builtins"]
         return [
             Command(name: "run", summary: Run.configuration.abstract, options: [
                 Option(names: ["--sandbox"], help: "Run in throwaway namespaces and report the state"),
@@ -86,7 +86,11 @@ enum Completions {
                 Option(names: ["--out"], help: "Save the plan to this file", value: .file),
                 runProbes,
             ], positionals: .scriptThenArguments),
-            Command(name: "apply", summary: ApplyCommand.configuration.abstract, positionals: .file),
+            Command(name: "apply", summary: ApplyCommand.configuration.abstract, options: [
+                Option(names: ["--expect"], help: "The digest of the reviewed plan", value: .words([])),
+                Option(names: ["--trust-plan"], help: "Apply without --expect: the plan file is trusted"),
+            ], positionals: .file),
+            Command(name: "show", summary: ShowCommand.configuration.abstract, positionals: .file),
             Command(name: "verify", summary: VerifyCommand.configuration.abstract, options: [
                 Option(names: ["--fix"], help: "Put back what is missing or different"),
                 runProbes,

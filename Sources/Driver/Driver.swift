@@ -132,6 +132,7 @@ public enum Driver {
             throw CommandFailure("'\(Paths.base(path))' does not pass the check:\n" + diagnostics.map { $0.render() }.joined(),
                                  at: call.range, status: ExitStatus.usage)
         }
+        call.context.inputs.noteLoaded(script)
         let child = Interpreter(registry: Builtins.standard, context: call.context.child(arguments: arguments), scriptPath: path)
         return try child.run(script)
     }

@@ -15,6 +15,12 @@ public struct Plan {
 
     public var script: String
     public var arguments: [String]
+    /// What `wds apply` re-derives the plan from, besides the host: the environment
+    /// variables the run read (nil: unset), every script file it loaded with its
+    /// SHA-256, and whether probe programs ran.
+    public var environment: [(name: String, value: String?)] = []
+    public var files: [(path: String, sha256: String)] = []
+    public var runProbes = false
     public var lines: [Line]
     public var probes: [ProbeRecorder.Probe]
     public var mutations: [MutationRecorder.Mutation]
@@ -127,80 +133,10 @@ public enum Planner {
         }
         plan.probes = recorder.probes
         plan.mutations = mutations.mutations
+        plan.environment = context.inputs.environment
+        plan.files = SavedPlan.files(of: [script] + context.inputs.scripts)
+        plan.runProbes = runProbes
         return (plan, plan.hasChanges ? ExitStatus.changesPending : ExitStatus.success)
-    }
-
-    // MARK: Saved plans
-
-    public static func save(_ plan: Plan) -> String {
-        JSON.object([
-            ("wds-plan", .number(1)),
-            ("script", .string(plan.script)),
-            ("arguments", .array(plan.arguments.map(JSON.string))),
-            ("changes", .array(plan.lines.map { .string("\($0.area): \($0.sign.rawValue) \($0.text)") })),
-            ("probes", .array(plan.probes.map {
-                .object([("effect", $0.effect.json), ("location", .string($0.location)),
-                         ("sha256", .string(ProbeRecorder.fingerprint($0.effect, $0.answer)))])
-            })),
-            ("effects", .array(plan.mutations.map { .object([("effect", $0.effect.json), ("location", .string($0.location))]) })),
-        ]).serialized + "\n"
-    }
-
-    /// `wds apply PLAN`: refuses when any live state the plan read has changed; otherwise performs its effects.
-    public static func apply(planText: String, name: String, output: @escaping Driver.Output) -> Int32 {
-        func refuse(_ message: String, hint: String? = nil) -> Int32 {
-            output(Diagnostic(message, at: nil, hint: hint).render(), true)
-            return ExitStatus.failure
-        }
-        guard let json = try? JSON.parse(planText), json["wds-plan"] != nil,
-              let probes = json["probes"]?.arrayValue, let effects = json["effects"]?.arrayValue else {
-            return refuse("'\(name)' is not a wds plan (made by `wds plan --out`)")
-        }
-        var steps: [(Effect, String)] = []
-        for entry in effects {
-            guard let effect = entry["effect"].flatMap(Effect.init(json:)) else { return refuse("'\(name)' has an effect wds cannot read") }
-            steps.append((effect, entry["location"]?.stringValue ?? "?"))
-        }
-        let file = SourceFile(name: name, text: "")
-        let location = SourceRange(file: file, start: 0, end: 0)
-        let system = SystemHost(output: output)
-        // Hold the iptables lock (if the plan takes it) from the check to the commit.
-        var heldLock: Effect?
-        if let lock = steps.first(where: { if case .iptablesLock = $0.0 { return true } else { return false } })?.0 {
-            do { _ = try system.perform(lock, at: location) } catch let failure as CommandFailure {
-                output(failure.render(), true)
-                return failure.status
-            } catch { return ExitStatus.failure }
-            heldLock = lock
-        }
-        let live = ReadOnlyHost(system)
-        for probe in probes {
-            guard let effect = probe["effect"].flatMap(Effect.init(json:)), let expected = probe["sha256"]?.stringValue else {
-                return refuse("'\(name)' has a probe wds cannot read")
-            }
-            let answer = try? live.perform(effect, at: location)
-            if answer.map({ ProbeRecorder.fingerprint(effect, $0) }) != expected {
-                if let heldLock, case .iptablesLock(let path, _) = heldLock { _ = try? system.perform(.iptablesUnlock(path: path), at: location) }
-                return refuse("the host has changed since the plan was made: `\(effect.shellCommand)` (read at \(probe["location"]?.stringValue ?? "?")) answers differently now",
-                              hint: "nothing was applied; make a new plan with `wds plan --out`")
-            }
-        }
-        for (effect, place) in steps {
-            if case .iptablesStaged = effect { continue }
-            if let heldLock, effect == heldLock { continue }
-            do {
-                let result = try system.perform(effect, at: location)
-                if case .iptablesRestore = effect, case .process(let status, _, let errorOutput) = result, status != 0 {
-                    return refuse("iptables refused the plan's commit (from \(place)): \(errorOutput)")
-                }
-            } catch let failure as CommandFailure {
-                output(failure.render(), true)
-                return failure.status
-            } catch {
-                return refuse("\(effect.shellCommand) failed: \(error)")
-            }
-        }
-        return ExitStatus.success
     }
 
     // MARK: Verify

@@ -186,7 +186,7 @@ final class CompletionTableTests: XCTestCase {
             }
             seen += 1
         }
-        XCTAssertEqual(seen, 11, "the displayed subcommands, help included")
+        XCTAssertEqual(seen, 12, "the displayed subcommands, help included")
     }
 
     func testEveryCompletedFormatAndBuiltinIsAccepted() throws {

@@ -124,6 +124,9 @@ public final class RunContext {
     public var runScriptInProcess: ((_ path: String, _ arguments: [String], _ call: Invocation) throws -> Int32)?
     /// How many `run-script` children this run is inside of, in this process.
     public private(set) var scriptDepth = 0
+    /// What the run learns as it goes that a saved plan must pin: the environment
+    /// variables it read and the scripts it loaded (shared with child scripts).
+    public private(set) var inputs = RunInputs()
 
     public init(host: Host, environment: [String: String], arguments: [String], journal: Journal = Journal()) {
         self.host = host
@@ -139,6 +142,7 @@ public final class RunContext {
         child.transactionalFamilies = transactionalFamilies
         child.runScriptInProcess = runScriptInProcess
         child.scriptDepth = scriptDepth + 1
+        child.inputs = inputs
         return child
     }
 
@@ -147,6 +151,33 @@ public final class RunContext {
     /// have, since a name ends at its first `=`. The variable itself is left
     /// out, so nothing reads a changed value by mistake.
     public static func invalidEnvironmentKey(_ name: String) -> String { name + "=" }
+}
+
+/// The inputs of a run beyond the host: what a saved plan pins, so that `wds
+/// apply` re-derives the same effects or refuses.
+public final class RunInputs {
+    /// Each variable the run read, with its value then (nil: unset), in the order first read.
+    public private(set) var environment: [(name: String, value: String?)] = []
+    /// Every script file the run loaded (the script, what it sources, its run-script children).
+    public private(set) var scripts: [Script] = []
+    public init() {}
+
+    func noteEnvironment(_ name: String, _ value: String?) {
+        if !environment.contains(where: { $0.name == name }) { environment.append((name, value)) }
+    }
+
+    public func noteLoaded(_ script: Script) {
+        if !scripts.contains(where: { $0 === script }) { scripts.append(script) }
+    }
+}
+
+extension RunContext {
+    /// An environment variable as the script sees it; every read is noted for saved plans.
+    public func environmentValue(_ name: String) -> String? {
+        let value = environment[name]
+        inputs.noteEnvironment(name, value)
+        return value
+    }
 }
 
 /// Which mutations depend on what a probe answered: on another host, with
