@@ -71,12 +71,12 @@ final class FuzzTraceHost: Host {
 func fuzzEvaluate(_ script: Script, _ bytes: [UInt8]) {
     let host = FuzzTraceHost(bytes)
     let context = RunContext(host: host, environment: ["HOME": "/root", "WDS_FUZZ": "1"], arguments: ["a", "/tmp/fuzz"])
-    IptablesEngine.install(in: context, batch: true)
+    Builtins.standard.installFamilies(in: context, batch: true)
     let interpreter = Interpreter(registry: Builtins.standard, context: context, scriptPath: "./fuzz.wds")
     interpreter.maximumStatements = 2_000
     do {
         _ = try interpreter.run(script)
-        try IptablesEngine.commit(context)
+        try context.commitOpenBatches()
     } catch let failure as CommandFailure {
         checkRendering(failure.diagnostic, bytes)
     } catch let diagnostic as Diagnostic {
