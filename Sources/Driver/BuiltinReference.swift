@@ -16,6 +16,12 @@ public enum BuiltinReference {
         }
     }
 
+    /// One subcommand of a family (`rule append`), or nil.
+    public static func text(for name: String, subcommand: String, in registry: BuiltinRegistry) -> String? {
+        guard case .family(let family)? = registry.entries[name], let spec = family.subcommand(subcommand) else { return nil }
+        return describe(spec)
+    }
+
     static func describe(_ spec: BuiltinSpec) -> String {
         var out = "  \(spec.synopsis)\n      \(spec.summary)\n"
         for option in spec.options where !option.summary.isEmpty {
