@@ -49,10 +49,13 @@ void wds_readline_setup(const char *name, wds_completion_generator generator) {
 
 char *wds_readline(const char *prompt) {
     if (sigsetjmp(abandon_line, 1) != 0) {
+        /* As bash draws it: "^C" where the cursor is, before the terminal is
+           restored (which returns to the start of the line), then a new line. */
+        rl_echo_signal_char(SIGINT);
         rl_free_line_state();
         rl_cleanup_after_signal();
-        fputs("^C\n", stdout);
-        fflush(stdout);
+        fputs("\n", rl_outstream ? rl_outstream : stdout);
+        fflush(rl_outstream ? rl_outstream : stdout);
         return strdup("");
     }
     inside_readline = 1;

@@ -25,7 +25,7 @@ final class ReplTerminalTests: XCTestCase {
 
     /// Types each chunk after a pause (so readline sees keys as a person types them); returns what the terminal showed.
     func session(_ chunks: [String], arguments: [String] = ["--run"], inNamespace setup: String? = nil,
-                 wrapper: String = "") throws -> String {
+                 wrapper: String = "", raw: Bool = false, term: String = "dumb") throws -> String {
         let process = Process()
         let command = ([Self.wdsBinary, "repl"] + arguments).map { "'\($0)'" }.joined(separator: " ") + wrapper
         if let setup {
@@ -38,7 +38,7 @@ final class ReplTerminalTests: XCTestCase {
             process.arguments = ["-q", "-e", "-c", command, "/dev/null"]
         }
         process.environment = [
-            "HOME": home.path, "TERM": "dumb", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+            "HOME": home.path, "TERM": term, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
             "WDS_HISTORY": home.appendingPathComponent("history").path, "INPUTRC": "/dev/null",
         ]
         let input = Pipe(), output = Pipe()
@@ -58,7 +58,8 @@ final class ReplTerminalTests: XCTestCase {
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         if process.isRunning { process.terminate() }
         let data = output.fileHandleForReading.readDataToEndOfFile()
-        return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\r", with: "")
+        let text = String(decoding: data, as: UTF8.self)
+        return raw ? text : text.replacingOccurrences(of: "\r", with: "")
     }
 
     func testPromptStatementAndValue() throws {
@@ -107,6 +108,15 @@ final class ReplTerminalTests: XCTestCase {
         let screen = try session(["echo abandoned", "\u{03}", "echo kept\n"])
         XCTAssertTrue(screen.contains("\nkept\n"), screen)
         XCTAssertFalse(screen.contains("\nabandoned\n"), screen)
+    }
+
+    /// Ctrl-C draws as in bash: "^C" after what was typed, then a new prompt on
+    /// the next line (it used to be drawn over the start of the prompt).
+    func testControlCDrawsLikeBash() throws {
+        // xterm: readline turns bracketed paste off on the way out, with a carriage return.
+        let screen = try session(["echo abc", "\u{03}", "echo kept\n"], raw: true, term: "xterm")
+        XCTAssertTrue(screen.contains("> echo abc^C"), screen.debugDescription)
+        XCTAssertFalse(screen.contains("\r^C"), "^C over the prompt: \(screen.debugDescription)")
     }
 
     func testHistoryIsSavedWithoutDuplicates() throws {
