@@ -39,6 +39,11 @@ void wds_readline_setup(const char *name, wds_completion_generator generator) {
     rl_readline_name = strdup(name);
     current_generator = generator;
     rl_attempted_completion_function = attempt_completion;
+    /* Words end at blanks, quotes, brackets and `$(`: `echo "$na` and
+       `$(basen` complete the part being typed. A `$` starts a word and stays
+       in it, so variables complete with their `$`. */
+    rl_completer_word_break_characters = " \t\n\"'`;|&{}()[]<>$";
+    rl_special_prefixes = "$";
     rl_catch_signals = 0;
     struct sigaction action;
     memset(&action, 0, sizeof action);

@@ -46,7 +46,7 @@ public final class Repl {
                 registry: registry,
                 variables: { interpreter.variableNames },
                 functions: { interpreter.functionNames },
-                liveNames: { LiveNames.names(for: $0, type: $1, host: probes) },
+                liveNames: { LiveNames.names(for: $0, type: $1, options: $2, host: probes) },
                 listDirectory: { LiveNames.directory($0, host: probes) })
             self.reader = ReadlineLineReader(historyPath: historyPath, completer: completer)
         } else {
@@ -255,20 +255,18 @@ public final class Repl {
 
 /// Names read from the live host for completion; empty where it cannot be read.
 enum LiveNames {
-    static func names(for parameter: String, type: ArgumentType, host: Host) -> [String] {
+    static func names(for parameter: String, type: ArgumentType, options: [String: String], host: Host) -> [String] {
         let location = SourceRange(file: SourceFile(name: "completion", text: ""), start: 0, end: 0)
         if parameter == "subsystem" { return cgroupSubsystems(host: host, at: location) }
         switch type {
         case .chain:
-            var chains: [String] = []
-            for table in ["filter", "nat"] {
-                if case .text(let saved)? = try? host.perform(.iptablesSave(family: .ipv4, table: table), at: location) {
-                    for line in saved.split(separator: "\n") where line.hasPrefix(":") {
-                        chains.append(String(line.dropFirst().split(separator: " ")[0]))
-                    }
-                }
+            // The chains of the table the command names (`--table nat`), filter by default, of IPv6 with --ipv6.
+            let table = options["--table"] ?? "filter"
+            let family: AddressFamily = options["--ipv6"] != nil ? .ipv6 : .ipv4
+            guard case .text(let saved)? = try? host.perform(.iptablesSave(family: family, table: table), at: location) else {
+                return []
             }
-            return chains
+            return saved.split(separator: "\n").filter { $0.hasPrefix(":") }.map { String($0.dropFirst().split(separator: " ")[0]) }
         case .interface:
             return directory("/sys/class/net", host: host).map(\.name)
         default:

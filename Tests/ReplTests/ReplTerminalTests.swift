@@ -89,6 +89,16 @@ final class ReplTerminalTests: XCTestCase {
         XCTAssertTrue(screen.contains("sysctl set "), screen)
     }
 
+    /// Tab inside a string and inside `$(`: readline's words end at quotes and
+    /// brackets and keep their `$`; no space is added inside the string.
+    func testTabCompletesVariablesInStringsAndCommandsInSubstitutions() throws {
+        let screen = try session(["let name = \"x y\"\n", "echo \"hi $na\t!\"\n", "echo $(basen\t/a/b)\n",
+                                  "sysctl get kernel.ostyp\t\n"])
+        XCTAssertTrue(screen.contains("\nhi x y!\n"), screen)
+        XCTAssertTrue(screen.contains("\nb\n"), screen)
+        XCTAssertTrue(screen.contains("\nLinux\n"), screen)
+    }
+
     /// Completion reads live names from the host: the chains of the ruleset here.
     func testTabCompletesLiveChainNames() throws {
         guard getuid() == 0 else { throw XCTSkip("needs root for a network namespace with its own ruleset") }
