@@ -13,8 +13,8 @@ struct PlanCommand: ParsableCommand {
         commandName: "plan",
         abstract: "Show what a script would change on this host, per area, changing nothing.",
         discussion: """
-            The script runs against an in-memory copy of the host: reads go to the live host, read-only;
-            changes go to a simulation. Exit status: 0 no changes, 10 changes, 1 a failure, 2 a check error.
+            The script runs against an in-memory copy of the host: reads go to the live host, read-only; \
+            changes go to a simulation. Exit status: 0 no changes, 10 changes, 1 a failure, 2 a check error. \
             With --out, the plan is saved with a fingerprint of everything it read, for `wds apply`.
             """)
 

@@ -15,11 +15,12 @@ struct ReplCommand: ParsableCommand {
         commandName: "repl",
         abstract: "An interactive console: statements are checked and run as you type them.",
         discussion: """
-            On a terminal it uses GNU readline (your ~/.inputrc, history in ~/.wds_history or $WDS_HISTORY).
-            It traces by default unless run as root; `:trace on|off` switches. Without a terminal it
-            reads statements from standard input, without prompts, and stops at the first one that fails
-            (with its status) unless --keep-going is given; input that ends inside a block is an error.
-            `exit N` leaves with status N.
+            On a terminal it uses GNU readline (your ~/.inputrc, history in ~/.wds_history or $WDS_HISTORY). \
+            It traces by default unless run as root; `:trace on|off` switches.
+
+            Without a terminal it reads statements from standard input, without prompts, and stops at the \
+            first one that fails (with its status) unless --keep-going is given; input that ends inside a \
+            block is an error. `exit N` leaves with status N.
             """)
 
     @Flag(name: .customLong("trace"), help: "Start tracing (nothing changes).")

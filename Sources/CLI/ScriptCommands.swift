@@ -21,7 +21,7 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a script, then run it for real on this host.",
         discussion: """
-            With --sandbox it runs for real inside throwaway network and mount namespaces that copy the
+            With --sandbox it runs for real inside throwaway network and mount namespaces that copy the \
             host's uplink, then prints the state it built and the change; nothing outside the sandbox changes.
             """)
 
@@ -53,7 +53,7 @@ struct Trace: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a script, then print every effect it would have, changing nothing.",
         discussion: """
-            Each mutation is printed as the equivalent shell command followed by `# FILE:LINE`; probes
+            Each mutation is printed as the equivalent shell command followed by `# FILE:LINE`; probes \
             (reads of the host) are printed as `# probe: …` comments, so the output replays in bash.
             """)
 
