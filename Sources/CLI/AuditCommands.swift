@@ -13,9 +13,10 @@ struct PlanCommand: ParsableCommand {
         commandName: "plan",
         abstract: "Show what a script would change on this host, per area, changing nothing.",
         discussion: """
-            The script runs against an in-memory copy of the host: reads go to the live host, read-only;
-            changes go to a simulation. Exit status: 0 no changes, 10 changes, 1 a failure, 2 a check error.
-            With --out, the plan is saved with a fingerprint of everything it read, for `wds apply`.
+            The script runs against an in-memory copy of the host: reads go to the live host, read-only; \
+            changes go to a simulation. Exit status: 0 no changes, 10 changes, 1 a failure, 2 a check error. \
+            With --out, the plan is saved (its effects, the script's files pinned by SHA-256, what it read) and its \
+            digest printed, for `wds apply --expect`.
             """)
 
     @Option(help: "Save the plan (its effects and the fingerprints of the live state it read) to this file.")
@@ -52,9 +53,9 @@ struct ApplyCommand: ParsableCommand {
         commandName: "apply",
         abstract: "Perform a saved plan, if its script still makes exactly its effects on this host.",
         discussion: """
-            The plan file is not trusted: apply re-evaluates the plan's script (its files pinned by SHA-256) with
-            the plan's arguments and environment against the live host, under the families' locks, and performs
-            the effects only if they are exactly the plan's. --expect pins the file that was reviewed by the
+            The plan file is not trusted: apply re-evaluates the plan's script (its files pinned by SHA-256) with \
+            the plan's arguments and environment against the live host, under the families' locks, and performs \
+            the effects only if they are exactly the plan's. --expect pins the file that was reviewed by the \
             digest `wds plan --out` printed.
             """)
 

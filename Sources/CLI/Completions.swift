@@ -98,6 +98,7 @@ enum Completions {
             Command(name: "repl", summary: ReplCommand.configuration.abstract, options: [
                 Option(names: ["--trace"], help: "Start tracing (nothing changes)"),
                 Option(names: ["--run"], help: "Start executing for real"),
+                Option(names: ["--keep-going"], help: "Without a terminal, go on after a failure"),
             ]),
             Command(name: "builtins", summary: Help.configuration.abstract, options: [
                 Option(names: ["--markdown"], help: "Print the reference as Markdown"),

@@ -21,8 +21,8 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a script, then run it for real on this host.",
         discussion: """
-            With --sandbox it runs for real inside a throwaway container (user, PID, UTS, IPC, mount, network and
-            cgroup namespaces, read-only locked mounts, a copy of the host's uplink), then prints everything it
+            With --sandbox it runs for real inside a throwaway container (user, PID, UTS, IPC, mount, network and \
+            cgroup namespaces, read-only locked mounts, a copy of the host's uplink), then prints everything it \
             changed; nothing outside the sandbox changes.
             """)
 
@@ -54,7 +54,7 @@ struct Trace: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a script, then print every effect it would have, changing nothing.",
         discussion: """
-            Each mutation is printed as the equivalent shell command followed by `# FILE:LINE`; probes
+            Each mutation is printed as the equivalent shell command followed by `# FILE:LINE`; probes \
             (reads of the host) are printed as `# probe: …` comments, so the output replays in bash.
             """)
 

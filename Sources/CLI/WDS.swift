@@ -16,10 +16,12 @@ struct WDS: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wds",
         abstract: "Prepare container hosts with checked, traceable scripts.",
+        // One line per paragraph (a trailing \ joins source lines): the parser wraps it at the terminal's width.
         discussion: """
             `wds FILE [ARGS…]` is `wds run FILE [ARGS…]`, so a script may start with `#!/usr/bin/env wds`.
-            Exit status: 0 success, 1 a failure while running, 2 a usage or check error (nothing ran),
-            3 a lock timed out, 4 a program is missing, 5 the kernel refused, 6 no space; `exit N` gives N.
+
+            Exit status: 0 success, 1 a failure while running, 2 a usage or check error (nothing ran), \
+            3 a lock timed out, 4 a program is missing, 5 the kernel refused, 6 no space; `exit N` gives N. \
             `wds plan` and `wds verify` exit 10 when the host differs from what the script would make.
             """,
         version: version,

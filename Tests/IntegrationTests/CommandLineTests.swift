@@ -135,4 +135,31 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(diff.contains("\(escape)31m-echo   yes\(escape)0m\n\(escape)32m+  echo yes\(escape)0m\n"), diff)
         XCTAssertFalse(Namespace.run([Namespace.wdsBinary, "fmt", "--diff", messy]).standardOutput.contains(escape))
     }
+
+    /// Help text wraps at the terminal's width: no discussion breaks a line
+    /// inside a paragraph (the parser wraps each paragraph itself), so a narrow
+    /// terminal shows no ragged half-lines.
+    func testHelpTextHasNoHardLineBreaksInsideAParagraph() throws {
+        let dump = Namespace.run([Namespace.wdsBinary, "--experimental-dump-help"])
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(dump.standardOutput.utf8)) as? [String: Any])
+        var commands = [try XCTUnwrap(json["command"] as? [String: Any])]
+        var checked = 0
+        while let command = commands.popLast() {
+            commands += command["subcommands"] as? [[String: Any]] ?? []
+            let name = command["commandName"] as? String ?? "?"
+            var texts = [command["discussion"] as? String ?? ""]
+            for argument in command["arguments"] as? [[String: Any]] ?? [] {
+                texts += [argument["abstract"] as? String ?? "", argument["discussion"] as? String ?? ""]
+            }
+            for text in texts {
+                for paragraph in text.components(separatedBy: "\n\n") {
+                    XCTAssertFalse(paragraph.contains("\n"), "\(name): a line break inside a paragraph: \(paragraph.debugDescription)")
+                }
+            }
+            checked += 1
+        }
+        XCTAssertGreaterThan(checked, 10)
+        let narrow = Namespace.run([Namespace.wdsBinary, "--help"], environment: ["COLUMNS": "60"]).standardOutput
+        XCTAssertTrue(narrow.contains("usage or check error (nothing ran), 3 a lock timed out"), narrow)
+    }
 }

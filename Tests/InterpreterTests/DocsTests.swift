@@ -35,6 +35,15 @@ final class DocsTests: XCTestCase {
         XCTAssertEqual(text, sample, "the README's sample is not formatted")
     }
 
+    /// `wds builtins` shows each builtin's first sentence whole, never cut inside parentheses.
+    func testTheOverviewCutsNoSummaryInsideParentheses() {
+        let overview = BuiltinReference.overview(Builtins.standard)
+        for line in overview.split(separator: "\n") {
+            XCTAssertEqual(line.filter { $0 == "(" }.count, line.filter { $0 == ")" }.count, String(line))
+        }
+        XCTAssertTrue(overview.contains("  list-dir           The names in a directory, sorted (without . and ..).\n"), overview)
+    }
+
     func testEveryBuiltinHasASummaryAndAnExample() {
         for spec in Builtins.standard.allSpecs {
             XCTAssertFalse(spec.summary.isEmpty, spec.name)

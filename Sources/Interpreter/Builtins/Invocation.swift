@@ -110,7 +110,8 @@ public struct Invocation {
 public final class RunContext {
     public let host: Host
     public let environment: [String: String]
-    public let arguments: [String]
+    /// The script's arguments (`$1`…); the REPL's `:load FILE ARGS` sets them.
+    public var arguments: [String]
     /// Per-run state owned by builtin families (the iptables model, held locks), by key.
     public var storage: [String: AnyObject] = [:]
     /// What the run has read from the host, for marking mutations that depend on it.

@@ -39,11 +39,18 @@ public final class Interpreter {
         self.registry = registry
         self.context = context
         self.globals = Scope(parent: nil)
+        setScript(path: scriptPath, arguments: context.arguments)
+    }
+
+    /// `$script`, `$script_dir`, `$args`, `$argc` and `$1`… as a run of the
+    /// script at `path` with these arguments sees them (the REPL's `:load`).
+    public func setScript(path: String?, arguments: [String]) {
+        context.arguments = arguments
         // Far below the limit on values: the system bounds the arguments (ARG_MAX).
-        try? globals.define("args", .list(context.arguments.map(Value.string)))
-        try? globals.define("argc", .integer(context.arguments.count))
-        try? globals.define("script", .string(scriptPath ?? ""))
-        try? globals.define("script_dir", .string(scriptPath.map(Paths.directory) ?? "."))
+        try? globals.define("args", .list(arguments.map(Value.string)))
+        try? globals.define("argc", .integer(arguments.count))
+        try? globals.define("script", .string(path ?? ""))
+        try? globals.define("script_dir", .string(path.map(Paths.directory) ?? "."))
     }
 
     /// Names every script sees without defining them.
@@ -67,15 +74,26 @@ public final class Interpreter {
         }
     }
 
-    /// Runs more statements in the same session (the REPL), keeping variables.
+    /// Runs more statements in the same session (the REPL), keeping variables,
+    /// and returns the last one's value. A value standing alone (`$x`,
+    /// `"$a-$b"`, `[1 2]`) is that value, not a condition. `exit N` ends the
+    /// session's input with `SessionExit`.
     public func execute(_ script: Script) throws -> Value {
         if evaluationDepth == 0 { stack = StackGuard.current() }
         register(script)
         scriptStack.append(script)
         defer { scriptStack.removeLast() }
         var last = Value.empty
-        for statement in script.statements {
-            last = try executeForValue(statement, in: globals)
+        do {
+            for statement in script.statements {
+                if case .pipeline(let pipeline) = statement.kind, case .test(let value) = pipeline.kind {
+                    last = try evaluate(value, in: globals)
+                } else {
+                    last = try executeForValue(statement, in: globals)
+                }
+            }
+        } catch ControlFlow.exit(let status) {
+            throw SessionExit(status: status)
         }
         return last
     }
@@ -105,6 +123,11 @@ public final class Interpreter {
     public var variableNames: [String] { globals.names }
     public var functionNames: [String] { Array(functions.keys) }
     public var functionDeclarations: [String: FunctionDeclaration] { functions }
+}
+
+/// `exit N` in a REPL session: the session, or the `:load`ed script, ends with N.
+public struct SessionExit: Error {
+    public let status: Int32
 }
 
 /// Path helpers without Foundation.
