@@ -59,17 +59,18 @@ public final class SystemHost: Host {
             return .text(String(decoding: bytes, as: UTF8.self))
         case .route(let destination, let family):
             return .route(try RouteQuery.lookup(destination: destination, family: family, at: location))
-        case .iptablesSave(let family, let table):
-            let outcome = try runTool([family.saveCommand, "-t", table], at: location)
+        case .iptablesSave(let family, let table, let tool):
+            let outcome = try runTool([tool.saveCommand(family), "-t", table], at: location)
             return .text(outcome.standardOutput)
         case .probeProgram(let argv):
             return try runProgram(argv, capture: true, at: location)
         case .canonicalPath(let path):
             return .text(try SafePath.canonical(path, at: location))
-        case .iptablesCanonical(let family, let table, let lines):
+        case .iptablesCanonical(let family, let table, let lines, let tool):
             // As root a network namespace of its own; otherwise one in a user namespace where wds is root.
             let unshare = getuid() == 0 ? ["unshare", "--net", "--"] : ["unshare", "--user", "--map-root-user", "--net", "--"]
             let inner = [SystemHost.currentExecutable, "iptables-canonical", "--table", table] + (family == .ipv6 ? ["--ipv6"] : [])
+                + (tool == .standard ? [] : ["--program", tool.command(.ipv4)])
             return try runProgram(unshare + inner + ["--"] + lines, capture: true, captureError: true, at: location)
         case .print(let text, let toStandardError, let newline):
             output(newline ? text + "\n" : text, toStandardError)
@@ -112,17 +113,17 @@ public final class SystemHost: Host {
         case .unlock(_, let slot):
             if let fd = locks.removeValue(forKey: slot) { close(fd) }
             return .done
-        case .iptables(let family, let table, let arguments):
-            _ = try runTool([family.iptablesCommand, "-w", "-t", table] + arguments, at: location)
+        case .iptables(let family, let table, let arguments, let tool):
+            _ = try runTool([tool.command(family), "-w", "-t", table] + arguments, at: location)
             return .done
-        case .iptablesList(let family, let table, let chain):
-            return try runProgram([family.iptablesCommand, "-w", "-t", table, "-S", chain], capture: true, captureError: true, at: location)
-        case .iptablesRestore(let family, let payload):
+        case .iptablesList(let family, let table, let chain, let tool):
+            return try runProgram([tool.command(family), "-w", "-t", table, "-S", chain], capture: true, captureError: true, at: location)
+        case .iptablesRestore(let family, let payload, let tool):
             // Not runTool: a refusal is answered, not thrown, so the engine can name the statement at fault.
             // Once begun, a commit completes even if wds is killed: the restore runs in a session of
             // its own (a kill of wds's process group misses it) and holds the run's iptables lock
             // until it is done, so the next run that takes the lock sees all of it or none.
-            return try runProgram([family.restoreCommand, "--noflush"], capture: true, captureError: true, input: payload,
+            return try runProgram([tool.restoreCommand(family), "--noflush"], capture: true, captureError: true, input: payload,
                                   ownSession: true, keep: iptablesLock, at: location)
         case .iptablesStaged:
             return .done

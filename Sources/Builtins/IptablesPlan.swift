@@ -8,6 +8,8 @@ public struct PlannedIptablesTable {
     public var scope: IptablesScope
     public var before: IptablesTableState
     public var after: IptablesTableState
+    /// The iptables programs the run chose (`iptables use`).
+    public var tool: IptablesTool
 }
 
 extension IptablesEngine {
@@ -20,8 +22,8 @@ extension IptablesEngine {
         let call = Invocation(spec: spec, range: location, context: context)
         // Every table the run changed, across all its batches, not only the last.
         return try transaction.touchedScopes.map { scope in
-            PlannedIptablesTable(scope: scope, before: try IptablesTableState.read(scope, call),
-                                 after: try transaction.view(scope, call))
+            PlannedIptablesTable(scope: scope, before: try IptablesTableState.read(scope, tool: transaction.tool, call),
+                                 after: try transaction.view(scope, call), tool: transaction.tool)
         }
     }
 }

@@ -62,7 +62,7 @@ extension Plan {
         if !fix.isEmpty || !newChains.isEmpty || !policies.isEmpty {
             let payload = "*\(table.scope.table)\n" + newChains.map { "-N \($0)\n" }.joined() + fix.map { $0 + "\n" }.joined()
                 + policies.map { $0 + "\n" }.joined() + "COMMIT\n"
-            iptablesFixes.append((family, payload))
+            iptablesFixes.append((family, payload, table.tool))
         }
     }
 

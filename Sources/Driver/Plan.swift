@@ -25,7 +25,7 @@ public struct Plan {
     /// What `verify --fix` performs: the missing pieces only.
     var fixes: [Effect] = []
     /// Restore payloads that insert the missing iptables rules where they belong, per family.
-    var iptablesFixes: [(AddressFamily, String)] = []
+    var iptablesFixes: [(AddressFamily, String, IptablesTool)] = []
 
     public var hasChanges: Bool { !lines.isEmpty }
 
@@ -244,8 +244,8 @@ public enum Planner {
         }
         do {
             for effect in plan.fixes { _ = try system.perform(effect, at: location) }
-            for (family, payload) in plan.iptablesFixes {
-                let result = try system.perform(.iptablesRestore(family: family, payload: payload), at: location)
+            for (family, payload, tool) in plan.iptablesFixes {
+                let result = try system.perform(.iptablesRestore(family: family, payload: payload, tool: tool), at: location)
                 if case .process(let code, _, let errorOutput) = result, code != 0 {
                     output(Diagnostic("iptables refused the fix: \(errorOutput)", at: nil).render(), true)
                     return ExitStatus.kernelRefused

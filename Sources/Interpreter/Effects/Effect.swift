@@ -10,10 +10,10 @@ public enum Effect: Sendable, Equatable {
     case mountTable
     /// The route the kernel would use for `destination` (nil: the default route).
     case route(destination: String?, family: AddressFamily)
-    case iptablesSave(family: AddressFamily, table: String)
+    case iptablesSave(family: AddressFamily, table: String, tool: IptablesTool = .standard)
     /// One chain's rules (`iptables -w -t TABLE -S CHAIN`): answered with
     /// `.process`, status 1 when the chain does not exist.
-    case iptablesList(family: AddressFamily, table: String, chain: String)
+    case iptablesList(family: AddressFamily, table: String, chain: String, tool: IptablesTool = .standard)
     /// A program the script declared read-only (`run --probe`): trace runs it too.
     case probeProgram(argv: [String])
     /// `realpath -m PATH`: `.`, `..` and the links a write may follow resolved, as
@@ -23,7 +23,7 @@ public enum Effect: Sendable, Equatable {
     /// run by this wds in a throwaway network namespace (`unshare --net`), so
     /// the host's ruleset never sees them; how wds learns the canonical form
     /// of a rule part it has no model of. Answered with `.process`.
-    case iptablesCanonical(family: AddressFamily, table: String, lines: [String])
+    case iptablesCanonical(family: AddressFamily, table: String, lines: [String], tool: IptablesTool = .standard)
 
     // Mutations.
     /// Text a script prints; `newline` adds the line end (as `echo` does).
@@ -41,14 +41,14 @@ public enum Effect: Sendable, Equatable {
     /// An flock on `path` held through descriptor `slot`; no timeout waits as long as it takes.
     case lock(path: String, timeoutSeconds: Int?, slot: Int)
     case unlock(path: String, slot: Int)
-    case iptables(family: AddressFamily, table: String, arguments: [String])
+    case iptables(family: AddressFamily, table: String, arguments: [String], tool: IptablesTool = .standard)
     /// One family's transaction, committed with `iptables-restore --noflush`.
     /// The system answers `.process` (the engine maps a `line N failed` back
     /// to the statement); a backend that reaches no kernel (trace) answers `.done`.
-    case iptablesRestore(family: AddressFamily, payload: String)
+    case iptablesRestore(family: AddressFamily, payload: String, tool: IptablesTool = .standard)
     /// A change the run's iptables transaction recorded, to be committed later:
     /// printed by the trace as the `iptables -w` command it stands for, performed by no one.
-    case iptablesStaged(family: AddressFamily, table: String, arguments: [String])
+    case iptablesStaged(family: AddressFamily, table: String, arguments: [String], tool: IptablesTool = .standard)
     /// The flock every wds run holds from its first read of the ruleset to its commit.
     case iptablesLock(path: String, timeoutSeconds: Int)
     case iptablesUnlock(path: String)
@@ -128,12 +128,12 @@ public enum Effect: Sendable, Equatable {
             let ip = family == .ipv6 ? ["ip", "-6", "-j", "route"] : ["ip", "-j", "route"]
             if let destination { return ip + ["get", destination] }
             return ip + ["show", "default"]
-        case .iptablesSave(let family, let table): return [family.saveCommand, "-t", table]
+        case .iptablesSave(let family, let table, let tool): return [tool.saveCommand(family), "-t", table]
         case .probeProgram(let argv): return argv
         case .canonicalPath(let path): return ["realpath", "-m", "--", path]
-        case .iptablesCanonical(let family, let table, let lines):
+        case .iptablesCanonical(let family, let table, let lines, let tool):
             return ["unshare", "--net", "--", "wds", "iptables-canonical", "--table", table] + (family == .ipv6 ? ["--ipv6"] : [])
-                + ["--"] + lines
+                + (tool == .standard ? [] : ["--program", tool.command(.ipv4)]) + ["--"] + lines
         case .print(let text, let toStandardError, let newline):
             let format = newline ? "%s\\n" : "%s"
             return toStandardError ? ["sh", "-c", "printf '\(format)' \"$1\" >&2", "sh", text] : ["printf", format, text]
@@ -152,12 +152,12 @@ public enum Effect: Sendable, Equatable {
         case .lock(let path, let timeout, let slot):
             return ["exec", "\(slot)>>\(path)", "&&", "flock"] + (timeout.map { ["-w", String($0)] } ?? []) + [String(slot)]
         case .unlock(_, let slot): return ["exec", "\(slot)>&-"]
-        case .iptables(let family, let table, let arguments):
-            return [family.iptablesCommand, "-w", "-t", table] + arguments
-        case .iptablesRestore(let family, _): return [family.restoreCommand, "--noflush"]
-        case .iptablesList(let family, let table, let chain): return [family.iptablesCommand, "-w", "-t", table, "-S", chain]
-        case .iptablesStaged(let family, let table, let arguments):
-            return [family.iptablesCommand, "-w", "-t", table] + arguments
+        case .iptables(let family, let table, let arguments, let tool):
+            return [tool.command(family), "-w", "-t", table] + arguments
+        case .iptablesRestore(let family, _, let tool): return [tool.restoreCommand(family), "--noflush"]
+        case .iptablesList(let family, let table, let chain, let tool): return [tool.command(family), "-w", "-t", table, "-S", chain]
+        case .iptablesStaged(let family, let table, let arguments, let tool):
+            return [tool.command(family), "-w", "-t", table] + arguments
         case .iptablesLock(let path, let timeout): return ["flock", "-w", String(timeout), path]
         case .iptablesUnlock(let path): return ["flock", "-u", path]
         case .setResourceLimit(let resource, let soft, let hard):
@@ -173,8 +173,8 @@ public enum Effect: Sendable, Equatable {
             return "exec \(slot)>>\(shellQuote(path)) && flock \(timeout.map { "-w \($0) " } ?? "")\(slot)"
         case .unlock(_, let slot):
             return "exec \(slot)>&-"
-        case .iptablesRestore(let family, let payload):
-            return "\(family.restoreCommand) --noflush <<'WDS_RESTORE'\n\(payload)WDS_RESTORE"
+        case .iptablesRestore(let family, let payload, let tool):
+            return "\(tool.restoreCommand(family)) --noflush <<'WDS_RESTORE'\n\(payload)WDS_RESTORE"
         case .writeFile(let path, let contents, let append):
             return "\(ReplayLine.printf(contents, newline: false)) \(append ? ">>" : ">") \(shellQuote(path))"
         case .print(let text, let toStandardError, let newline):
@@ -201,6 +201,45 @@ public enum AddressFamily: String, Sendable, Equatable {
     public var iptablesCommand: String { self == .ipv4 ? "iptables" : "ip6tables" }
     public var saveCommand: String { self == .ipv4 ? "iptables-save" : "ip6tables-save" }
     public var restoreCommand: String { self == .ipv4 ? "iptables-restore" : "ip6tables-restore" }
+}
+
+/// Which iptables programs a run uses: `iptables` (whatever backend the
+/// host's alternatives choose), `iptables-legacy` or `iptables-nft`, from
+/// PATH or from a folder, as scripts choose with `GARDEN_IPTABLES_BIN`.
+/// The save, restore and ip6tables programs are named after it
+/// (`iptables-legacy-save`, `ip6tables-legacy-restore`).
+public struct IptablesTool: Sendable, Equatable {
+    /// The folder, with its trailing slash; empty for PATH.
+    public var directory: String
+    /// `""`, `-legacy` or `-nft`.
+    public var variant: String
+
+    public static let standard = IptablesTool(directory: "", variant: "")
+    public static let variants = ["", "-legacy", "-nft"]
+
+    public init(directory: String, variant: String) {
+        self.directory = directory
+        self.variant = variant
+    }
+
+    /// `legacy`, `nft`, or an iptables program (`iptables-legacy`, `/sbin/iptables`, `ip6tables-nft`); nil for anything else.
+    public init?(program: String) {
+        if program == "legacy" || program == "nft" { self.init(directory: "", variant: "-" + program); return }
+        let slash = program.lastIndex(of: "/")
+        let name = slash.map { String(program[program.index(after: $0)...]) } ?? program
+        let directory = slash.map { String(program[...$0]) } ?? ""
+        for base in ["iptables", "ip6tables"] {
+            if name.hasPrefix(base), IptablesTool.variants.contains(String(name.dropFirst(base.count))) {
+                self.init(directory: directory, variant: String(name.dropFirst(base.count)))
+                return
+            }
+        }
+        return nil
+    }
+
+    public func command(_ family: AddressFamily) -> String { directory + (family == .ipv4 ? "iptables" : "ip6tables") + variant }
+    public func saveCommand(_ family: AddressFamily) -> String { command(family) + "-save" }
+    public func restoreCommand(_ family: AddressFamily) -> String { command(family) + "-restore" }
 }
 
 public enum ResourceLimit: String, Sendable, Equatable, CaseIterable {

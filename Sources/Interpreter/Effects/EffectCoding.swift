@@ -8,6 +8,7 @@ extension Effect {
         }
         func strings(_ items: [String]) -> JSON { .array(items.map(JSON.string)) }
         func family(_ family: AddressFamily) -> (String, JSON) { ("family", .string(family.rawValue)) }
+        func program(_ tool: IptablesTool) -> [(String, JSON)] { tool == .standard ? [] : [("program", .string(tool.command(.ipv4)))] }
         switch self {
         case .readFile(let path): return object("readFile", [("path", .string(path))])
         case .fileInfo(let path): return object("fileInfo", [("path", .string(path))])
@@ -16,13 +17,13 @@ extension Effect {
         case .mountTable: return object("mountTable", [])
         case .route(let destination, let f):
             return object("route", [("destination", destination.map(JSON.string) ?? .null), family(f)])
-        case .iptablesSave(let f, let table): return object("iptablesSave", [family(f), ("table", .string(table))])
-        case .iptablesList(let f, let table, let chain):
-            return object("iptablesList", [family(f), ("table", .string(table)), ("chain", .string(chain))])
+        case .iptablesSave(let f, let table, let tool): return object("iptablesSave", [family(f), ("table", .string(table))] + program(tool))
+        case .iptablesList(let f, let table, let chain, let tool):
+            return object("iptablesList", [family(f), ("table", .string(table)), ("chain", .string(chain))] + program(tool))
         case .probeProgram(let argv): return object("probeProgram", [("argv", strings(argv))])
         case .canonicalPath(let path): return object("canonicalPath", [("path", .string(path))])
-        case .iptablesCanonical(let f, let table, let lines):
-            return object("iptablesCanonical", [family(f), ("table", .string(table)), ("lines", strings(lines))])
+        case .iptablesCanonical(let f, let table, let lines, let tool):
+            return object("iptablesCanonical", [family(f), ("table", .string(table)), ("lines", strings(lines))] + program(tool))
         case .print(let text, let toError, let newline):
             return object("print", [("text", .string(text)), ("stderr", .bool(toError)), ("newline", .bool(newline))])
         case .writeFile(let path, let contents, let append):
@@ -46,11 +47,12 @@ extension Effect {
             return object("lock", [("path", .string(path)), ("timeout", timeout.map { .number(Double($0)) } ?? .null),
                                    ("slot", .number(Double(slot)))])
         case .unlock(let path, let slot): return object("unlock", [("path", .string(path)), ("slot", .number(Double(slot)))])
-        case .iptables(let f, let table, let arguments):
-            return object("iptables", [family(f), ("table", .string(table)), ("arguments", strings(arguments))])
-        case .iptablesRestore(let f, let payload): return object("iptablesRestore", [family(f), ("payload", .string(payload))])
-        case .iptablesStaged(let f, let table, let arguments):
-            return object("iptablesStaged", [family(f), ("table", .string(table)), ("arguments", strings(arguments))])
+        case .iptables(let f, let table, let arguments, let tool):
+            return object("iptables", [family(f), ("table", .string(table)), ("arguments", strings(arguments))] + program(tool))
+        case .iptablesRestore(let f, let payload, let tool):
+            return object("iptablesRestore", [family(f), ("payload", .string(payload))] + program(tool))
+        case .iptablesStaged(let f, let table, let arguments, let tool):
+            return object("iptablesStaged", [family(f), ("table", .string(table)), ("arguments", strings(arguments))] + program(tool))
         case .iptablesLock(let path, let timeout):
             return object("iptablesLock", [("path", .string(path)), ("timeout", .number(Double(timeout)))])
         case .iptablesUnlock(let path): return object("iptablesUnlock", [("path", .string(path))])
@@ -66,6 +68,7 @@ extension Effect {
         func bool(_ key: String) -> Bool? { if case .bool(let b)? = json[key] { return b } else { return nil } }
         func int(_ key: String) -> Int? { if case .number(let n)? = json[key] { return Int(n) } else { return nil } }
         var family: AddressFamily? { string("family").flatMap(AddressFamily.init(rawValue:)) }
+        var tool: IptablesTool { string("program").flatMap(IptablesTool.init(program:)) ?? .standard }
         guard let name = string("effect") else { return nil }
         switch name {
         case "readFile": guard let p = string("path") else { return nil }; self = .readFile(path: p)
@@ -76,15 +79,15 @@ extension Effect {
         case "route": guard let f = family else { return nil }; self = .route(destination: string("destination"), family: f)
         case "iptablesSave":
             guard let f = family, let t = string("table") else { return nil }
-            self = .iptablesSave(family: f, table: t)
+            self = .iptablesSave(family: f, table: t, tool: tool)
         case "iptablesList":
             guard let f = family, let t = string("table"), let c = string("chain") else { return nil }
-            self = .iptablesList(family: f, table: t, chain: c)
+            self = .iptablesList(family: f, table: t, chain: c, tool: tool)
         case "probeProgram": guard let a = strings("argv") else { return nil }; self = .probeProgram(argv: a)
         case "canonicalPath": guard let p = string("path") else { return nil }; self = .canonicalPath(path: p)
         case "iptablesCanonical":
             guard let f = family, let t = string("table"), let l = strings("lines") else { return nil }
-            self = .iptablesCanonical(family: f, table: t, lines: l)
+            self = .iptablesCanonical(family: f, table: t, lines: l, tool: tool)
         case "print":
             guard let t = string("text"), let e = bool("stderr"), let n = bool("newline") else { return nil }
             self = .print(text: t, toStandardError: e, newline: n)
@@ -118,13 +121,13 @@ extension Effect {
             self = .unlock(path: p, slot: s)
         case "iptables":
             guard let f = family, let t = string("table"), let a = strings("arguments") else { return nil }
-            self = .iptables(family: f, table: t, arguments: a)
+            self = .iptables(family: f, table: t, arguments: a, tool: tool)
         case "iptablesRestore":
             guard let f = family, let p = string("payload") else { return nil }
-            self = .iptablesRestore(family: f, payload: p)
+            self = .iptablesRestore(family: f, payload: p, tool: tool)
         case "iptablesStaged":
             guard let f = family, let t = string("table"), let a = strings("arguments") else { return nil }
-            self = .iptablesStaged(family: f, table: t, arguments: a)
+            self = .iptablesStaged(family: f, table: t, arguments: a, tool: tool)
         case "iptablesLock":
             guard let p = string("path"), let t = int("timeout") else { return nil }
             self = .iptablesLock(path: p, timeoutSeconds: t)
