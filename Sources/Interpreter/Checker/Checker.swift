@@ -243,8 +243,8 @@ public struct Checker {
 
     mutating func check(_ arguments: [Expression], against spec: BuiltinSpec, command: Command) {
         switch ArgumentBinder.bind(arguments, to: spec, command: command.name) {
-        case .failure(let diagnostic):
-            diagnostics.append(diagnostic)
+        case .failure(let failure):
+            diagnostics += failure.diagnostics
         case .success(let bound):
             let errorsBefore = diagnostics.count
             var index = 0
