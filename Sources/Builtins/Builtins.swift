@@ -6,7 +6,7 @@ import Lexer
 public enum Builtins {
     public static let standard: BuiltinRegistry = {
         var registry = BuiltinRegistry()
-        for spec in OutputBuiltins.specs + TextBuiltins.specs + FileBuiltins.specs + ProcessBuiltins.specs {
+        for spec in OutputBuiltins.specs + TextBuiltins.specs + ValueBuiltins.specs + FileBuiltins.specs + ProcessBuiltins.specs {
             registry.add(spec)
         }
         registry.add(SysctlBuiltins.family)

@@ -371,7 +371,7 @@ public struct Lexer {
                 if peek() == UInt8(ascii: "}") { position += 1 }
                 return .error(errorToken("bad '${…}': expected a variable name, then optional .fields, then '}'",
                                          at: start, position,
-                                         hint: "wds has no ${x:-default} forms: use `env NAME DEFAULT` or an if"))
+                                         hint: "wds has no ${x:-default} forms: write $(if-empty $x default), $(substring $x 0 8), $(count $x), or `env NAME DEFAULT`"))
             }
             position += 1
             return .piece(.variable(name: name, fields: fields, range(start, position)))

@@ -24,6 +24,8 @@ public struct Checker {
         "cut": "use `split` and pick an item, or a record's field",
         "cat": "use `read-file PATH`",
         "printf": "use `echo` or `format`",
+        "sha256sum": "use `$(sha256 TEXT)`",
+        "expr": "use `add`, `subtract`, `multiply`, `divide`, `remainder`, and `<`, `>` … to compare",
         "xargs": "loop over a list: `for x in $list { … }`",
         "find": "use `glob PATTERN` or `list-dir PATH`",
         "cd": "wds does not change directory: build paths from $script_dir",
