@@ -92,7 +92,7 @@ public final class JournalingHost: Host {
             let result = try inner.perform(effect, at: location)
             journal.recordPointOfNoReturn("the removal of \(path)", at: location)
             return result
-        case .runProgram(let argv, _):
+        case .runProgram(let argv, _, _):
             let result = try inner.perform(effect, at: location)
             journal.recordPointOfNoReturn("`\(shellLine(argv))`", at: location)
             return result

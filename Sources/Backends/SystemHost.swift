@@ -62,8 +62,9 @@ public final class SystemHost: Host {
         case .iptablesSave(let family, let table, let tool):
             let outcome = try runTool([tool.saveCommand(family), "-t", table], at: location)
             return .text(outcome.standardOutput)
-        case .probeProgram(let argv):
-            return try runProgram(argv, capture: true, at: location)
+        case .probeProgram(let argv, let streams):
+            return try runProgram(argv, capture: true, captureError: streams.error == .capture, input: streams.input,
+                                  discardError: streams.error == .discard, at: location)
         case .canonicalPath(let path):
             return .text(try SafePath.canonical(path, at: location))
         case .iptablesCanonical(let family, let table, let lines, let tool):
@@ -103,8 +104,10 @@ public final class SystemHost: Host {
         case .unmount(let path):
             try Mounts.unmount(path, at: location)
             return .done
-        case .runProgram(let argv, let capture):
-            return try runProgram(argv, capture: capture, at: location)
+        case .runProgram(let argv, let capture, let streams):
+            return try runProgram(argv, capture: capture || streams.output == .capture, captureError: streams.error == .capture,
+                                  input: streams.input, discardOutput: streams.output == .discard,
+                                  discardError: streams.error == .discard, at: location)
         case .runScript(let path, let arguments):
             return try runProgram([SystemHost.currentExecutable, "run", path] + arguments, capture: false, at: location)
         case .lock(let path, let timeout, let slot):
@@ -154,9 +157,11 @@ public final class SystemHost: Host {
     }
 
     func runProgram(_ argv: [String], capture: Bool, captureError: Bool = false, input: String? = nil,
+                    discardOutput: Bool = false, discardError: Bool = false,
                     ownSession: Bool = false, keep: Int32? = nil, at location: SourceRange) throws -> EffectResult {
         do {
             let outcome = try Spawn.run(argv, input: input, capture: capture, captureError: captureError,
+                                        discardOutput: discardOutput, discardError: discardError,
                                         ownSession: ownSession, keep: keep)
             if outcome.outputTooLarge { throw Self.outputTooLarge(argv, at: location) }
             return .process(status: outcome.status, standardOutput: outcome.standardOutput, standardError: outcome.standardError)

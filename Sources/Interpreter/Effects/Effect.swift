@@ -15,7 +15,7 @@ public enum Effect: Sendable, Equatable {
     /// `.process`, status 1 when the chain does not exist.
     case iptablesList(family: AddressFamily, table: String, chain: String, tool: IptablesTool = .standard)
     /// A program the script declared read-only (`run --probe`): trace runs it too.
-    case probeProgram(argv: [String])
+    case probeProgram(argv: [String], streams: ProgramStreams = .inherit)
     /// `realpath -m PATH`: `.`, `..` and the links a write may follow resolved, as
     /// /proc/self/mountinfo names mount points (answered with `.text`).
     case canonicalPath(path: String)
@@ -35,7 +35,7 @@ public enum Effect: Sendable, Equatable {
     case writeSysctl(key: String, value: String)
     case mount(MountRequest)
     case unmount(path: String)
-    case runProgram(argv: [String], captureOutput: Bool)
+    case runProgram(argv: [String], captureOutput: Bool, streams: ProgramStreams = .inherit)
     /// Another wds script, run by this same wds in its own process (in the same mode).
     case runScript(path: String, arguments: [String])
     /// An flock on `path` held through descriptor `slot`; no timeout waits as long as it takes.
@@ -129,7 +129,7 @@ public enum Effect: Sendable, Equatable {
             if let destination { return ip + ["get", destination] }
             return ip + ["show", "default"]
         case .iptablesSave(let family, let table, let tool): return [tool.saveCommand(family), "-t", table]
-        case .probeProgram(let argv): return argv
+        case .probeProgram(let argv, _): return argv
         case .canonicalPath(let path): return ["realpath", "-m", "--", path]
         case .iptablesCanonical(let family, let table, let lines, let tool):
             return ["unshare", "--net", "--", "wds", "iptables-canonical", "--table", table] + (family == .ipv6 ? ["--ipv6"] : [])
@@ -147,7 +147,7 @@ public enum Effect: Sendable, Equatable {
             return ["sh", "-c", "printf '%s\\n' \"$1\" > \"$2\"", "sh", value, sysctlPath(key)]
         case .mount(let request): return request.argv
         case .unmount(let path): return ["umount", "--", path]
-        case .runProgram(let argv, _): return argv
+        case .runProgram(let argv, _, _): return argv
         case .runScript(let path, let arguments): return ["wds", "run", path] + arguments
         case .lock(let path, let timeout, let slot):
             return ["exec", "\(slot)>>\(path)", "&&", "flock"] + (timeout.map { ["-w", String($0)] } ?? []) + [String(slot)]
@@ -181,8 +181,10 @@ public enum Effect: Sendable, Equatable {
             return ReplayLine.printf(text, newline: newline) + (toStandardError ? " >&2" : "")
         case .writeSysctl(let key, let value):
             return "\(ReplayLine.printf(value, newline: true)) > \(shellQuote(sysctlPath(key)))"
-        case .runProgram(let argv, let captureOutput):
-            return ReplayLine.program(argv, capturedOutput: captureOutput)
+        case .runProgram(let argv, let captureOutput, let streams):
+            return ReplayLine.program(argv, capturedOutput: captureOutput, streams: streams)
+        case .probeProgram(let argv, let streams) where streams != .inherit:
+            return ReplayLine.program(argv, capturedOutput: false, streams: streams)
         case .setResourceLimit:
             // `$$` unquoted: the replaying shell's own limits, as the run set wds's.
             return argv.map { $0 == "$$" ? $0 : shellQuote($0) }.joined(separator: " ")
@@ -201,6 +203,25 @@ public enum AddressFamily: String, Sendable, Equatable {
     public var iptablesCommand: String { self == .ipv4 ? "iptables" : "ip6tables" }
     public var saveCommand: String { self == .ipv4 ? "iptables-save" : "ip6tables-save" }
     public var restoreCommand: String { self == .ipv4 ? "iptables-restore" : "ip6tables-restore" }
+}
+
+/// What a program started with `run` reads on standard input, and where its
+/// standard output and standard error go: to wds's own (inherit), into the
+/// run (capture), or nowhere (discard, /dev/null).
+public struct ProgramStreams: Sendable, Equatable {
+    public enum Destination: String, Sendable { case inherit, capture, discard }
+    /// Text fed on standard input; nil: wds's own standard input.
+    public var input: String?
+    public var output: Destination
+    public var error: Destination
+
+    public static let inherit = ProgramStreams(input: nil, output: .inherit, error: .inherit)
+
+    public init(input: String?, output: Destination, error: Destination) {
+        self.input = input
+        self.output = output
+        self.error = error
+    }
 }
 
 /// Which iptables programs a run uses: `iptables` (whatever backend the

@@ -8,6 +8,10 @@ extension Effect {
         }
         func strings(_ items: [String]) -> JSON { .array(items.map(JSON.string)) }
         func family(_ family: AddressFamily) -> (String, JSON) { ("family", .string(family.rawValue)) }
+        func streams(_ s: ProgramStreams) -> [(String, JSON)] {
+            s == .inherit ? [] : [("stdin", s.input.map(JSON.string) ?? .null), ("stdout", .string(s.output.rawValue)),
+                                  ("stderr", .string(s.error.rawValue))]
+        }
         func program(_ tool: IptablesTool) -> [(String, JSON)] { tool == .standard ? [] : [("program", .string(tool.command(.ipv4)))] }
         switch self {
         case .readFile(let path): return object("readFile", [("path", .string(path))])
@@ -20,7 +24,7 @@ extension Effect {
         case .iptablesSave(let f, let table, let tool): return object("iptablesSave", [family(f), ("table", .string(table))] + program(tool))
         case .iptablesList(let f, let table, let chain, let tool):
             return object("iptablesList", [family(f), ("table", .string(table)), ("chain", .string(chain))] + program(tool))
-        case .probeProgram(let argv): return object("probeProgram", [("argv", strings(argv))])
+        case .probeProgram(let argv, let s): return object("probeProgram", [("argv", strings(argv))] + streams(s))
         case .canonicalPath(let path): return object("canonicalPath", [("path", .string(path))])
         case .iptablesCanonical(let f, let table, let lines, let tool):
             return object("iptablesCanonical", [family(f), ("table", .string(table)), ("lines", strings(lines))] + program(tool))
@@ -39,8 +43,8 @@ extension Effect {
                                     ("options", strings(request.options)), ("bind", .bool(request.bind)),
                                     ("remount", .bool(request.remount))])
         case .unmount(let path): return object("unmount", [("path", .string(path))])
-        case .runProgram(let argv, let capture):
-            return object("runProgram", [("argv", strings(argv)), ("capture", .bool(capture))])
+        case .runProgram(let argv, let capture, let s):
+            return object("runProgram", [("argv", strings(argv)), ("capture", .bool(capture))] + streams(s))
         case .runScript(let path, let arguments):
             return object("runScript", [("path", .string(path)), ("arguments", strings(arguments))])
         case .lock(let path, let timeout, let slot):
@@ -68,6 +72,10 @@ extension Effect {
         func bool(_ key: String) -> Bool? { if case .bool(let b)? = json[key] { return b } else { return nil } }
         func int(_ key: String) -> Int? { if case .number(let n)? = json[key] { return Int(n) } else { return nil } }
         var family: AddressFamily? { string("family").flatMap(AddressFamily.init(rawValue:)) }
+        var streams: ProgramStreams {
+            ProgramStreams(input: string("stdin"), output: string("stdout").flatMap(ProgramStreams.Destination.init(rawValue:)) ?? .inherit,
+                           error: string("stderr").flatMap(ProgramStreams.Destination.init(rawValue:)) ?? .inherit)
+        }
         var tool: IptablesTool { string("program").flatMap(IptablesTool.init(program:)) ?? .standard }
         guard let name = string("effect") else { return nil }
         switch name {
@@ -83,7 +91,7 @@ extension Effect {
         case "iptablesList":
             guard let f = family, let t = string("table"), let c = string("chain") else { return nil }
             self = .iptablesList(family: f, table: t, chain: c, tool: tool)
-        case "probeProgram": guard let a = strings("argv") else { return nil }; self = .probeProgram(argv: a)
+        case "probeProgram": guard let a = strings("argv") else { return nil }; self = .probeProgram(argv: a, streams: streams)
         case "canonicalPath": guard let p = string("path") else { return nil }; self = .canonicalPath(path: p)
         case "iptablesCanonical":
             guard let f = family, let t = string("table"), let l = strings("lines") else { return nil }
@@ -109,7 +117,7 @@ extension Effect {
         case "unmount": guard let p = string("path") else { return nil }; self = .unmount(path: p)
         case "runProgram":
             guard let a = strings("argv"), let c = bool("capture") else { return nil }
-            self = .runProgram(argv: a, captureOutput: c)
+            self = .runProgram(argv: a, captureOutput: c, streams: streams)
         case "runScript":
             guard let p = string("path"), let a = strings("arguments") else { return nil }
             self = .runScript(path: p, arguments: a)

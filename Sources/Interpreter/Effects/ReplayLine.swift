@@ -22,7 +22,9 @@ enum ReplayLine {
     /// `true` or `exec`, a keyword such as `time`) goes through `env`; a word
     /// bash would read as an assignment (`a=b`) or a job (`%1`) goes through
     /// `exec` in a subshell. Output the run captured into a value is discarded.
-    static func program(_ argv: [String], capturedOutput: Bool) -> String {
+    /// A program as bash would start it: text for its standard input through
+    /// `printf`, and what the run captured or discarded sent to /dev/null.
+    static func program(_ argv: [String], capturedOutput: Bool, streams: ProgramStreams = .inherit) -> String {
         guard let name = argv.first else { return "" }
         var line = shellLine(argv)
         if name.contains("=") || name.hasPrefix("%") {
@@ -30,7 +32,10 @@ enum ReplayLine {
         } else if bashBuiltinsAndKeywords.contains(name) {
             line = "env -- \(line)"
         }
-        return capturedOutput ? line + " >/dev/null" : line
+        if let input = streams.input { line = printf(input, newline: false) + " | " + line }
+        if capturedOutput || streams.output != .inherit { line += " >/dev/null" }
+        if streams.error != .inherit { line += " 2>/dev/null" }
+        return line
     }
 
     /// `compgen -b` and `compgen -k` of bash 5.2.
