@@ -259,11 +259,11 @@ final class IptablesTransaction: TransactionalFamily {
             line = "-N \(name)"  // `:NAME - [0:0]` would silently flush a chain that exists
             inverse = ["-X \(name)"]
         case .flushChain(let name):
-            guard let chain = try self.chain(name, in: scope, call) else { throw unknownChain(name, scope, at: call.range) }
+            guard let chain = try self.chain(name, in: scope, call) else { throw unknownChain(name, scope, call) }
             inverse = chain.entries.map { "-A \(name)" + ($0.specification.isEmpty ? "" : " " + $0.specification) }
             self.table(scope).chains[name] = Chain(entries: [])
         case .deleteChain(let name):
-            guard let chain = try self.chain(name, in: scope, call) else { throw unknownChain(name, scope, at: call.range) }
+            guard let chain = try self.chain(name, in: scope, call) else { throw unknownChain(name, scope, call) }
             if !chain.entries.isEmpty {
                 throw refusal("chain '\(name)' still has \(chain.entries.count) rules", call.range, kernel: "Directory not empty")
             }
@@ -278,7 +278,7 @@ final class IptablesTransaction: TransactionalFamily {
             inverse = ["-N \(name)"]
         case .append(let name, let rule), .insert(let name, _, let rule):
             try checkTarget(rule, scope, call)
-            guard let chain = try self.chain(name, in: scope, call) else { throw unknownChain(name, scope, at: call.range) }
+            guard let chain = try self.chain(name, in: scope, call) else { throw unknownChain(name, scope, call) }
             var position: Int?
             if case .insert(_, let at, _) = command { position = at }
             let count = chain.entries.count
@@ -294,7 +294,7 @@ final class IptablesTransaction: TransactionalFamily {
             self.table(scope).policies[name] = policy
             inverse = ["-P \(name) \(old)"]
         case .delete(let name, _), .deleteSaved(let name, _), .deleteAt(let name, _):
-            guard let chain = try self.chain(name, in: scope, call) else { throw unknownChain(name, scope, at: call.range) }
+            guard let chain = try self.chain(name, in: scope, call) else { throw unknownChain(name, scope, call) }
             let index: Int?
             switch command {
             case .delete(_, let rule): index = chain.entries.firstIndex { $0.rule == rule }
@@ -342,7 +342,7 @@ final class IptablesTransaction: TransactionalFamily {
     /// The kernel refuses a jump to a chain that does not exist.
     private func checkTarget(_ rule: IptablesRule, _ scope: IptablesScope, _ call: Invocation) throws {
         guard let target = rule.targetName, !rule.targetIsExtension else { return }
-        if try chain(target, in: scope, call) == nil { throw unknownChain(target, scope, at: call.range) }
+        if try chain(target, in: scope, call) == nil { throw unknownChain(target, scope, call) }
     }
 
     // MARK: - Committing
@@ -596,9 +596,13 @@ final class IptablesTransaction: TransactionalFamily {
         CommandFailure("\(message) (iptables: \(kernel))", at: location, status: ExitStatus.kernelRefused, hint: hint)
     }
 
-    private func unknownChain(_ name: String, _ scope: IptablesScope, at location: SourceRange) -> CommandFailure {
-        refusal("unknown chain '\(name)' in table \(scope.description)", location, kernel: "No chain/target/match by that name",
-                hint: "create it first with `chain ensure \(name)\(scope.table == "filter" ? "" : " --table \(scope.table)")`")
+    /// `unknown chain 'FORWRD'`, with the chain it most likely meant.
+    private func unknownChain(_ name: String, _ scope: IptablesScope, _ call: Invocation) -> CommandFailure {
+        let known = (try? view(scope, call))?.chains ?? IptablesTableState(table: scope.table).chains
+        let hint = Suggestions.didYouMean(name, in: known)
+            ?? "create it first with `chain ensure \(name)\(scope.table == "filter" ? "" : " --table \(scope.table)")`"
+        return refusal("unknown chain '\(name)' in table \(scope.description)", call.range, kernel: "No chain/target/match by that name",
+                       hint: hint)
     }
 
     private func indexTooBig(_ position: Int, _ chain: String, _ count: Int, at location: SourceRange) -> CommandFailure {

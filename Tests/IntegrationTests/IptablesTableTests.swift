@@ -191,4 +191,29 @@ final class IptablesTableTests: XCTestCase {
         XCTAssertTrue(result.standardError.contains("late.wds:2:1: error: `iptables use` must come before the run's first iptables statement"),
                       result.standardError)
     }
+
+    /// A chain name mistyped in any rule or chain change gets the chain it most likely meant.
+    func testAMistypedChainGetsASuggestion() throws {
+        try Namespace.requireNamespaces()
+        let script = try Namespace.temporaryScript("""
+            chain ensure warden-forward
+            try { rule append warden-froward --jump ACCEPT } catch err { echo $err.message }
+            try { chain flush FORWRAD } catch err { echo $err.message }
+            rule append FORWARD --jump warden-forwad
+
+            """)
+        let result = Namespace.run("\"$WDS\" run \(Namespace.shellQuote(script)); echo \"status=$?\"")
+        XCTAssertEqual(result.standardOutput, """
+            unknown chain 'warden-froward' in table 'filter' (iptables: No chain/target/match by that name)
+            unknown chain 'FORWRAD' in table 'filter' (iptables: No chain/target/match by that name)
+            status=5
+
+            """, result.standardError)
+        XCTAssertTrue(result.standardError.contains("""
+            test.wds:4:1: error: unknown chain 'warden-forwad' in table 'filter' (iptables: No chain/target/match by that name)
+             4 | rule append FORWARD --jump warden-forwad
+               | ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+            hint: did you mean 'warden-forward'?
+            """), result.standardError)
+    }
 }
