@@ -39,7 +39,9 @@ public final class SystemHost: Host {
             case S_IFLNK: kind = .symlink
             default: kind = .other
             }
-            return .fileInfo(FileInfo(kind: kind, isExecutable: access(path, X_OK) == 0, size: Int(info.st_size)))
+            var found = FileInfo(kind: kind, isExecutable: access(path, X_OK) == 0, size: Int(info.st_size))
+            (found.mode, found.owner, found.group) = (UInt32(info.st_mode & 0o7777), info.st_uid, info.st_gid)
+            return .fileInfo(found)
         case .listDirectory(let path):
             guard let directory = opendir(path) else { throw failure("cannot list '\(path)'", errno) }
             defer { closedir(directory) }
@@ -139,6 +141,26 @@ public final class SystemHost: Host {
         case .iptablesUnlock:
             if let fd = iptablesLock { close(fd) }
             iptablesLock = nil
+            return .done
+        case .processTable:
+            return .text(SystemHost.processTable())
+        case .signal(let pids, let signal):
+            try self.signal(pids, signal, at: location)
+            return .done
+        case .copyFile(let source, let destination):
+            try copyFile(source, to: destination, at: location)
+            return .done
+        case .replaceFile(let path, let contents):
+            try replaceFile(path, contents, at: location)
+            return .done
+        case .setMode(let path, let mode):
+            try setMode(path, mode, at: location)
+            return .done
+        case .setOwner(let path, let owner, let group):
+            try setOwner(path, owner, group, at: location)
+            return .done
+        case .removeTree(let path):
+            try removeTree(path, at: location)
             return .done
         case .setResourceLimit(let resource, let soft, let hard):
             var limit = rlimit(rlim_cur: rlim_t(soft), rlim_max: rlim_t(hard))

@@ -6,10 +6,11 @@ import Lexer
 public enum Builtins {
     public static let standard: BuiltinRegistry = {
         var registry = BuiltinRegistry()
-        for spec in OutputBuiltins.specs + TextBuiltins.specs + ValueBuiltins.specs + FileBuiltins.specs + ProcessBuiltins.specs {
+        for spec in OutputBuiltins.specs + TextBuiltins.specs + ValueBuiltins.specs + FileBuiltins.specs + ProcessBuiltins.specs + HostBuiltins.specs {
             registry.add(spec)
         }
         registry.add(SysctlBuiltins.family)
+        registry.add(HostBuiltins.hostnameFamily)
         registry.add(MountBuiltins.family)
         for spec in MountBuiltins.specs { registry.add(spec) }
         registry.add(CgroupBuiltins.family)

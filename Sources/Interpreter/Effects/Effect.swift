@@ -24,6 +24,9 @@ public enum Effect: Sendable, Equatable {
     /// the host's ruleset never sees them; how wds learns the canonical form
     /// of a rule part it has no model of. Answered with `.process`.
     case iptablesCanonical(family: AddressFamily, table: String, lines: [String], tool: IptablesTool = .standard)
+    /// Every process: pid, parent, name, arguments and cgroup, read from /proc.
+    /// Answered with `.text`: a JSON array of `ProcessInfo` objects.
+    case processTable
 
     // Mutations.
     /// Text a script prints; `newline` adds the line end (as `echo` does).
@@ -53,12 +56,26 @@ public enum Effect: Sendable, Equatable {
     case iptablesLock(path: String, timeoutSeconds: Int)
     case iptablesUnlock(path: String)
     case setResourceLimit(resource: ResourceLimit, soft: UInt64, hard: UInt64)
+    /// kill(2) to each process (SIGNAL by name: TERM, KILL, HUP…); one already gone is no error.
+    case signal(pids: [Int], signal: String)
+    /// A copy of SOURCE at DESTINATION with SOURCE's mode and owner (`cp --preserve=mode,ownership`).
+    case copyFile(source: String, destination: String)
+    /// PATH's contents replaced at once: written to a file beside it, then renamed over it,
+    /// so no reader sees half a file; an existing file's mode and owner are kept.
+    case replaceFile(path: String, contents: String)
+    case setMode(path: String, mode: UInt32)
+    /// chown(2) without following a link; nil leaves that id as it is.
+    case setOwner(path: String, owner: UInt32?, group: UInt32?)
+    /// PATH and everything below it (`rm -rf`); links are removed, never followed.
+    case removeTree(path: String)
 
     public var isMutation: Bool {
         switch self {
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList, .probeProgram,
-             .canonicalPath, .iptablesCanonical:
+             .canonicalPath, .iptablesCanonical, .processTable:
             return false
+        case .signal, .copyFile, .replaceFile, .setMode, .setOwner, .removeTree:
+            return true
         case .print, .writeFile, .makeDirectory, .removeDirectory, .removeFile, .writeSysctl, .mount, .unmount,
              .runProgram, .runScript, .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged,
              .iptablesLock, .iptablesUnlock, .setResourceLimit:
@@ -73,8 +90,10 @@ public enum Effect: Sendable, Equatable {
         case .print, .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock:
             return false
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList, .probeProgram,
-             .canonicalPath, .iptablesCanonical:
+             .canonicalPath, .iptablesCanonical, .processTable:
             return false
+        case .signal, .copyFile, .replaceFile, .setMode, .setOwner, .removeTree:
+            return true
         case .writeFile, .makeDirectory, .removeDirectory, .removeFile, .writeSysctl, .mount, .unmount,
              .runProgram, .runScript, .lock, .unlock, .setResourceLimit:
             return true
@@ -95,6 +114,13 @@ public enum Effect: Sendable, Equatable {
         case .probeProgram: return "probe-program"
         case .canonicalPath: return "canonical-path"
         case .iptablesCanonical: return "iptables-canonical"
+        case .processTable: return "process-table"
+        case .signal: return "signal"
+        case .copyFile: return "copy-file"
+        case .replaceFile: return "replace-file"
+        case .setMode: return "chmod"
+        case .setOwner: return "chown"
+        case .removeTree: return "remove-tree"
         case .print: return "print"
         case .writeFile: return "write-file"
         case .makeDirectory: return "mkdir"
@@ -162,6 +188,14 @@ public enum Effect: Sendable, Equatable {
         case .iptablesUnlock(let path): return ["flock", "-u", path]
         case .setResourceLimit(let resource, let soft, let hard):
             return ReplayLine.resourceLimit(resource, soft: soft, hard: hard)
+        case .processTable: return ["ps", "-e", "-o", "pid=,ppid=,cgroup=,args="]
+        case .signal(let pids, let signal): return ["kill", "-s", signal, "--"] + pids.map(String.init)
+        case .copyFile(let source, let destination): return ["cp", "--preserve=mode,ownership", "--", source, destination]
+        case .replaceFile(let path, _): return ["mv", "-f", "--", ReplayLine.besideName(path), path]
+        case .setMode(let path, let mode): return ["chmod", "0" + String(mode, radix: 8), "--", path]
+        case .setOwner(let path, let owner, let group):
+            return ["chown", "-h", (owner.map(String.init) ?? "") + (group.map { ":\($0)" } ?? ""), "--", path]
+        case .removeTree(let path): return ["rm", "-rf", "--", path]
         }
     }
 
@@ -177,6 +211,9 @@ public enum Effect: Sendable, Equatable {
             return "\(tool.restoreCommand(family)) --noflush <<'WDS_RESTORE'\n\(payload)WDS_RESTORE"
         case .writeFile(let path, let contents, let append):
             return "\(ReplayLine.printf(contents, newline: false)) \(append ? ">>" : ">") \(shellQuote(path))"
+        case .replaceFile(let path, let contents):
+            let beside = ReplayLine.besideName(path)
+            return "\(ReplayLine.printf(contents, newline: false)) > \(shellQuote(beside)) && \(shellLine(["mv", "-f", "--", beside, path]))"
         case .print(let text, let toStandardError, let newline):
             return ReplayLine.printf(text, newline: newline) + (toStandardError ? " >&2" : "")
         case .writeSysctl(let key, let value):
@@ -317,6 +354,10 @@ public struct FileInfo: Sendable, Equatable {
     public var kind: Kind
     public var isExecutable: Bool
     public var size: Int
+    /// The permission bits and owner, where the host told them (the system host does).
+    public var mode: UInt32?
+    public var owner: UInt32?
+    public var group: UInt32?
     public init(kind: Kind, isExecutable: Bool, size: Int) {
         self.kind = kind
         self.isExecutable = isExecutable

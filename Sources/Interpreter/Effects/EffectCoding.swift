@@ -60,6 +60,17 @@ extension Effect {
         case .iptablesLock(let path, let timeout):
             return object("iptablesLock", [("path", .string(path)), ("timeout", .number(Double(timeout)))])
         case .iptablesUnlock(let path): return object("iptablesUnlock", [("path", .string(path))])
+        case .processTable: return object("processTable", [])
+        case .signal(let pids, let signal):
+            return object("signal", [("pids", .array(pids.map { .number(Double($0)) })), ("signal", .string(signal))])
+        case .copyFile(let source, let destination):
+            return object("copyFile", [("source", .string(source)), ("destination", .string(destination))])
+        case .replaceFile(let path, let contents): return object("replaceFile", [("path", .string(path)), ("contents", .string(contents))])
+        case .setMode(let path, let mode): return object("setMode", [("path", .string(path)), ("mode", .number(Double(mode)))])
+        case .setOwner(let path, let owner, let group):
+            return object("setOwner", [("path", .string(path)), ("owner", owner.map { .number(Double($0)) } ?? .null),
+                                       ("group", group.map { .number(Double($0)) } ?? .null)])
+        case .removeTree(let path): return object("removeTree", [("path", .string(path))])
         case .setResourceLimit(let resource, let soft, let hard):
             return object("setResourceLimit", [("resource", .string(resource.rawValue)),
                                                ("soft", .string(String(soft))), ("hard", .string(String(hard)))])
@@ -140,6 +151,21 @@ extension Effect {
             guard let p = string("path"), let t = int("timeout") else { return nil }
             self = .iptablesLock(path: p, timeoutSeconds: t)
         case "iptablesUnlock": guard let p = string("path") else { return nil }; self = .iptablesUnlock(path: p)
+        case "processTable": self = .processTable
+        case "signal":
+            guard let p = json["pids"]?.arrayValue, let s = string("signal") else { return nil }
+            self = .signal(pids: p.compactMap { if case .number(let n) = $0 { return Int(n) } else { return nil } }, signal: s)
+        case "copyFile":
+            guard let s = string("source"), let d = string("destination") else { return nil }
+            self = .copyFile(source: s, destination: d)
+        case "replaceFile":
+            guard let p = string("path"), let c = string("contents") else { return nil }
+            self = .replaceFile(path: p, contents: c)
+        case "setMode": guard let p = string("path"), let m = int("mode") else { return nil }; self = .setMode(path: p, mode: UInt32(m))
+        case "setOwner":
+            guard let p = string("path") else { return nil }
+            self = .setOwner(path: p, owner: int("owner").map(UInt32.init), group: int("group").map(UInt32.init))
+        case "removeTree": guard let p = string("path") else { return nil }; self = .removeTree(path: p)
         case "setResourceLimit":
             guard let r = string("resource").flatMap(ResourceLimit.init(rawValue:)),
                   let s = string("soft").flatMap(UInt64.init), let h = string("hard").flatMap(UInt64.init) else { return nil }

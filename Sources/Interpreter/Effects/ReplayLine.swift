@@ -2,7 +2,7 @@
 /// (the trace's shell, named by its first line) exactly as the run acted.
 /// Quoting keeps a value one word; these keep a word from being read as
 /// something else: an option, a builtin, an assignment, an escape.
-enum ReplayLine {
+public enum ReplayLine {
     /// Prints `text` byte for byte: `printf`'s format is wds's own (`%s`), so
     /// nothing in the text is interpreted (no `echo`, whose `-n`, `\c` and `\t`
     /// bash, dash and coreutils each read differently). A NUL, which no shell
@@ -36,6 +36,14 @@ enum ReplayLine {
         if capturedOutput || streams.output != .inherit { line += " >/dev/null" }
         if streams.error != .inherit { line += " 2>/dev/null" }
         return line
+    }
+
+    /// The file `replace-file` writes before renaming it over PATH: beside it, hidden.
+    public static func besideName(_ path: String) -> String {
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[...$0]) } ?? ""
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        return directory + "." + name + ".wds-new"
     }
 
     /// `compgen -b` and `compgen -k` of bash 5.2.
