@@ -5,7 +5,8 @@ import Lexer
 /// change will overwrite and records in the run's journal how to put it back,
 /// so a failed run can leave the host as it found it. Changes that cannot be
 /// undone exactly (a program, an unmount, a removed file or directory, a
-/// remount) are points of no return: the journal forgets what came before.
+/// remount, a removed tree, a signal, a copy over a file) are points of no
+/// return: the journal forgets what came before.
 /// iptables batches record their own undo (the inverse restore payload).
 public final class JournalingHost: Host {
     let inner: Host
@@ -18,7 +19,38 @@ public final class JournalingHost: Host {
 
     public func perform(_ effect: Effect, at location: SourceRange) throws -> EffectResult {
         switch effect {
-        case .writeFile(let path, _, _):
+        case .copyFile(_, let destination):
+            guard case .fileInfo(nil)? = try? inner.perform(.fileInfo(path: destination), at: location) else {
+                let result = try inner.perform(effect, at: location)
+                journal.recordPointOfNoReturn("a copy over \(destination)", at: location)
+                return result
+            }
+            let result = try inner.perform(effect, at: location)
+            journal.record(undo: shellLine(["rm", "-f", destination]), at: location) { [inner] in
+                _ = try inner.perform(.removeFile(path: destination), at: location)
+            }
+            return result
+        case .setMode(let path, _), .setOwner(let path, _, _):
+            guard case .fileInfo(let info?)? = try? inner.perform(.fileInfo(path: path), at: location),
+                  let mode = info.mode, let owner = info.owner, let group = info.group else {
+                let result = try inner.perform(effect, at: location)
+                journal.recordPointOfNoReturn("the \(effect.kind) of \(path), whose old value could not be read", at: location)
+                return result
+            }
+            let result = try inner.perform(effect, at: location)
+            let undo: Effect
+            if case .setMode = effect { undo = .setMode(path: path, mode: mode) } else { undo = .setOwner(path: path, owner: owner, group: group) }
+            journal.record(undo: undo.shellCommand, at: location) { [inner] in _ = try inner.perform(undo, at: location) }
+            return result
+        case .removeTree(let path):
+            let result = try inner.perform(effect, at: location)
+            journal.recordPointOfNoReturn("the removal of \(path)", at: location)
+            return result
+        case .signal(let pids, let signal):
+            let result = try inner.perform(effect, at: location)
+            journal.recordPointOfNoReturn("\(signal) sent to \(pids.count) process(es)", at: location)
+            return result
+        case .writeFile(let path, _, _), .replaceFile(let path, _):
             let base = Paths.base(path)
             if Effect.processControlFiles.contains(base) {
                 let result = try inner.perform(effect, at: location)
@@ -36,8 +68,12 @@ public final class JournalingHost: Host {
                 old = text
             }
             let result = try inner.perform(effect, at: location)
-            guard case .writeFile(_, let contents, let append) = effect else { return result }
-            let left = append ? (old ?? "") + contents : contents
+            let left: String
+            switch effect {
+            case .writeFile(_, let contents, let append): left = append ? (old ?? "") + contents : contents
+            case .replaceFile(_, let contents): left = contents
+            default: return result
+            }
             if let old {
                 journal.record(undo: shellLine(["printf", "%s", "…", ">", path]), at: location) { [inner] in
                     try JournalingHost.requireUnchanged(path, left, inner, location)
@@ -103,7 +139,7 @@ public final class JournalingHost: Host {
             let result = try inner.perform(effect, at: location)
             journal.recordPointOfNoReturn("the removal of \(path)", at: location)
             return result
-        case .runProgram(let argv, _):
+        case .runProgram(let argv, _, _):
             let result = try inner.perform(effect, at: location)
             journal.recordPointOfNoReturn("`\(shellLine(argv))`", at: location)
             return result
@@ -127,7 +163,7 @@ public final class JournalingHost: Host {
                 return result
             }
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList, .canonicalPath,
-             .iptablesCanonical,
+             .iptablesCanonical, .processTable,
              .probeProgram, .print, .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock,
              .iptablesUnlock, .setResourceLimit:
             // Reads, output, locks, the run's own limits; iptables changes are journaled by their engine.

@@ -17,6 +17,11 @@ public final class SimulatedHost: Host {
     /// The mount(2) each added mount came from, by target.
     var mountEffects: [String: Effect] = [:]
     var removedMounts: Set<String> = []
+    /// Trees `remove-tree` removed: everything at or below them is gone, unless made again.
+    var removedTrees: Set<String> = []
+    /// Modes and owners set by the script, by path.
+    var modes: [String: UInt32] = [:]
+    var owners: [String: (owner: UInt32?, group: UInt32?)] = [:]
 
     /// How a script started with `run-script` is shown: traced by a child wds
     /// with these extra arguments (format, state file), or not at all (a plan,
@@ -31,6 +36,31 @@ public final class SimulatedHost: Host {
     public func perform(_ effect: Effect, at location: SourceRange) throws -> EffectResult {
         switch effect {
         // Mutations: remember, perform nothing.
+        case .replaceFile(let path, let contents):
+            return try perform(.writeFile(path: path, contents: contents, append: false), at: location)
+        case .copyFile(let source, let destination):
+            guard case .text(let contents) = try perform(.readFile(path: source), at: location) else { return .done }
+            return try perform(.writeFile(path: destination, contents: contents, append: false), at: location)
+        case .setMode(let path, let mode):
+            guard case .fileInfo(_?) = try perform(.fileInfo(path: path), at: location) else {
+                throw CommandFailure("cannot change the mode of '\(path)': No such file or directory", at: location)
+            }
+            modes[path] = mode
+            return .done
+        case .setOwner(let path, let owner, let group):
+            guard case .fileInfo(_?) = try perform(.fileInfo(path: path), at: location) else {
+                throw CommandFailure("cannot change the owner of '\(path)': No such file or directory", at: location)
+            }
+            owners[path] = (owner ?? owners[path]?.owner, group ?? owners[path]?.group)
+            return .done
+        case .removeTree(let path):
+            let below = path.hasSuffix("/") ? path : path + "/"
+            for key in files.keys where key == path || key.hasPrefix(below) { files[key] = .some(nil) }
+            createdDirectories = createdDirectories.filter { $0 != path && !$0.hasPrefix(below) }
+            removedTrees.insert(path)
+            return .done
+        case .signal:
+            return .done
         case .writeFile(let path, let contents, let append):
             // Fail where the real write would: a file in a folder that does not exist.
             let parent = Paths.directory(path)
@@ -88,6 +118,8 @@ public final class SimulatedHost: Host {
             return .done
 
         // Probes: the overlay first.
+        case .readFile(let path) where files[path] == nil && insideRemovedTree(path):
+            throw CommandFailure("cannot read '\(path)': No such file or directory (removed earlier in this run)", at: location)
         case .readFile(let path):
             if let entry = files[path] {
                 guard let contents = entry else {
@@ -107,11 +139,12 @@ public final class SimulatedHost: Host {
                 return .fileInfo(entry.map { FileInfo(kind: .file, isExecutable: false, size: $0.utf8.count) })
             }
             if createdDirectories.contains(path) { return .fileInfo(FileInfo(kind: .directory, isExecutable: true, size: 0)) }
-            if removedDirectories.contains(path) { return .fileInfo(nil) }
+            if removedDirectories.contains(path) || insideRemovedTree(path) { return .fileInfo(nil) }
             return try probes.perform(effect, at: location)
         case .listDirectory(let path):
             var names: Set<String> = []
-            if !createdDirectories.contains(path) || (try? probes.perform(.fileInfo(path: path), at: location)) != .fileInfo(nil) {
+            if !insideRemovedTree(path),
+               !createdDirectories.contains(path) || (try? probes.perform(.fileInfo(path: path), at: location)) != .fileInfo(nil) {
                 if case .names(let live)? = try? probes.perform(effect, at: location) { names = Set(live) }
             }
             let prefix = path.hasSuffix("/") ? path : path + "/"
@@ -136,9 +169,14 @@ public final class SimulatedHost: Host {
             return .done
         case .family:
             return try probes.perform(effect, at: location)
-        case .route, .iptablesSave, .iptablesList, .probeProgram, .canonicalPath, .iptablesCanonical:
+        case .route, .iptablesSave, .iptablesList, .probeProgram, .canonicalPath, .iptablesCanonical, .processTable:
             return try probes.perform(effect, at: location)
         }
+    }
+
+    /// Whether PATH lies at or below a tree the script removed.
+    func insideRemovedTree(_ path: String) -> Bool {
+        removedTrees.contains { path == $0 || path.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }
     }
 }
 
@@ -211,6 +249,26 @@ extension SimulatedHost {
         }
         for target in removedMounts.sorted() where liveMounts[target] != nil {
             changes.append(PlannedChange(area: "mounts", sign: .remove, text: target + PlannedChange.noReturn, effect: .unmount(path: target)))
+        }
+        for path in removedTrees.sorted() where exists(path) != nil {
+            changes.append(PlannedChange(area: "files", sign: .remove, text: "\(path) and everything below it", effect: .removeTree(path: path)))
+        }
+        for (path, mode) in modes.sorted(by: { $0.key < $1.key }) {
+            let old = exists(path)?.mode
+            if old != mode {
+                changes.append(PlannedChange(area: "files", sign: .change,
+                                             text: "\(path) mode \(old.map { "0" + String($0, radix: 8) } ?? "?") -> 0\(String(mode, radix: 8))",
+                                             effect: .setMode(path: path, mode: mode)))
+            }
+        }
+        for (path, wanted) in owners.sorted(by: { $0.key < $1.key }) {
+            let info = exists(path)
+            if (wanted.owner != nil && wanted.owner != info?.owner) || (wanted.group != nil && wanted.group != info?.group) {
+                let show: (UInt32?) -> String = { $0.map(String.init) ?? "?" }
+                changes.append(PlannedChange(area: "files", sign: .change,
+                                             text: "\(path) owner \(show(info?.owner)):\(show(info?.group)) -> \(show(wanted.owner ?? info?.owner)):\(show(wanted.group ?? info?.group))",
+                                             effect: .setOwner(path: path, owner: wanted.owner, group: wanted.group)))
+            }
         }
         for (key, value) in sysctls.sorted(by: { $0.key < $1.key }) {
             var old = ""

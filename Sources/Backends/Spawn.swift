@@ -31,7 +31,9 @@ public enum Spawn {
     /// With `ownSession`, the child runs in a session (and process group) of its
     /// own, so a signal to wds's group does not reach it; `keep` is a descriptor
     /// the child inherits (and so holds, with any flock on it, until it exits).
+    /// `discardOutput` and `discardError` send a stream not captured to /dev/null.
     public static func run(_ argv: [String], input: String? = nil, capture: Bool, captureError: Bool = true,
+                           discardOutput: Bool = false, discardError: Bool = false,
                            ownSession: Bool = false, keep: Int32? = nil, setting variables: [String: String] = [:]) throws -> Outcome {
         guard let program = argv.first else { throw Failure.notFound("") }
         guard let path = resolve(program) else { throw Failure.notFound(program) }
@@ -47,6 +49,8 @@ public enum Spawn {
         if capture { posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1) }
         if captureError { posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2) }
         if input != nil { posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0) }
+        if discardOutput && !capture { posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0) }
+        if discardError && !captureError { posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0) }
 
         if let keep { posix_spawn_file_actions_adddup2(&actions, keep, keep) }  // dup2 onto itself clears FD_CLOEXEC
         var attributes = posix_spawnattr_t()

@@ -51,7 +51,9 @@ public final class SystemHost: Host {
             case S_IFLNK: kind = .symlink
             default: kind = .other
             }
-            return .fileInfo(FileInfo(kind: kind, isExecutable: access(path, X_OK) == 0, size: Int(info.st_size)))
+            var found = FileInfo(kind: kind, isExecutable: access(path, X_OK) == 0, size: Int(info.st_size))
+            (found.mode, found.owner, found.group) = (UInt32(info.st_mode & 0o7777), info.st_uid, info.st_gid)
+            return .fileInfo(found)
         case .listDirectory(let path):
             guard let directory = opendir(path) else { throw failure("cannot list '\(path)'", errno) }
             defer { closedir(directory) }
@@ -80,17 +82,19 @@ public final class SystemHost: Host {
             }
         case .route(let destination, let family):
             return .route(try RouteQuery.lookup(destination: destination, family: family, at: location))
-        case .iptablesSave(let family, let table):
-            let outcome = try runTool([family.saveCommand, "-t", table], at: location)
+        case .iptablesSave(let family, let table, let tool):
+            let outcome = try runTool([tool.saveCommand(family), "-t", table], at: location)
             return .text(outcome.standardOutput)
-        case .probeProgram(let argv):
-            return try runProgram(argv, capture: true, at: location)
+        case .probeProgram(let argv, let streams):
+            return try runProgram(argv, capture: true, captureError: streams.error == .capture, input: streams.input,
+                                  discardError: streams.error == .discard, at: location)
         case .canonicalPath(let path):
             return .text(try SafePath.canonical(path, at: location))
-        case .iptablesCanonical(let family, let table, let lines):
+        case .iptablesCanonical(let family, let table, let lines, let tool):
             // As root a network namespace of its own; otherwise one in a user namespace where wds is root.
             let unshare = getuid() == 0 ? ["unshare", "--net", "--"] : ["unshare", "--user", "--map-root-user", "--net", "--"]
             let inner = [SystemHost.currentExecutable, "iptables-canonical", "--table", table] + (family == .ipv6 ? ["--ipv6"] : [])
+                + (tool == .standard ? [] : ["--program", tool.command(.ipv4)])
             return try runProgram(unshare + inner + ["--"] + lines, capture: true, captureError: true, at: location)
         case .print(let text, let toStandardError, let newline):
             output(newline ? text + "\n" : text, toStandardError)
@@ -123,8 +127,10 @@ public final class SystemHost: Host {
         case .unmount(let path):
             try Mounts.unmount(path, at: location)
             return .done
-        case .runProgram(let argv, let capture):
-            return try runProgram(argv, capture: capture, at: location)
+        case .runProgram(let argv, let capture, let streams):
+            return try runProgram(argv, capture: capture || streams.output == .capture, captureError: streams.error == .capture,
+                                  input: streams.input, discardOutput: streams.output == .discard,
+                                  discardError: streams.error == .discard, at: location)
         case .runScript(let path, let arguments):
             return try runProgram([SystemHost.currentExecutable, "run", path] + arguments, capture: false,
                                   setting: Spawn.scriptChildVariables, at: location)
@@ -134,17 +140,17 @@ public final class SystemHost: Host {
         case .unlock(_, let slot):
             if let identity = locks.removeValue(forKey: slot) { heldLocks.release(identity) }
             return .done
-        case .iptables(let family, let table, let arguments):
-            _ = try runTool([family.iptablesCommand, "-w", "-t", table] + arguments, at: location)
+        case .iptables(let family, let table, let arguments, let tool):
+            _ = try runTool([tool.command(family), "-w", "-t", table] + arguments, at: location)
             return .done
-        case .iptablesList(let family, let table, let chain):
-            return try runProgram([family.iptablesCommand, "-w", "-t", table, "-S", chain], capture: true, captureError: true, at: location)
-        case .iptablesRestore(let family, let payload):
+        case .iptablesList(let family, let table, let chain, let tool):
+            return try runProgram([tool.command(family), "-w", "-t", table, "-S", chain], capture: true, captureError: true, at: location)
+        case .iptablesRestore(let family, let payload, let tool):
             // Not runTool: a refusal is answered, not thrown, so the engine can name the statement at fault.
             // Once begun, a commit completes even if wds is killed: the restore runs in a session of
             // its own (a kill of wds's process group misses it) and holds the run's iptables lock
             // until it is done, so the next run that takes the lock sees all of it or none.
-            return try runProgram([family.restoreCommand, "--noflush"], capture: true, captureError: true, input: payload,
+            return try runProgram([tool.restoreCommand(family), "--noflush"], capture: true, captureError: true, input: payload,
                                   ownSession: true, keep: iptablesLock.flatMap(heldLocks.descriptor), at: location)
         case .iptablesStaged:
             return .done
@@ -157,6 +163,26 @@ public final class SystemHost: Host {
         case .iptablesUnlock:
             if let identity = iptablesLock { heldLocks.release(identity) }
             iptablesLock = nil
+            return .done
+        case .processTable:
+            return .text(SystemHost.processTable())
+        case .signal(let pids, let signal):
+            try self.signal(pids, signal, at: location)
+            return .done
+        case .copyFile(let source, let destination):
+            try copyFile(source, to: destination, at: location)
+            return .done
+        case .replaceFile(let path, let contents):
+            try replaceFile(path, contents, at: location)
+            return .done
+        case .setMode(let path, let mode):
+            try setMode(path, mode, at: location)
+            return .done
+        case .setOwner(let path, let owner, let group):
+            try setOwner(path, owner, group, at: location)
+            return .done
+        case .removeTree(let path):
+            try removeTree(path, at: location)
             return .done
         case .setResourceLimit(let resource, let soft, let hard):
             var limit = rlimit(rlim_cur: rlim_t(soft), rlim_max: rlim_t(hard))
@@ -177,10 +203,12 @@ public final class SystemHost: Host {
     }
 
     func runProgram(_ argv: [String], capture: Bool, captureError: Bool = false, input: String? = nil,
+                    discardOutput: Bool = false, discardError: Bool = false,
                     ownSession: Bool = false, keep: Int32? = nil, setting variables: [String: String] = [:],
                     at location: SourceRange) throws -> EffectResult {
         do {
             let outcome = try Spawn.run(argv, input: input, capture: capture, captureError: captureError,
+                                        discardOutput: discardOutput, discardError: discardError,
                                         ownSession: ownSession, keep: keep, setting: variables)
             if outcome.outputTooLarge { throw Self.outputTooLarge(argv, at: location) }
             if capture && !outcome.standardOutputIsUTF8 {

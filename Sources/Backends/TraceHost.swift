@@ -63,11 +63,11 @@ public final class TraceHost: Host {
             $0.value < 0x20 || $0.value == 0x7F ? "?" : $0
         })) + (dependsOnProbe ? ", after a probe" : "") + (effect.isPointOfNoReturn ? ", point of no return" : "")
         switch (format, effect) {
-        case (.text, .iptablesRestore(let family, let payload)):
+        case (.text, .iptablesRestore(let family, let payload, let tool)):
             let changes = payload.split(separator: "\n").filter { !$0.hasPrefix("*") && $0 != "COMMIT" }.count
-            return "# commit: \(family.restoreCommand) --noflush, the \(changes) change(s) above  # \(place)"
-        case (.restore, .iptablesRestore(let family, let payload)):
-            return "\(family.restoreCommand) --noflush <<'WDS_RESTORE'  # \(place)\n\(payload)WDS_RESTORE"
+            return "# commit: \(tool.restoreCommand(family)) --noflush, the \(changes) change(s) above  # \(place)"
+        case (.restore, .iptablesRestore(let family, let payload, let tool)):
+            return "\(tool.restoreCommand(family)) --noflush <<'WDS_RESTORE'  # \(place)\n\(payload)WDS_RESTORE"
         case (.restore, .iptablesStaged):
             return "# \(effect.shellCommand)  # \(place)"
         case (.text, .iptablesLock), (.text, .iptablesUnlock), (.restore, .iptablesLock), (.restore, .iptablesUnlock):

@@ -8,10 +8,11 @@ public enum Builtins {
     public static let standard: BuiltinRegistry = {
         var registry = BuiltinRegistry()
         // The language's own builtins, which touch no host state.
-        for spec in OutputBuiltins.specs + TextBuiltins.specs { registry.add(spec) }
+        for spec in OutputBuiltins.specs + TextBuiltins.specs + ValueBuiltins.specs { registry.add(spec) }
         // The host families, one line each (see `HostFamily`).
         registry.add(FileBuiltins.hostFamily)
         registry.add(ProcessBuiltins.hostFamily)
+        registry.add(HostBuiltins.hostFamily)
         registry.add(SysctlBuiltins.hostFamily)
         registry.add(MountBuiltins.hostFamily)
         registry.add(CgroupBuiltins.hostFamily)

@@ -153,12 +153,25 @@ public enum ConfigFile {
             }
             let key = String(line[..<equals])
             var value = line[line.index(after: equals)...]
-            if let quote = value.first, quote == "\"" || quote == "'" {
-                guard value.count >= 2, value.last == quote else {
+            let quoted = value.first == "\"" || value.first == "'"
+            if let quote = value.first, quoted {
+                guard let close = value.dropFirst().firstIndex(of: quote) else {
                     return .failure(Problem(line: number + 1, message: "unterminated quote in the value of \(key)"))
                 }
-                value = value.dropFirst().dropLast()
-            } else if value.contains(where: { $0 == "$" || $0 == "`" || $0 == ";" }) {
+                // After the closing quote, only a comment: `KEY="value"  # why`.
+                let rest = TextBuiltins.trim(String(value[value.index(after: close)...]))
+                guard rest.isEmpty || rest.hasPrefix("#") else {
+                    return .failure(Problem(line: number + 1, message: "text after the closing quote of \(key)'s value"))
+                }
+                value = value[value.index(after: value.startIndex)..<close]
+            } else {
+                // As in sh, `#` after a blank starts a comment: `KEY=value  # why` is `value`.
+                if let hash = value.indices.first(where: { value[$0] == "#" && $0 > value.startIndex && (value[value.index(before: $0)] == " " || value[value.index(before: $0)] == "\t") }) {
+                    value = value[..<hash]
+                    while let last = value.last, last == " " || last == "\t" { value = value.dropLast() }
+                }
+            }
+            if !quoted, value.contains(where: { $0 == "$" || $0 == "`" || $0 == ";" }) {
                 return .failure(Problem(line: number + 1, message: "the value of \(key) has shell syntax ($, ` or ;), which wds does not run"))
             }
             record[key] = .string(String(value))

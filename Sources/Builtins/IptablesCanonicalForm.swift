@@ -34,7 +34,7 @@ extension IptablesEngine {
         defer { (probes.count, probes.builtinConsultedHost) = (countBefore, consultedBefore) }
         let answer: EffectResult
         do {
-            answer = try call.perform(.iptablesCanonical(family: scope.family, table: scope.table, lines: lines))
+            answer = try call.perform(.iptablesCanonical(family: scope.family, table: scope.table, lines: lines, tool: transaction.tool))
         } catch is CommandFailure {
             return rule  // no unshare, say: the rule stays as written
         }

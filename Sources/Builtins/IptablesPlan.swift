@@ -11,7 +11,8 @@ extension IptablesTransaction: PlannableFamily {
         let spec = BuiltinSpec("plan", summary: "") { _ in .empty }
         let call = Invocation(spec: spec, range: location, context: context)
         for scope in touchedScopes {
-            let table = PlannedIptablesTable(scope: scope, before: try IptablesTableState.read(scope, call), after: try view(scope, call))
+            let table = PlannedIptablesTable(scope: scope, before: try IptablesTableState.read(scope, tool: tool, call),
+                                             after: try view(scope, call), tool: tool)
             Self.add(table, to: &plan)
         }
         // The positions of the missing rules hold only while no one else changes the ruleset.
@@ -77,7 +78,7 @@ extension IptablesTransaction: PlannableFamily {
         if !fix.isEmpty || !newChains.isEmpty || !policies.isEmpty {
             let payload = "*\(table.scope.table)\n" + newChains.map { "-N \($0)\n" }.joined() + fix.map { $0 + "\n" }.joined()
                 + policies.map { $0 + "\n" }.joined() + "COMMIT\n"
-            plan.fixes.append(.iptablesRestore(family: family, payload: payload))
+            plan.fixes.append(.iptablesRestore(family: family, payload: payload, tool: table.tool))
             plan.fixedCount += fix.count + newChains.count + policies.count
         }
     }
@@ -92,4 +93,6 @@ struct PlannedIptablesTable {
     var scope: IptablesScope
     var before: IptablesTableState
     var after: IptablesTableState
+    /// The iptables programs the run chose (`iptables use`).
+    var tool: IptablesTool
 }

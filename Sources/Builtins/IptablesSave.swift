@@ -35,14 +35,14 @@ public struct IptablesTableState: Sendable, Equatable {
     ]
 
     /// Reads one table from the host (an `iptables-save -t TABLE` probe) and parses it.
-    public static func read(_ scope: IptablesScope, _ call: Invocation) throws -> IptablesTableState {
-        guard case .text(let text) = try call.perform(.iptablesSave(family: scope.family, table: scope.table)) else {
+    public static func read(_ scope: IptablesScope, tool: IptablesTool = .standard, _ call: Invocation) throws -> IptablesTableState {
+        guard case .text(let text) = try call.perform(.iptablesSave(family: scope.family, table: scope.table, tool: tool)) else {
             return IptablesTableState(table: scope.table)
         }
         do {
             return try parse(text, table: scope.table, family: scope.family)
         } catch let problem as MalformedLine {
-            throw call.fail("cannot read \(scope.family.saveCommand) output: unbalanced quote in '\(problem.line)'")
+            throw call.fail("cannot read \(tool.saveCommand(scope.family)) output: unbalanced quote in '\(problem.line)'")
         }
     }
 

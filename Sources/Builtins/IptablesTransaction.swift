@@ -85,6 +85,8 @@ final class IptablesTransaction: TransactionalFamily {
     private(set) var simulated = false
     private var locked = false
     private var lastLocation: SourceRange?
+    /// The iptables programs the run uses (`iptables use`).
+    private(set) var tool = IptablesTool.standard
     /// One change per transaction (`--no-batch`).
     let batch: Bool
     let lockPath: String
@@ -117,7 +119,7 @@ final class IptablesTransaction: TransactionalFamily {
         if table.complete { return nil }
         try lock(call)
         guard case .process(let status, let output, let errorOutput) =
-                try call.perform(.iptablesList(family: scope.family, table: scope.table, chain: name)) else {
+                try call.perform(.iptablesList(family: scope.family, table: scope.table, chain: name, tool: tool)) else {
             return nil
         }
         var entries: [IptablesTableState.Entry]?
@@ -138,7 +140,7 @@ final class IptablesTransaction: TransactionalFamily {
             entries = read
         } else if status != 1 {
             let message = errorOutput.split(separator: "\n").first.map(String.init) ?? "no message"
-            throw call.fail("\(shellLine([scope.family.iptablesCommand, "-w", "-t", scope.table, "-S", name])) failed (status \(status)): \(message)",
+            throw call.fail("\(shellLine([tool.command(scope.family), "-w", "-t", scope.table, "-S", name])) failed (status \(status)): \(message)",
                             status: ExitStatus.kernelRefused)
         }
         let chain = settle(name, base: entries, scope)
@@ -152,7 +154,7 @@ final class IptablesTransaction: TransactionalFamily {
         let table = self.table(scope)
         if !table.complete {
             try lock(call)
-            let base = try IptablesTableState.read(scope, call)
+            let base = try IptablesTableState.read(scope, tool: tool, call)
             var byChain: [String: [IptablesTableState.Entry]] = [:]
             for entry in base.entries { byChain[entry.chain, default: []].append(entry) }
             var names = Set(base.chains)
@@ -220,6 +222,16 @@ final class IptablesTransaction: TransactionalFamily {
         return table(scope).policies[name]
     }
 
+    /// Chooses the iptables programs; a run uses one set, chosen before its first iptables statement.
+    func use(_ chosen: IptablesTool, at location: SourceRange) throws {
+        guard chosen != tool else { return }
+        if locked || !tables.isEmpty || !touchedScopes.isEmpty || !simulatedCommits.isEmpty || generation > 0 {
+            throw Diagnostic("`iptables use` must come before the run's first iptables statement (a run uses one set of iptables programs)",
+                             at: location)
+        }
+        tool = chosen
+    }
+
     func exists(_ name: String, in scope: IptablesScope, _ call: Invocation) throws -> Bool {
         try self.chain(name, in: scope, call) != nil
     }
@@ -248,11 +260,11 @@ final class IptablesTransaction: TransactionalFamily {
             line = "-N \(name)"  // `:NAME - [0:0]` would silently flush a chain that exists
             inverse = ["-X \(name)"]
         case .flushChain(let name):
-            guard let chain = try self.chain(name, in: scope, call) else { throw unknownChain(name, scope, at: call.range) }
+            guard let chain = try self.chain(name, in: scope, call) else { throw unknownChain(name, scope, call) }
             inverse = chain.entries.map { "-A \(name)" + ($0.specification.isEmpty ? "" : " " + $0.specification) }
             self.table(scope).chains[name] = Chain(entries: [])
         case .deleteChain(let name):
-            guard let chain = try self.chain(name, in: scope, call) else { throw unknownChain(name, scope, at: call.range) }
+            guard let chain = try self.chain(name, in: scope, call) else { throw unknownChain(name, scope, call) }
             if !chain.entries.isEmpty {
                 throw refusal("chain '\(name)' still has \(chain.entries.count) rules", call.range, kernel: "Directory not empty")
             }
@@ -267,7 +279,7 @@ final class IptablesTransaction: TransactionalFamily {
             inverse = ["-N \(name)"]
         case .append(let name, let rule), .insert(let name, _, let rule):
             try checkTarget(rule, scope, call)
-            guard let chain = try self.chain(name, in: scope, call) else { throw unknownChain(name, scope, at: call.range) }
+            guard let chain = try self.chain(name, in: scope, call) else { throw unknownChain(name, scope, call) }
             var position: Int?
             if case .insert(_, let at, _) = command { position = at }
             let count = chain.entries.count
@@ -283,7 +295,7 @@ final class IptablesTransaction: TransactionalFamily {
             self.table(scope).policies[name] = policy
             inverse = ["-P \(name) \(old)"]
         case .delete(let name, _), .deleteSaved(let name, _), .deleteAt(let name, _):
-            guard let chain = try self.chain(name, in: scope, call) else { throw unknownChain(name, scope, at: call.range) }
+            guard let chain = try self.chain(name, in: scope, call) else { throw unknownChain(name, scope, call) }
             let index: Int?
             switch command {
             case .delete(_, let rule): index = chain.entries.firstIndex { $0.rule == rule }
@@ -307,14 +319,14 @@ final class IptablesTransaction: TransactionalFamily {
         (probes.count, probes.builtinConsultedHost) = (countBefore, consultedBefore)
         guard batch else { return try commitAlone(change, call) }
         changes.append(change)
-        try call.perform(.iptablesStaged(family: scope.family, table: scope.table, arguments: command.arguments))
+        try call.perform(.iptablesStaged(family: scope.family, table: scope.table, arguments: command.arguments, tool: tool))
     }
 
     /// `--no-batch`: the change as one `iptables -w` command, undone through the journal if the run fails later.
     private func commitAlone(_ change: Change, _ call: Invocation) throws {
         let scope = change.scope
         do {
-            try call.perform(.iptables(family: scope.family, table: scope.table, arguments: change.command.arguments))
+            try call.perform(.iptables(family: scope.family, table: scope.table, arguments: change.command.arguments, tool: tool))
         } catch {
             // The model took the change; the kernel did not.
             tables[scope] = nil
@@ -322,15 +334,16 @@ final class IptablesTransaction: TransactionalFamily {
         }
         let host = call.context.host
         let (payload, _) = IptablesTransaction.payload([change], inverse: true)
-        call.context.journal.record(undo: "\(scope.family.restoreCommand) --noflush (undo \(change.line))", at: change.location) {
-            try IptablesTransaction.restore(payload, family: scope.family, host: host, at: change.location)
+        let tool = self.tool
+        call.context.journal.record(undo: "\(tool.restoreCommand(scope.family)) --noflush (undo \(change.line))", at: change.location) {
+            try IptablesTransaction.restore(payload, family: scope.family, tool: tool, host: host, at: change.location)
         }
     }
 
     /// The kernel refuses a jump to a chain that does not exist.
     private func checkTarget(_ rule: IptablesRule, _ scope: IptablesScope, _ call: Invocation) throws {
         guard let target = rule.targetName, !rule.targetIsExtension else { return }
-        if try chain(target, in: scope, call) == nil { throw unknownChain(target, scope, at: call.range) }
+        if try chain(target, in: scope, call) == nil { throw unknownChain(target, scope, call) }
     }
 
     // MARK: - Committing
@@ -354,7 +367,7 @@ final class IptablesTransaction: TransactionalFamily {
             let (payload, lineOwners) = IptablesTransaction.payload(familyChanges, inverse: false)
             let result: EffectResult
             do {
-                result = try host.perform(.iptablesRestore(family: family, payload: payload), at: last.location)
+                result = try host.perform(.iptablesRestore(family: family, payload: payload, tool: tool), at: last.location)
             } catch {
                 rollBack(applied, host)
                 tables = [:]
@@ -381,8 +394,8 @@ final class IptablesTransaction: TransactionalFamily {
             let undone = rollBack(applied, host)
             tables = [:]
             let culprit = owner.map { familyChanges[$0] }
-            let what = culprit.map { "\(family.iptablesCommand) refused `\($0.line)` in table '\($0.scope.table)'" }
-                ?? "\(family.restoreCommand) --noflush failed (status \(status))"
+            let what = culprit.map { "\(tool.command(family)) refused `\($0.line)` in table '\($0.scope.table)'" }
+                ?? "\(tool.restoreCommand(family)) --noflush failed (status \(status))"
             throw CommandFailure("\(what): \(message)", at: culprit?.location ?? last.location, status: ExitStatus.kernelRefused,
                                  hint: undone ? "no change of this iptables batch was applied"
                                      : "undoing the part of this batch that was applied failed too; compare iptables-save with the intended state")
@@ -394,9 +407,10 @@ final class IptablesTransaction: TransactionalFamily {
                 let familyChanges = pending.filter { $0.scope.family == family }
                 guard let last = familyChanges.last else { continue }
                 let (inverse, _) = IptablesTransaction.payload(familyChanges, inverse: true)
-                context.journal.record(undo: "\(family.restoreCommand) --noflush (undo \(familyChanges.count) change(s))",
+                let tool = self.tool
+                context.journal.record(undo: "\(tool.restoreCommand(family)) --noflush (undo \(familyChanges.count) change(s))",
                                        at: last.location) {
-                    try IptablesTransaction.restore(inverse, family: family, host: host, at: last.location)
+                    try IptablesTransaction.restore(inverse, family: family, tool: tool, host: host, at: last.location)
                 }
             }
             // Once a kernel has the changes, it is the truth again (and others may change it after the lock).
@@ -437,10 +451,10 @@ final class IptablesTransaction: TransactionalFamily {
     }
 
     /// Runs one restore payload; a refusal is thrown.
-    static func restore(_ payload: String, family: AddressFamily, host: Host, at location: SourceRange) throws {
-        let result = try host.perform(.iptablesRestore(family: family, payload: payload), at: location)
+    static func restore(_ payload: String, family: AddressFamily, tool: IptablesTool, host: Host, at location: SourceRange) throws {
+        let result = try host.perform(.iptablesRestore(family: family, payload: payload, tool: tool), at: location)
         if case .process(let status, _, let errorOutput) = result, status != 0 {
-            throw CommandFailure("\(family.restoreCommand) --noflush failed (status \(status)): \(errorOutput)", at: location,
+            throw CommandFailure("\(tool.restoreCommand(family)) --noflush failed (status \(status)): \(errorOutput)", at: location,
                                  status: ExitStatus.kernelRefused)
         }
     }
@@ -459,7 +473,7 @@ final class IptablesTransaction: TransactionalFamily {
             let familyChanges = applied.filter { $0.scope.family == family }
             guard let last = familyChanges.last else { continue }
             let (payload, _) = IptablesTransaction.payload(familyChanges, inverse: true)
-            if (try? IptablesTransaction.restore(payload, family: family, host: host, at: last.location)) == nil { ok = false }
+            if (try? IptablesTransaction.restore(payload, family: family, tool: tool, host: host, at: last.location)) == nil { ok = false }
         }
         return ok
     }
@@ -575,7 +589,7 @@ final class IptablesTransaction: TransactionalFamily {
         do {
             return try IptablesTableState.splitSaveWords(line)
         } catch {
-            throw call.fail("cannot read \(scope.family.iptablesCommand) -S output: unbalanced quote in '\(line)'")
+            throw call.fail("cannot read \(tool.command(scope.family)) -S output: unbalanced quote in '\(line)'")
         }
     }
 
@@ -583,9 +597,13 @@ final class IptablesTransaction: TransactionalFamily {
         CommandFailure("\(message) (iptables: \(kernel))", at: location, status: ExitStatus.kernelRefused, hint: hint)
     }
 
-    private func unknownChain(_ name: String, _ scope: IptablesScope, at location: SourceRange) -> CommandFailure {
-        refusal("unknown chain '\(name)' in table \(scope.description)", location, kernel: "No chain/target/match by that name",
-                hint: "create it first with `chain ensure \(name)\(scope.table == "filter" ? "" : " --table \(scope.table)")`")
+    /// `unknown chain 'FORWRD'`, with the chain it most likely meant.
+    private func unknownChain(_ name: String, _ scope: IptablesScope, _ call: Invocation) -> CommandFailure {
+        let known = (try? view(scope, call))?.chains ?? IptablesTableState(table: scope.table).chains
+        let hint = Suggestions.didYouMean(name, in: known)
+            ?? "create it first with `chain ensure \(name)\(scope.table == "filter" ? "" : " --table \(scope.table)")`"
+        return refusal("unknown chain '\(name)' in table \(scope.description)", call.range, kernel: "No chain/target/match by that name",
+                       hint: hint)
     }
 
     private func indexTooBig(_ position: Int, _ chain: String, _ count: Int, at location: SourceRange) -> CommandFailure {

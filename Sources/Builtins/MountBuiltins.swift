@@ -52,9 +52,21 @@ enum MountBuiltins {
     ])
 
     static let specs: [BuiltinSpec] = [
-        BuiltinSpec("unmount", summary: "Unmount the file system mounted on PATH (umount2(2)).",
-                    parameters: [Parameter("path", HostValues.absolutePath)], example: "unmount /tmp/warden/cgroup/cpu") { call in
-            try call.perform(.unmount(path: try path(call, 0)))
+        BuiltinSpec("unmount", summary: "Unmount the file system mounted on PATH (umount2(2)). With --recursive, PATH and every mount below it; with --prefix, every mount point that starts with PATH as text (`/var/lib/x/mnt-` matches mnt-1 and mnt-2); both unmount the deepest first (`umount -R`), and none is no error.",
+                    parameters: [Parameter("path", HostValues.absolutePath)],
+                    options: [OptionSpec("--recursive", summary: "PATH and every mount below it, deepest first"),
+                              OptionSpec("--prefix", summary: "every mount point whose path starts with PATH, deepest first")],
+                    example: "unmount --recursive $rootfs") { call in
+            guard call.has("--recursive") || call.has("--prefix") else {
+                try call.perform(.unmount(path: try path(call, 0)))
+                return .empty
+            }
+            if call.has("--recursive"), let prefix = call.options["--prefix"]?.first {
+                throw Diagnostic("give --recursive or --prefix, not both", at: prefix.range)
+            }
+            let table = try MountInfo.table(call)
+            let found = call.has("--recursive") ? MountInfo.under(try path(call, 0), in: table) : MountInfo.withPrefix(try call.text(0), in: table)
+            for mount in MountInfo.deepestFirst(found) { try call.perform(.unmount(path: mount.mountpoint)) }
             return .empty
         },
         BuiltinSpec("is-mounted", summary: "Whether something is mounted on PATH (from /proc/self/mountinfo); with --type, a file system of that type (for stacked mounts, the top one). PATH is resolved first (`..`, symbolic links), as the table names mount points, as every mount builtin resolves its paths.",
@@ -65,15 +77,14 @@ enum MountBuiltins {
             if let type = try call.option("--type") { return .boolean(mount.type == type) }
             return .boolean(true)
         },
-        BuiltinSpec("mounts", summary: "The mount table, from /proc/self/mountinfo: a list of records {mountpoint, type, source, options, superoptions}, in mount order. --under keeps PATH and what is below it; --type keeps one file system type.",
+        BuiltinSpec("mounts", summary: "The mount table, from /proc/self/mountinfo: a list of records {mountpoint, type, source, options, superoptions}, in mount order. --under keeps PATH and what is below it; --prefix the mount points that start with a text; --type keeps one file system type.",
                     options: [OptionSpec("--under", HostValues.absolutePath, summary: "only mounts at or below PATH"),
+                              OptionSpec("--prefix", .text, summary: "only mount points that start with TEXT, as text"),
                               OptionSpec("--type", .custom("TYPE", fileSystemTypeProblem), aliases: ["-t"], summary: "only this file system type")],
                     example: "for m in $(mounts --under /tmp/warden) { echo \"${m.mountpoint} ${m.type}\" }") { call in
             var table = try MountInfo.table(call)
-            if let under = try call.option("--under").map({ try MountInfo.canonical($0, call) }) {
-                let prefix = under == "/" ? "/" : under + "/"
-                table = table.filter { $0.mountpoint == under || $0.mountpoint.hasPrefix(prefix) }
-            }
+            if let under = try call.option("--under").map({ try MountInfo.canonical($0, call) }) { table = MountInfo.under(under, in: table) }
+            if let prefix = try call.option("--prefix") { table = MountInfo.withPrefix(prefix, in: table) }
             if let type = try call.option("--type") { table = table.filter { $0.type == type } }
             return .list(table.map { .record($0.record) })
         },

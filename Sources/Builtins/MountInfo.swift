@@ -93,6 +93,25 @@ extension MountInfo {
     }
 
     /// The mount visible at `path`: the last one mounted there (mounts stack).
+    /// The mounts at PATH or below it (PATH as the table names it).
+    static func under(_ path: String, in table: [MountInfo]) -> [MountInfo] {
+        let prefix = path == "/" ? "/" : path + "/"
+        return table.filter { $0.mountpoint == path || $0.mountpoint.hasPrefix(prefix) }
+    }
+
+    /// The mounts whose mount point starts with TEXT, as text.
+    static func withPrefix(_ text: String, in table: [MountInfo]) -> [MountInfo] {
+        table.filter { $0.mountpoint.hasPrefix(text) }
+    }
+
+    /// The order to unmount them in: the deepest path first, and of mounts stacked on one path the last mounted first.
+    static func deepestFirst(_ mounts: [MountInfo]) -> [MountInfo] {
+        let depth: (MountInfo) -> Int = { $0.mountpoint.split(separator: "/").count }
+        return mounts.enumerated().sorted { a, b in
+            depth(a.element) != depth(b.element) ? depth(a.element) > depth(b.element) : a.offset > b.offset
+        }.map(\.element)
+    }
+
     static func top(at path: String, in table: [MountInfo]) -> MountInfo? {
         let target = normalize(path)
         return table.last { $0.mountpoint == target }

@@ -7,12 +7,21 @@ enum ProcessBuiltins {
     static let hostFamily = HostFamily("programs", builtins: specs.map(BuiltinRegistry.Entry.single))
 
     static let specs: [BuiltinSpec] = [
-        BuiltinSpec("run", summary: "Run PROGRAM with ARGS (each value one argument, no shell). A non-zero exit is a failure; inside $( … ) its standard output is the value (UTF-8 text of at most 16 MiB, or a failure). With --probe the program is declared read-only: `wds run` runs it as any other; trace, plan, verify and state start it only with --run-probes, and stop at it otherwise. Values reach the program as they are: one starting with '-' is an option to it, so put `--` before values when the program accepts it.",
+        BuiltinSpec("run", summary: "Run PROGRAM with ARGS (each value one argument, no shell). A non-zero exit is a failure; inside $( … ) its standard output, without its final newlines, is the value (UTF-8 text of at most 16 MiB, or a failure; standard error is not captured). With --probe the program is declared read-only: `wds run` runs it as any other; trace, plan, verify and state start it only with --run-probes, and stop at it otherwise. Values reach the program as they are: one starting with '-' is an option to it, so put `--` before values when the program accepts it.",
                     parameters: [Parameter("program")], rest: Parameter("arg", .anyValue),
                     options: [OptionSpec("--probe", summary: "the program only reads the host; trace, plan, verify and state run it with --run-probes"),
-                              OptionSpec("--status", summary: "return the exit status as a number instead of failing on non-zero")],
+                              OptionSpec("--status", summary: "return the exit status as a number instead of failing on non-zero"),
+                              OptionSpec("--stdin", .text, summary: "feed TEXT to the program's standard input (`prog <<< TEXT`, without the newline bash adds)"),
+                              OptionSpec("--no-stdout", summary: "discard its standard output (`>/dev/null`)"),
+                              OptionSpec("--no-stderr", summary: "discard its standard error (`2>/dev/null`)"),
+                              OptionSpec("--quiet", summary: "discard both (`>/dev/null 2>&1`)"),
+                              OptionSpec("--result", summary: "return a record {status, stdout, stderr}, both streams captured apart, instead of failing on non-zero")],
                     optionsBeforePositionalsOnly: true,
-                    example: "run quotaon -p $depot") { call in
+                    example: "run quotaon -p $depot", argumentCheck: { arguments in
+                        if arguments.has("--result"), let status = arguments.option("--status") {
+                            throw Diagnostic("give --result or --status, not both (--result has the status too)", at: status.range)
+                        }
+                    }) { call in
             var argv: [String] = []
             for index in call.positionals.indices {
                 guard let text = call.positionals[index].text else {
@@ -26,13 +35,27 @@ enum ProcessBuiltins {
                 }
                 argv.append(text)
             }
-            let capture = call.isCaptured
+            try call.spec.argumentCheck?(StaticArguments(call))
+            let wantsRecord = call.has("--result")
+            let quiet = call.has("--quiet")
+            let streams = ProgramStreams(
+                input: try call.option("--stdin"),
+                output: wantsRecord ? .capture : quiet || call.has("--no-stdout") ? .discard : .inherit,
+                error: wantsRecord ? .capture : quiet || call.has("--no-stderr") ? .discard : .inherit)
+            let capture = call.isCaptured && streams.output == .inherit
             // The program sees the host as the script has left it so far, and may change it in ways wds cannot see.
             try call.context.commitOpenBatches()
-            let effect: Effect = call.has("--probe") ? .probeProgram(argv: argv) : .runProgram(argv: argv, captureOutput: capture)
+            let effect: Effect = call.has("--probe") ? .probeProgram(argv: argv, streams: streams)
+                : .runProgram(argv: argv, captureOutput: capture, streams: streams)
             let result = try call.perform(effect)
             if !call.has("--probe") { call.context.forgetHost() }
-            guard case .process(let status, let output, let errorOutput) = result else { return .empty }
+            guard case .process(let status, let output, let errorOutput) = result else {
+                return wantsRecord ? .record(Record([("status", .integer(0)), ("stdout", .empty), ("stderr", .empty)])) : .empty
+            }
+            if wantsRecord {
+                return .record(Record([("status", .integer(Int(status))), ("stdout", .string(trimNewlines(output))),
+                                       ("stderr", .string(trimNewlines(errorOutput)))]))
+            }
             if call.has("--status") { return .integer(Int(status)) }
             if status != 0 {
                 let detail = TextBuiltins.trim(errorOutput)
@@ -41,15 +64,12 @@ enum ProcessBuiltins {
             }
             if call.has("--probe") && !capture {
                 // A probe's output is captured to run it read-only; show it as a plain run would.
-                if !output.isEmpty { try call.perform(.print(text: output, toStandardError: false, newline: false)) }
+                if !output.isEmpty && streams.output == .inherit {
+                    try call.perform(.print(text: output, toStandardError: false, newline: false))
+                }
                 return .empty
             }
-            if capture {
-                var text = output
-                while text.hasSuffix("\n") { text.removeLast() }
-                return .string(text)
-            }
-            return .empty
+            return capture ? .string(trimNewlines(output)) : .empty
         },
         BuiltinSpec("run-script", summary: "Run another wds script with ARGS in its own process, with this same wds and in the same mode (traced when tracing). A non-zero exit is a failure. A SCRIPT written as a literal or \"$script_dir/…\" is loaded and checked with this script, before anything runs; a computed one only when it starts (its check failing is then status 1). Scripts may start one another 16 deep.",
                     parameters: [Parameter("script", .path)], rest: Parameter("arg"),
@@ -87,4 +107,10 @@ enum ProcessBuiltins {
             return .empty
         },
     ]
+
+    static func trimNewlines(_ text: String) -> String {
+        var text = text
+        while text.hasSuffix("\n") { text.removeLast() }
+        return text
+    }
 }

@@ -106,7 +106,7 @@ enum TextBuiltins {
             if values.next() != nil { throw call.fail("'format' has more values than %s") }
             return .string(result)
         },
-        BuiltinSpec("count", summary: "The number of items of a LIST, or of characters of a TEXT.",
+        BuiltinSpec("count", summary: "The number of items of a LIST, of fields of a RECORD, or of characters of a TEXT.",
                     parameters: [Parameter("value", .anyValue)], example: "if $(count $allow) > 0 { … }") { call in
             switch call.positionals[0] {
             case .list(let items): return .integer(items.count)
@@ -114,7 +114,7 @@ enum TextBuiltins {
             default: return .integer(try call.text(0).count)
             }
         },
-        BuiltinSpec("is-empty", summary: "Whether a TEXT or LIST is empty.",
+        BuiltinSpec("is-empty", summary: "Whether a TEXT, LIST or RECORD is empty (a record without fields: an empty config file).",
                     parameters: [Parameter("value", .anyValue)], example: "if ! is-empty $deny { … }") { call in
             switch call.positionals[0] {
             case .list(let items): return .boolean(items.isEmpty)

@@ -20,18 +20,22 @@ struct IptablesCanonical: ParsableCommand {
     @Flag(help: "ip6tables instead of iptables.")
     var ipv6 = false
 
+    @Option(help: "The iptables program whose save and restore run (iptables-legacy, …).")
+    var program: String?
+
     @Argument(help: "Restore lines (-N CHAIN, -A CHAIN …).")
     var lines: [String] = []
 
     func run() throws {
         let family: AddressFamily = ipv6 ? .ipv6 : .ipv4
+        guard let tool = program.map(IptablesTool.init(program:)) ?? .standard else { throw ValidationError("bad --program") }
         let payload = "*\(table)\n" + lines.map { $0 + "\n" }.joined() + "COMMIT\n"
-        let restored = try Spawn.run([family.restoreCommand], input: payload, capture: true)
+        let restored = try Spawn.run([tool.restoreCommand(family)], input: payload, capture: true)
         guard restored.status == 0 else {
             Driver.standardOutput(restored.standardError, true)
             throw ExitCode(restored.status)
         }
-        let saved = try Spawn.run([family.saveCommand, "-t", table], capture: true)
+        let saved = try Spawn.run([tool.saveCommand(family), "-t", table], capture: true)
         Driver.standardOutput(saved.standardOutput, false)
         if saved.status != 0 { Driver.standardOutput(saved.standardError, true) }
         throw ExitCode(saved.status)

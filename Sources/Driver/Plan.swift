@@ -120,7 +120,7 @@ public enum Planner {
         // `wds apply` refuses to run one that was edited after the plan.
         for mutation in mutations.mutations {
             switch mutation.effect {
-            case .runProgram(let argv, _):
+            case .runProgram(let argv, _, _):
                 plan.lines.append(Plan.Line(area: Plan.programsArea, sign: .change,
                                             text: "\(shellLine(argv))  # \(mutation.location)"))
             case .runScript(let path, let arguments):

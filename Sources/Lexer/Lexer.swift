@@ -125,6 +125,12 @@ public struct Lexer {
                 if peek(1) == UInt8(ascii: "&") {
                     position += 2
                     tokens.append(Token(.and, range(start, position), spaceBefore: spaceBefore))
+                } else if start > 0, bytes[start - 1] == UInt8(ascii: ">") || bytes[start - 1] == UInt8(ascii: "<") {
+                    // `2>&1`, `>&2`: a redirection, not a background job.
+                    position += 1
+                    while let d = peek(), d >= UInt8(ascii: "0") && d <= UInt8(ascii: "9") || d == UInt8(ascii: "-") { position += 1 }
+                    tokens.append(errorToken("redirection is not supported", at: start - 1, position,
+                                             hint: "a program's streams: `run --no-stderr`, `--no-stdout`, `--quiet` (both), `--result` (captured apart); `echo --stderr` prints to standard error"))
                 } else {
                     position += 1
                     tokens.append(errorToken("'&' is not supported: wds does not run commands in the background",
@@ -372,7 +378,7 @@ public struct Lexer {
                 if peek() == UInt8(ascii: "}") { position += 1 }
                 return .error(errorToken("bad '${…}': expected a variable name, then optional .fields, then '}'",
                                          at: start, position,
-                                         hint: "wds has no ${x:-default} forms: use `env NAME DEFAULT` or an if"))
+                                         hint: "wds has no ${x:-default} forms: write $(if-empty $x default), $(substring $x 0 8), $(count $x), or `env NAME DEFAULT`"))
             }
             position += 1
             return .piece(.variable(name: name, fields: fields, range(start, position)))

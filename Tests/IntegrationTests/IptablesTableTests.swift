@@ -140,4 +140,80 @@ final class IptablesTableTests: XCTestCase {
 
             """.replacingOccurrences(of: "! -A c", with: "-A c"), result.standardError)
     }
+
+    /// `iptables use` picks the programs, as GARDEN_IPTABLES_BIN does: every
+    /// read, change, undo and canonical form goes through iptables-legacy.
+    func testTheIptablesProgramsAreChosenByTheScript() throws {
+        try Namespace.requireNamespaces()
+        let script = try Namespace.temporaryScript("""
+            iptables use $(env GARDEN_IPTABLES_BIN "iptables")
+            chain ensure picked
+            rule ensure picked --src-type LOCAL --jump ACCEPT
+            rule ensure picked --match [hashlimit --hashlimit-upto 5/sec --hashlimit-name h] --jump ACCEPT
+            echo $(chain names)
+
+            """)
+        let failing = try Namespace.temporaryScript("""
+            iptables use legacy
+            chain create undone
+            rule append undone --jump DROP
+            iptables commit
+            fail "stop"
+
+            """, name: "failing.wds")
+        let late = try Namespace.temporaryScript("chain ensure x\niptables use nft\n", name: "late.wds")
+        let result = Namespace.run("""
+            export GARDEN_IPTABLES_BIN=/usr/sbin/iptables-legacy
+            "$WDS" run \(Namespace.shellQuote(script)) && "$WDS" run \(Namespace.shellQuote(script)); echo "status=$?"
+            "$WDS" trace \(Namespace.shellQuote(script)) | grep -c '^# probe: /usr/sbin/iptables-legacy -w -t filter -S picked' || true
+            "$WDS" run \(Namespace.shellQuote(failing)) 2>/dev/null; echo "status=$?"
+            "$WDS" run \(Namespace.shellQuote(late)); echo "status=$?"
+            iptables-legacy-save -t filter | grep -v '^#'; iptables-nft-save | grep -c picked || true
+            """)
+        XCTAssertEqual(result.standardOutput, """
+            [INPUT FORWARD OUTPUT picked]
+            [INPUT FORWARD OUTPUT picked]
+            status=0
+            1
+            status=1
+            status=1
+            *filter
+            :INPUT ACCEPT [0:0]
+            :FORWARD ACCEPT [0:0]
+            :OUTPUT ACCEPT [0:0]
+            :picked - [0:0]
+            -A picked -m addrtype --src-type LOCAL -j ACCEPT
+            -A picked -m hashlimit --hashlimit-upto 5/sec --hashlimit-burst 5 --hashlimit-name h -j ACCEPT
+            COMMIT
+            0
+
+            """, result.standardError)
+        XCTAssertTrue(result.standardError.contains("late.wds:2:1: error: `iptables use` must come before the run's first iptables statement"),
+                      result.standardError)
+    }
+
+    /// A chain name mistyped in any rule or chain change gets the chain it most likely meant.
+    func testAMistypedChainGetsASuggestion() throws {
+        try Namespace.requireNamespaces()
+        let script = try Namespace.temporaryScript("""
+            chain ensure warden-forward
+            try { rule append warden-froward --jump ACCEPT } catch err { echo $err.message }
+            try { chain flush FORWRAD } catch err { echo $err.message }
+            rule append FORWARD --jump warden-forwad
+
+            """)
+        let result = Namespace.run("\"$WDS\" run \(Namespace.shellQuote(script)); echo \"status=$?\"")
+        XCTAssertEqual(result.standardOutput, """
+            unknown chain 'warden-froward' in table 'filter' (iptables: No chain/target/match by that name)
+            unknown chain 'FORWRAD' in table 'filter' (iptables: No chain/target/match by that name)
+            status=5
+
+            """, result.standardError)
+        XCTAssertTrue(result.standardError.contains("""
+            test.wds:4:1: error: unknown chain 'warden-forwad' in table 'filter' (iptables: No chain/target/match by that name)
+             4 | rule append FORWARD --jump warden-forwad
+               | ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+            hint: did you mean 'warden-forward'?
+            """), result.standardError)
+    }
 }

@@ -27,7 +27,7 @@ final class EditorSupportTests: XCTestCase {
         let repository = try XCTUnwrap(grammar["repository"] as? [String: Any])
         let entry = try XCTUnwrap(repository[rule] as? [String: Any], "no rule '\(rule)' in the grammar")
         let match = try XCTUnwrap(entry["match"] as? String)
-        let group = try NSRegularExpression(pattern: #"\(\?:([a-z|-]+)\)"#)
+        let group = try NSRegularExpression(pattern: #"\(\?:([a-z0-9|-]+)\)"#)
         let found = try XCTUnwrap(group.firstMatch(in: match, range: NSRange(match.startIndex..., in: match)),
                                   "no (?:a|b) alternation in '\(rule)'")
         let names = String(match[Range(found.range(at: 1), in: match)!])

@@ -163,7 +163,7 @@ final class LexerTests: XCTestCase {
             ("echo $?", 5, 7, "use the command as a condition: `if cmd { … }`, `cmd || …`, or `try { … } catch err { … }`"),
             ("echo $#", 5, 7, "the number of script arguments is $argc"),
             ("echo $@", 5, 7, "the script arguments are the list $args; spread it with ...$args"),
-            ("echo ${x:-d}", 5, 12, "wds has no ${x:-default} forms: use `env NAME DEFAULT` or an if"),
+            ("echo ${x:-d}", 5, 12, "wds has no ${x:-default} forms: write $(if-empty $x default), $(substring $x 0 8), $(count $x), or `env NAME DEFAULT`"),
         ]
         for (source, start, end, hint) in cases {
             let tokens = Lexer.tokenize(SourceFile(name: "t", text: source))

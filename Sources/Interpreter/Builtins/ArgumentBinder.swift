@@ -18,6 +18,12 @@ public struct BoundArguments: Sendable {
     public var options: [BoundOption] = []
 }
 
+/// Why a command's words do not fit its builtin: every unknown option, or the first other problem.
+public struct BindingFailure: Error {
+    public var diagnostics: [Diagnostic]
+    public var first: Diagnostic { diagnostics[0] }
+}
+
 public enum ArgumentBinder {
     /// iptables and shell habits that have a wds spelling.
     static let optionHabits: [String: String] = [
@@ -29,7 +35,20 @@ public enum ArgumentBinder {
         "-o": "write `--out IFACE`", "-p": "write `--protocol PROTO`", "-m": "matches need no -m in wds: write the match option itself (--ctstate, --dport, --comment, --uid-owner, --limit), or --match [NAME OPTION…] for any other module",
     ]
 
-    public static func bind(_ arguments: [Expression], to spec: BuiltinSpec, command: Identifier) -> Result<BoundArguments, Diagnostic> {
+    /// Every unknown option is reported (the word after one, if it is no option, is taken for its value);
+    /// any other problem ends the binding.
+    public static func bind(_ arguments: [Expression], to spec: BuiltinSpec, command: Identifier) -> Result<BoundArguments, BindingFailure> {
+        var unknown: [Diagnostic] = []
+        switch bindAll(arguments, to: spec, command: command, unknown: &unknown) {
+        case .success(let bound):
+            return unknown.isEmpty ? .success(bound) : .failure(BindingFailure(diagnostics: unknown))
+        case .failure(let diagnostic):
+            return .failure(BindingFailure(diagnostics: unknown + [diagnostic]))
+        }
+    }
+
+    static func bindAll(_ arguments: [Expression], to spec: BuiltinSpec, command: Identifier,
+                        unknown: inout [Diagnostic]) -> Result<BoundArguments, Diagnostic> {
         var bound = BoundArguments()
         var index = 0
         var optionsEnded = false
@@ -55,7 +74,14 @@ public enum ArgumentBinder {
                     let iptablesHabit = spec.name.hasPrefix("rule ") || spec.name.hasPrefix("chain ") ? optionHabits[text] : nil
                     let hint = iptablesHabit ?? Suggestions.didYouMean(text, in: known)
                         ?? (known.isEmpty ? "'\(spec.name)' takes no options; write `--` before a value that starts with '-'" : "options of '\(spec.name)': \(known.joined(separator: ", "))")
-                    return .failure(Diagnostic("unknown option '\(text)' for '\(spec.name)'", at: argument.range, hint: hint))
+                    unknown.append(Diagnostic("unknown option '\(text)' for '\(spec.name)'", at: argument.range, hint: hint))
+                    negateNext = nil
+                    // Its value, presumably: the next word when it is neither an option nor a negation.
+                    if index < arguments.count, let next = arguments[index].bareText, isOptionWord(next) || next == "!" || next == "--" {
+                        continue
+                    }
+                    if index < arguments.count { index += 1 }
+                    continue
                 }
                 if let negation = negateNext {
                     guard option.negatable else {
@@ -94,7 +120,9 @@ public enum ArgumentBinder {
         if let negation = negateNext {
             return .failure(Diagnostic("'!' must come before an option, such as `! --syn`", at: negation.range))
         }
-        // Counts: a spread may stand for any number of values, so it defers the check to run time.
+        // Counts: a spread may stand for any number of values, so it defers the check to run time;
+        // after an unknown option, which words are values is a guess.
+        if !unknown.isEmpty { return .success(bound) }
         let hasSpread = bound.positionals.contains { if case .spread = $0.kind { return true } else { return false } }
         let fixedCount = bound.positionals.count
         if !hasSpread && fixedCount < spec.requiredCount {

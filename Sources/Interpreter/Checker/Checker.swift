@@ -24,12 +24,19 @@ public struct Checker {
         "cut": "use `split` and pick an item, or a record's field",
         "cat": "use `read-file PATH`",
         "printf": "use `echo` or `format`",
+        "sha256sum": "use `$(sha256 TEXT)`",
+        "expr": "use `add`, `subtract`, `multiply`, `divide`, `remainder`, and `<`, `>` … to compare",
         "xargs": "loop over a list: `for x in $list { … }`",
         "find": "use `glob PATTERN` or `list-dir PATH`",
         "cd": "wds does not change directory: build paths from $script_dir",
         "mountpoint": "use `is-mounted PATH`",
         "local": "`let` inside a function already makes a local variable",
         "true": "wds has no `true` command; write `if true { … }` or use a boolean value",
+        // test(1)'s file and string tests, written without their brackets.
+        "-d": "a shell test: write `is-dir PATH`", "-f": "a shell test: write `is-file PATH`",
+        "-e": "a shell test: write `exists PATH`", "-x": "a shell test: write `is-executable PATH`",
+        "-z": "a shell test: write `is-empty $x`", "-n": "a shell test: write `! is-empty $x`",
+        "-r": "a shell test: write `exists PATH` (wds runs as the user it runs as)", "-s": "a shell test: write `is-file PATH` and read its size",
     ]
 
     public init(registry: BuiltinRegistry) {
@@ -264,16 +271,20 @@ public struct Checker {
             check(Array(command.arguments.dropFirst()), against: spec, command: command)
         case nil:
             let candidates = registry.names + Array(functions.keys)
-            let hint = Checker.commandHabits[name] ?? Suggestions.didYouMean(name, in: candidates)
+            var hint = Checker.commandHabits[name] ?? Suggestions.didYouMean(name, in: candidates)
                 ?? "to run a program, write `run \(name) …`"
+            if name == "ip", let first = command.arguments.first?.literalText, first != "route", first != "r" {
+                let words = command.arguments.prefix(2).compactMap(\.literalText).joined(separator: " ")
+                hint = "`ip` is a program: write `run ip \(words) …` (wds reads routes itself: `route default`, `route get ADDRESS`)"
+            }
             error("unknown command '\(name)'", at: command.name.range, hint: hint)
         }
     }
 
     mutating func check(_ arguments: [Expression], against spec: BuiltinSpec, command: Command) {
         switch ArgumentBinder.bind(arguments, to: spec, command: command.name) {
-        case .failure(let diagnostic):
-            diagnostics.append(diagnostic)
+        case .failure(let failure):
+            diagnostics += failure.diagnostics
         case .success(let bound):
             let errorsBefore = diagnostics.count
             var index = 0
@@ -362,9 +373,21 @@ public struct Checker {
     mutating func check(_ expression: Expression) {
         switch expression.kind {
         case .word(let parts):
-            for part in parts {
+            for (index, part) in parts.enumerated() {
+                // `"$x ...$list"`: a spread is never inside a word; the list would stand in text.
+                if case .literal(let text, _) = part.kind, text.hasSuffix("..."), index + 1 < parts.count {
+                    switch parts[index + 1].kind {
+                    case .variable, .substitution:
+                        error("a spread '...' cannot stand inside a word or quotes", at: part.range.union(parts[index + 1].range),
+                              hint: "to put a list's items in text, join them: `$(join $list \" \")`; to pass them as arguments, write `...$list` on its own")
+                    case .literal: break
+                    }
+                }
                 switch part.kind {
                 case .literal: break
+                case .variable(let name, _) where inFunction && Int(name) != nil:
+                    error("inside a function, '$\(name)' would be the script's argument $\(name), not the function's", at: part.range,
+                          hint: "name a parameter (`def f(x) { … }`) and pass it (`f $\(name)`), or read the script's own as `$args`")
                 case .variable(let name, _):
                     if Int(name) == nil && !isDefined(name) {
                         let hint = Suggestions.didYouMean(name, in: visibleNames)

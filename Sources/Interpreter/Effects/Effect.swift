@@ -10,12 +10,12 @@ public enum Effect: Sendable, Equatable {
     case mountTable
     /// The route the kernel would use for `destination` (nil: the default route).
     case route(destination: String?, family: AddressFamily)
-    case iptablesSave(family: AddressFamily, table: String)
+    case iptablesSave(family: AddressFamily, table: String, tool: IptablesTool = .standard)
     /// One chain's rules (`iptables -w -t TABLE -S CHAIN`): answered with
     /// `.process`, status 1 when the chain does not exist.
-    case iptablesList(family: AddressFamily, table: String, chain: String)
+    case iptablesList(family: AddressFamily, table: String, chain: String, tool: IptablesTool = .standard)
     /// A program the script declared read-only (`run --probe`): trace runs it too.
-    case probeProgram(argv: [String])
+    case probeProgram(argv: [String], streams: ProgramStreams = .inherit)
     /// `realpath -m PATH`: `.`, `..` and the links a write may follow resolved, as
     /// /proc/self/mountinfo names mount points (answered with `.text`).
     case canonicalPath(path: String)
@@ -23,7 +23,10 @@ public enum Effect: Sendable, Equatable {
     /// run by this wds in a throwaway network namespace (`unshare --net`), so
     /// the host's ruleset never sees them; how wds learns the canonical form
     /// of a rule part it has no model of. Answered with `.process`.
-    case iptablesCanonical(family: AddressFamily, table: String, lines: [String])
+    case iptablesCanonical(family: AddressFamily, table: String, lines: [String], tool: IptablesTool = .standard)
+    /// Every process: pid, parent, name, arguments and cgroup, read from /proc.
+    /// Answered with `.text`: a JSON array of `ProcessInfo` objects.
+    case processTable
 
     // Mutations.
     /// Text a script prints; `newline` adds the line end (as `echo` does).
@@ -35,32 +38,46 @@ public enum Effect: Sendable, Equatable {
     case writeSysctl(key: String, value: String)
     case mount(MountRequest)
     case unmount(path: String)
-    case runProgram(argv: [String], captureOutput: Bool)
+    case runProgram(argv: [String], captureOutput: Bool, streams: ProgramStreams = .inherit)
     /// Another wds script, run by this same wds in its own process (in the same mode).
     case runScript(path: String, arguments: [String])
     /// An flock on `path` held through descriptor `slot`; no timeout waits as long as it takes.
     case lock(path: String, timeoutSeconds: Int?, slot: Int)
     case unlock(path: String, slot: Int)
-    case iptables(family: AddressFamily, table: String, arguments: [String])
+    case iptables(family: AddressFamily, table: String, arguments: [String], tool: IptablesTool = .standard)
     /// One family's transaction, committed with `iptables-restore --noflush`.
     /// The system answers `.process` (the engine maps a `line N failed` back
     /// to the statement); a backend that reaches no kernel (trace) answers `.done`.
-    case iptablesRestore(family: AddressFamily, payload: String)
+    case iptablesRestore(family: AddressFamily, payload: String, tool: IptablesTool = .standard)
     /// A change the run's iptables transaction recorded, to be committed later:
     /// printed by the trace as the `iptables -w` command it stands for, performed by no one.
-    case iptablesStaged(family: AddressFamily, table: String, arguments: [String])
+    case iptablesStaged(family: AddressFamily, table: String, arguments: [String], tool: IptablesTool = .standard)
     /// The flock every wds run holds from its first read of the ruleset to its commit.
     case iptablesLock(path: String, timeoutSeconds: Int)
     case iptablesUnlock(path: String)
     case setResourceLimit(resource: ResourceLimit, soft: UInt64, hard: UInt64)
+    /// kill(2) to each process (SIGNAL by name: TERM, KILL, HUP…); one already gone is no error.
+    case signal(pids: [Int], signal: String)
+    /// A copy of SOURCE at DESTINATION with SOURCE's mode and owner (`cp --preserve=mode,ownership`).
+    case copyFile(source: String, destination: String)
+    /// PATH's contents replaced at once: written to a file beside it, then renamed over it,
+    /// so no reader sees half a file; an existing file's mode and owner are kept.
+    case replaceFile(path: String, contents: String)
+    case setMode(path: String, mode: UInt32)
+    /// chown(2) without following a link; nil leaves that id as it is.
+    case setOwner(path: String, owner: UInt32?, group: UInt32?)
+    /// PATH and everything below it (`rm -rf`); links are removed, never followed.
+    case removeTree(path: String)
     /// An effect of a family that plugs in from its own folder (see `FamilyEffect`).
     case family(AnyFamilyEffect)
 
     public var isMutation: Bool {
         switch self {
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList, .probeProgram,
-             .canonicalPath, .iptablesCanonical:
+             .canonicalPath, .iptablesCanonical, .processTable:
             return false
+        case .signal, .copyFile, .replaceFile, .setMode, .setOwner, .removeTree:
+            return true
         case .print, .writeFile, .makeDirectory, .removeDirectory, .removeFile, .writeSysctl, .mount, .unmount,
              .runProgram, .runScript, .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged,
              .iptablesLock, .iptablesUnlock, .setResourceLimit:
@@ -82,15 +99,17 @@ public enum Effect: Sendable, Equatable {
     /// stays if the run fails later (see `Journal`). The trace marks it.
     public var isPointOfNoReturn: Bool {
         switch self {
-        case .runProgram, .runScript, .unmount, .removeFile, .removeDirectory:
+        case .runProgram, .runScript, .unmount, .removeFile, .removeDirectory, .signal, .removeTree:
             return true
         case .mount(let request):
             return request.remount
-        case .writeFile(let path, _, _):
+        case .writeFile(let path, _, _), .replaceFile(let path, _):
             return Effect.processControlFiles.contains(Paths.base(path))
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList,
-             .iptablesCanonical, .probeProgram, .canonicalPath, .print, .makeDirectory, .writeSysctl, .lock, .unlock, .iptables,
-             .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock, .setResourceLimit, .family:
+             .iptablesCanonical, .probeProgram, .canonicalPath, .processTable, .print, .makeDirectory, .writeSysctl, .lock,
+             .unlock, .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock, .setResourceLimit, .family,
+             .copyFile, .setMode, .setOwner:
+            // A copy over an existing file is a point of no return the journal finds when it happens.
             return false
         }
     }
@@ -109,8 +128,9 @@ public enum Effect: Sendable, Equatable {
         case .family(let effect):
             return effect.effect.family
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .probeProgram, .canonicalPath,
-             .print, .writeFile, .makeDirectory, .removeDirectory, .removeFile, .writeSysctl, .mount, .unmount,
-             .runProgram, .runScript, .lock, .unlock, .setResourceLimit:
+             .processTable, .print, .writeFile, .makeDirectory, .removeDirectory, .removeFile, .writeSysctl, .mount, .unmount,
+             .runProgram, .runScript, .lock, .unlock, .setResourceLimit, .signal, .copyFile, .replaceFile, .setMode,
+             .setOwner, .removeTree:
             return nil
         }
     }
@@ -129,6 +149,13 @@ public enum Effect: Sendable, Equatable {
         case .probeProgram: return "probe-program"
         case .canonicalPath: return "canonical-path"
         case .iptablesCanonical: return "iptables-canonical"
+        case .processTable: return "process-table"
+        case .signal: return "signal"
+        case .copyFile: return "copy-file"
+        case .replaceFile: return "replace-file"
+        case .setMode: return "chmod"
+        case .setOwner: return "chown"
+        case .removeTree: return "remove-tree"
         case .print: return "print"
         case .writeFile: return "write-file"
         case .makeDirectory: return "mkdir"
@@ -163,12 +190,12 @@ public enum Effect: Sendable, Equatable {
             let ip = family == .ipv6 ? ["ip", "-6", "-j", "route"] : ["ip", "-j", "route"]
             if let destination { return ip + ["get", destination] }
             return ip + ["show", "default"]
-        case .iptablesSave(let family, let table): return [family.saveCommand, "-t", table]
-        case .probeProgram(let argv): return argv
+        case .iptablesSave(let family, let table, let tool): return [tool.saveCommand(family), "-t", table]
+        case .probeProgram(let argv, _): return argv
         case .canonicalPath(let path): return ["realpath", "-m", "--", path]
-        case .iptablesCanonical(let family, let table, let lines):
+        case .iptablesCanonical(let family, let table, let lines, let tool):
             return ["unshare", "--net", "--", "wds", "iptables-canonical", "--table", table] + (family == .ipv6 ? ["--ipv6"] : [])
-                + ["--"] + lines
+                + (tool == .standard ? [] : ["--program", tool.command(.ipv4)]) + ["--"] + lines
         case .print(let text, let toStandardError, let newline):
             let format = newline ? "%s\\n" : "%s"
             return toStandardError ? ["sh", "-c", "printf '\(format)' \"$1\" >&2", "sh", text] : ["printf", format, text]
@@ -182,21 +209,29 @@ public enum Effect: Sendable, Equatable {
             return ["sh", "-c", "printf '%s\\n' \"$1\" > \"$2\"", "sh", value, sysctlPath(key)]
         case .mount(let request): return request.argv
         case .unmount(let path): return ["umount", "--", path]
-        case .runProgram(let argv, _): return argv
+        case .runProgram(let argv, _, _): return argv
         case .runScript(let path, let arguments): return ["wds", "run", path] + arguments
         case .lock(let path, let timeout, let slot):
             return ["exec", "\(slot)>>\(path)", "&&", "flock"] + (timeout.map { ["-w", String($0)] } ?? []) + [String(slot)]
         case .unlock(_, let slot): return ["exec", "\(slot)>&-"]
-        case .iptables(let family, let table, let arguments):
-            return [family.iptablesCommand, "-w", "-t", table] + arguments
-        case .iptablesRestore(let family, _): return [family.restoreCommand, "--noflush"]
-        case .iptablesList(let family, let table, let chain): return [family.iptablesCommand, "-w", "-t", table, "-S", chain]
-        case .iptablesStaged(let family, let table, let arguments):
-            return [family.iptablesCommand, "-w", "-t", table] + arguments
+        case .iptables(let family, let table, let arguments, let tool):
+            return [tool.command(family), "-w", "-t", table] + arguments
+        case .iptablesRestore(let family, _, let tool): return [tool.restoreCommand(family), "--noflush"]
+        case .iptablesList(let family, let table, let chain, let tool): return [tool.command(family), "-w", "-t", table, "-S", chain]
+        case .iptablesStaged(let family, let table, let arguments, let tool):
+            return [tool.command(family), "-w", "-t", table] + arguments
         case .iptablesLock(let path, let timeout): return ["flock", "-w", String(timeout), path]
         case .iptablesUnlock(let path): return ["flock", "-u", path]
         case .setResourceLimit(let resource, let soft, let hard):
             return ReplayLine.resourceLimit(resource, soft: soft, hard: hard)
+        case .processTable: return ["ps", "-e", "-o", "pid=,ppid=,cgroup=,args="]
+        case .signal(let pids, let signal): return ["kill", "-s", signal, "--"] + pids.map(String.init)
+        case .copyFile(let source, let destination): return ["cp", "--preserve=mode,ownership", "--", source, destination]
+        case .replaceFile(let path, _): return ["mv", "-f", "--", ReplayLine.besideName(path), path]
+        case .setMode(let path, let mode): return ["chmod", "0" + String(mode, radix: 8), "--", path]
+        case .setOwner(let path, let owner, let group):
+            return ["chown", "-h", (owner.map(String.init) ?? "") + (group.map { ":\($0)" } ?? ""), "--", path]
+        case .removeTree(let path): return ["rm", "-rf", "--", path]
         case .family(let effect): return effect.effect.argv
         }
     }
@@ -209,16 +244,21 @@ public enum Effect: Sendable, Equatable {
             return "exec \(slot)>>\(shellQuote(path)) && flock \(timeout.map { "-w \($0) " } ?? "")\(slot)"
         case .unlock(_, let slot):
             return "exec \(slot)>&-"
-        case .iptablesRestore(let family, let payload):
-            return "\(family.restoreCommand) --noflush <<'WDS_RESTORE'\n\(payload)WDS_RESTORE"
+        case .iptablesRestore(let family, let payload, let tool):
+            return "\(tool.restoreCommand(family)) --noflush <<'WDS_RESTORE'\n\(payload)WDS_RESTORE"
         case .writeFile(let path, let contents, let append):
             return "\(ReplayLine.printf(contents, newline: false)) \(append ? ">>" : ">") \(shellQuote(path))"
+        case .replaceFile(let path, let contents):
+            let beside = ReplayLine.besideName(path)
+            return "\(ReplayLine.printf(contents, newline: false)) > \(shellQuote(beside)) && \(shellLine(["mv", "-f", "--", beside, path]))"
         case .print(let text, let toStandardError, let newline):
             return ReplayLine.printf(text, newline: newline) + (toStandardError ? " >&2" : "")
         case .writeSysctl(let key, let value):
             return "\(ReplayLine.printf(value, newline: true)) > \(shellQuote(sysctlPath(key)))"
-        case .runProgram(let argv, let captureOutput):
-            return ReplayLine.program(argv, capturedOutput: captureOutput)
+        case .runProgram(let argv, let captureOutput, let streams):
+            return ReplayLine.program(argv, capturedOutput: captureOutput, streams: streams)
+        case .probeProgram(let argv, let streams) where streams != .inherit:
+            return ReplayLine.program(argv, capturedOutput: false, streams: streams)
         case .setResourceLimit:
             // `$$` unquoted: the replaying shell's own limits, as the run set wds's.
             return argv.map { $0 == "$$" ? $0 : shellQuote($0) }.joined(separator: " ")
@@ -239,6 +279,64 @@ public enum AddressFamily: String, Sendable, Equatable {
     public var iptablesCommand: String { self == .ipv4 ? "iptables" : "ip6tables" }
     public var saveCommand: String { self == .ipv4 ? "iptables-save" : "ip6tables-save" }
     public var restoreCommand: String { self == .ipv4 ? "iptables-restore" : "ip6tables-restore" }
+}
+
+/// What a program started with `run` reads on standard input, and where its
+/// standard output and standard error go: to wds's own (inherit), into the
+/// run (capture), or nowhere (discard, /dev/null).
+public struct ProgramStreams: Sendable, Equatable {
+    public enum Destination: String, Sendable { case inherit, capture, discard }
+    /// Text fed on standard input; nil: wds's own standard input.
+    public var input: String?
+    public var output: Destination
+    public var error: Destination
+
+    public static let inherit = ProgramStreams(input: nil, output: .inherit, error: .inherit)
+
+    public init(input: String?, output: Destination, error: Destination) {
+        self.input = input
+        self.output = output
+        self.error = error
+    }
+}
+
+/// Which iptables programs a run uses: `iptables` (whatever backend the
+/// host's alternatives choose), `iptables-legacy` or `iptables-nft`, from
+/// PATH or from a folder, as scripts choose with `GARDEN_IPTABLES_BIN`.
+/// The save, restore and ip6tables programs are named after it
+/// (`iptables-legacy-save`, `ip6tables-legacy-restore`).
+public struct IptablesTool: Sendable, Equatable {
+    /// The folder, with its trailing slash; empty for PATH.
+    public var directory: String
+    /// `""`, `-legacy` or `-nft`.
+    public var variant: String
+
+    public static let standard = IptablesTool(directory: "", variant: "")
+    public static let variants = ["", "-legacy", "-nft"]
+
+    public init(directory: String, variant: String) {
+        self.directory = directory
+        self.variant = variant
+    }
+
+    /// `legacy`, `nft`, or an iptables program (`iptables-legacy`, `/sbin/iptables`, `ip6tables-nft`); nil for anything else.
+    public init?(program: String) {
+        if program == "legacy" || program == "nft" { self.init(directory: "", variant: "-" + program); return }
+        let slash = program.lastIndex(of: "/")
+        let name = slash.map { String(program[program.index(after: $0)...]) } ?? program
+        let directory = slash.map { String(program[...$0]) } ?? ""
+        for base in ["iptables", "ip6tables"] {
+            if name.hasPrefix(base), IptablesTool.variants.contains(String(name.dropFirst(base.count))) {
+                self.init(directory: directory, variant: String(name.dropFirst(base.count)))
+                return
+            }
+        }
+        return nil
+    }
+
+    public func command(_ family: AddressFamily) -> String { directory + (family == .ipv4 ? "iptables" : "ip6tables") + variant }
+    public func saveCommand(_ family: AddressFamily) -> String { command(family) + "-save" }
+    public func restoreCommand(_ family: AddressFamily) -> String { command(family) + "-restore" }
 }
 
 public enum ResourceLimit: String, Sendable, Equatable, CaseIterable {
@@ -295,6 +393,10 @@ public struct FileInfo: Sendable, Equatable {
     public var kind: Kind
     public var isExecutable: Bool
     public var size: Int
+    /// The permission bits and owner, where the host told them (the system host does).
+    public var mode: UInt32?
+    public var owner: UInt32?
+    public var group: UInt32?
     public init(kind: Kind, isExecutable: Bool, size: Int) {
         self.kind = kind
         self.isExecutable = isExecutable

@@ -8,6 +8,11 @@ extension Effect {
         }
         func strings(_ items: [String]) -> JSON { .array(items.map(JSON.string)) }
         func family(_ family: AddressFamily) -> (String, JSON) { ("family", .string(family.rawValue)) }
+        func streams(_ s: ProgramStreams) -> [(String, JSON)] {
+            s == .inherit ? [] : [("stdin", s.input.map(JSON.string) ?? .null), ("stdout", .string(s.output.rawValue)),
+                                  ("stderr", .string(s.error.rawValue))]
+        }
+        func program(_ tool: IptablesTool) -> [(String, JSON)] { tool == .standard ? [] : [("program", .string(tool.command(.ipv4)))] }
         switch self {
         case .readFile(let path): return object("readFile", [("path", .string(path))])
         case .fileInfo(let path): return object("fileInfo", [("path", .string(path))])
@@ -16,13 +21,13 @@ extension Effect {
         case .mountTable: return object("mountTable", [])
         case .route(let destination, let f):
             return object("route", [("destination", destination.map(JSON.string) ?? .null), family(f)])
-        case .iptablesSave(let f, let table): return object("iptablesSave", [family(f), ("table", .string(table))])
-        case .iptablesList(let f, let table, let chain):
-            return object("iptablesList", [family(f), ("table", .string(table)), ("chain", .string(chain))])
-        case .probeProgram(let argv): return object("probeProgram", [("argv", strings(argv))])
+        case .iptablesSave(let f, let table, let tool): return object("iptablesSave", [family(f), ("table", .string(table))] + program(tool))
+        case .iptablesList(let f, let table, let chain, let tool):
+            return object("iptablesList", [family(f), ("table", .string(table)), ("chain", .string(chain))] + program(tool))
+        case .probeProgram(let argv, let s): return object("probeProgram", [("argv", strings(argv))] + streams(s))
         case .canonicalPath(let path): return object("canonicalPath", [("path", .string(path))])
-        case .iptablesCanonical(let f, let table, let lines):
-            return object("iptablesCanonical", [family(f), ("table", .string(table)), ("lines", strings(lines))])
+        case .iptablesCanonical(let f, let table, let lines, let tool):
+            return object("iptablesCanonical", [family(f), ("table", .string(table)), ("lines", strings(lines))] + program(tool))
         case .print(let text, let toError, let newline):
             return object("print", [("text", .string(text)), ("stderr", .bool(toError)), ("newline", .bool(newline))])
         case .writeFile(let path, let contents, let append):
@@ -38,22 +43,34 @@ extension Effect {
                                     ("options", strings(request.options)), ("bind", .bool(request.bind)),
                                     ("remount", .bool(request.remount))])
         case .unmount(let path): return object("unmount", [("path", .string(path))])
-        case .runProgram(let argv, let capture):
-            return object("runProgram", [("argv", strings(argv)), ("capture", .bool(capture))])
+        case .runProgram(let argv, let capture, let s):
+            return object("runProgram", [("argv", strings(argv)), ("capture", .bool(capture))] + streams(s))
         case .runScript(let path, let arguments):
             return object("runScript", [("path", .string(path)), ("arguments", strings(arguments))])
         case .lock(let path, let timeout, let slot):
             return object("lock", [("path", .string(path)), ("timeout", timeout.map { .number(Double($0)) } ?? .null),
                                    ("slot", .number(Double(slot)))])
         case .unlock(let path, let slot): return object("unlock", [("path", .string(path)), ("slot", .number(Double(slot)))])
-        case .iptables(let f, let table, let arguments):
-            return object("iptables", [family(f), ("table", .string(table)), ("arguments", strings(arguments))])
-        case .iptablesRestore(let f, let payload): return object("iptablesRestore", [family(f), ("payload", .string(payload))])
-        case .iptablesStaged(let f, let table, let arguments):
-            return object("iptablesStaged", [family(f), ("table", .string(table)), ("arguments", strings(arguments))])
+        case .iptables(let f, let table, let arguments, let tool):
+            return object("iptables", [family(f), ("table", .string(table)), ("arguments", strings(arguments))] + program(tool))
+        case .iptablesRestore(let f, let payload, let tool):
+            return object("iptablesRestore", [family(f), ("payload", .string(payload))] + program(tool))
+        case .iptablesStaged(let f, let table, let arguments, let tool):
+            return object("iptablesStaged", [family(f), ("table", .string(table)), ("arguments", strings(arguments))] + program(tool))
         case .iptablesLock(let path, let timeout):
             return object("iptablesLock", [("path", .string(path)), ("timeout", .number(Double(timeout)))])
         case .iptablesUnlock(let path): return object("iptablesUnlock", [("path", .string(path))])
+        case .processTable: return object("processTable", [])
+        case .signal(let pids, let signal):
+            return object("signal", [("pids", .array(pids.map { .number(Double($0)) })), ("signal", .string(signal))])
+        case .copyFile(let source, let destination):
+            return object("copyFile", [("source", .string(source)), ("destination", .string(destination))])
+        case .replaceFile(let path, let contents): return object("replaceFile", [("path", .string(path)), ("contents", .string(contents))])
+        case .setMode(let path, let mode): return object("setMode", [("path", .string(path)), ("mode", .number(Double(mode)))])
+        case .setOwner(let path, let owner, let group):
+            return object("setOwner", [("path", .string(path)), ("owner", owner.map { .number(Double($0)) } ?? .null),
+                                       ("group", group.map { .number(Double($0)) } ?? .null)])
+        case .removeTree(let path): return object("removeTree", [("path", .string(path))])
         case .setResourceLimit(let resource, let soft, let hard):
             return object("setResourceLimit", [("resource", .string(resource.rawValue)),
                                                ("soft", .string(String(soft))), ("hard", .string(String(hard)))])
@@ -69,6 +86,11 @@ extension Effect {
         func bool(_ key: String) -> Bool? { if case .bool(let b)? = json[key] { return b } else { return nil } }
         func int(_ key: String) -> Int? { if case .number(let n)? = json[key] { return Int(n) } else { return nil } }
         var family: AddressFamily? { string("family").flatMap(AddressFamily.init(rawValue:)) }
+        var streams: ProgramStreams {
+            ProgramStreams(input: string("stdin"), output: string("stdout").flatMap(ProgramStreams.Destination.init(rawValue:)) ?? .inherit,
+                           error: string("stderr").flatMap(ProgramStreams.Destination.init(rawValue:)) ?? .inherit)
+        }
+        var tool: IptablesTool { string("program").flatMap(IptablesTool.init(program:)) ?? .standard }
         guard let name = string("effect") else { return nil }
         switch name {
         case "family":
@@ -84,15 +106,15 @@ extension Effect {
         case "route": guard let f = family else { return nil }; self = .route(destination: string("destination"), family: f)
         case "iptablesSave":
             guard let f = family, let t = string("table") else { return nil }
-            self = .iptablesSave(family: f, table: t)
+            self = .iptablesSave(family: f, table: t, tool: tool)
         case "iptablesList":
             guard let f = family, let t = string("table"), let c = string("chain") else { return nil }
-            self = .iptablesList(family: f, table: t, chain: c)
-        case "probeProgram": guard let a = strings("argv") else { return nil }; self = .probeProgram(argv: a)
+            self = .iptablesList(family: f, table: t, chain: c, tool: tool)
+        case "probeProgram": guard let a = strings("argv") else { return nil }; self = .probeProgram(argv: a, streams: streams)
         case "canonicalPath": guard let p = string("path") else { return nil }; self = .canonicalPath(path: p)
         case "iptablesCanonical":
             guard let f = family, let t = string("table"), let l = strings("lines") else { return nil }
-            self = .iptablesCanonical(family: f, table: t, lines: l)
+            self = .iptablesCanonical(family: f, table: t, lines: l, tool: tool)
         case "print":
             guard let t = string("text"), let e = bool("stderr"), let n = bool("newline") else { return nil }
             self = .print(text: t, toStandardError: e, newline: n)
@@ -114,7 +136,7 @@ extension Effect {
         case "unmount": guard let p = string("path") else { return nil }; self = .unmount(path: p)
         case "runProgram":
             guard let a = strings("argv"), let c = bool("capture") else { return nil }
-            self = .runProgram(argv: a, captureOutput: c)
+            self = .runProgram(argv: a, captureOutput: c, streams: streams)
         case "runScript":
             guard let p = string("path"), let a = strings("arguments") else { return nil }
             self = .runScript(path: p, arguments: a)
@@ -126,17 +148,32 @@ extension Effect {
             self = .unlock(path: p, slot: s)
         case "iptables":
             guard let f = family, let t = string("table"), let a = strings("arguments") else { return nil }
-            self = .iptables(family: f, table: t, arguments: a)
+            self = .iptables(family: f, table: t, arguments: a, tool: tool)
         case "iptablesRestore":
             guard let f = family, let p = string("payload") else { return nil }
-            self = .iptablesRestore(family: f, payload: p)
+            self = .iptablesRestore(family: f, payload: p, tool: tool)
         case "iptablesStaged":
             guard let f = family, let t = string("table"), let a = strings("arguments") else { return nil }
-            self = .iptablesStaged(family: f, table: t, arguments: a)
+            self = .iptablesStaged(family: f, table: t, arguments: a, tool: tool)
         case "iptablesLock":
             guard let p = string("path"), let t = int("timeout") else { return nil }
             self = .iptablesLock(path: p, timeoutSeconds: t)
         case "iptablesUnlock": guard let p = string("path") else { return nil }; self = .iptablesUnlock(path: p)
+        case "processTable": self = .processTable
+        case "signal":
+            guard let p = json["pids"]?.arrayValue, let s = string("signal") else { return nil }
+            self = .signal(pids: p.compactMap { if case .number(let n) = $0 { return Int(n) } else { return nil } }, signal: s)
+        case "copyFile":
+            guard let s = string("source"), let d = string("destination") else { return nil }
+            self = .copyFile(source: s, destination: d)
+        case "replaceFile":
+            guard let p = string("path"), let c = string("contents") else { return nil }
+            self = .replaceFile(path: p, contents: c)
+        case "setMode": guard let p = string("path"), let m = int("mode") else { return nil }; self = .setMode(path: p, mode: UInt32(m))
+        case "setOwner":
+            guard let p = string("path") else { return nil }
+            self = .setOwner(path: p, owner: int("owner").map(UInt32.init), group: int("group").map(UInt32.init))
+        case "removeTree": guard let p = string("path") else { return nil }; self = .removeTree(path: p)
         case "setResourceLimit":
             guard let r = string("resource").flatMap(ResourceLimit.init(rawValue:)),
                   let s = string("soft").flatMap(UInt64.init), let h = string("hard").flatMap(UInt64.init) else { return nil }

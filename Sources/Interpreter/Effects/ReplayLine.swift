@@ -2,7 +2,7 @@
 /// (the trace's shell, named by its first line) exactly as the run acted.
 /// Quoting keeps a value one word; these keep a word from being read as
 /// something else: an option, a builtin, an assignment, an escape.
-enum ReplayLine {
+public enum ReplayLine {
     /// Prints `text` byte for byte: `printf`'s format is wds's own (`%s`), so
     /// nothing in the text is interpreted (no `echo`, whose `-n`, `\c` and `\t`
     /// bash, dash and coreutils each read differently). A NUL, which no shell
@@ -22,7 +22,9 @@ enum ReplayLine {
     /// `true` or `exec`, a keyword such as `time`) goes through `env`; a word
     /// bash would read as an assignment (`a=b`) or a job (`%1`) goes through
     /// `exec` in a subshell. Output the run captured into a value is discarded.
-    static func program(_ argv: [String], capturedOutput: Bool) -> String {
+    /// A program as bash would start it: text for its standard input through
+    /// `printf`, and what the run captured or discarded sent to /dev/null.
+    static func program(_ argv: [String], capturedOutput: Bool, streams: ProgramStreams = .inherit) -> String {
         guard let name = argv.first else { return "" }
         var line = shellLine(argv)
         if name.contains("=") || name.hasPrefix("%") {
@@ -30,7 +32,18 @@ enum ReplayLine {
         } else if bashBuiltinsAndKeywords.contains(name) {
             line = "env -- \(line)"
         }
-        return capturedOutput ? line + " >/dev/null" : line
+        if let input = streams.input { line = printf(input, newline: false) + " | " + line }
+        if capturedOutput || streams.output != .inherit { line += " >/dev/null" }
+        if streams.error != .inherit { line += " 2>/dev/null" }
+        return line
+    }
+
+    /// The file `replace-file` writes before renaming it over PATH: beside it, hidden.
+    public static func besideName(_ path: String) -> String {
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[...$0]) } ?? ""
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        return directory + "." + name + ".wds-new"
     }
 
     /// `compgen -b` and `compgen -k` of bash 5.2.

@@ -106,6 +106,13 @@ extension Parser {
         }
         // A lone `true` or `false` is a boolean value standing as a condition, not a command.
         let isBooleanLiteral = words.count == 1 && (words[0].bareText == "true" || words[0].bareText == "false")
+        // `$n -gt 0`, `[ $a -eq $b ]` without the brackets: shell test operators (not a program's arguments).
+        for (index, word) in words.enumerated().dropFirst() where words[0].bareText == nil || (words.count == 3 && index == 1) {
+            if let text = word.bareText, let op = Parser.testOperators[text] {
+                throw fail("'\(text)' is shell test syntax", at: word.range,
+                           hint: "compare with `\(op)` as the middle of three words: `if $n \(op) 0 { … }`")
+            }
+        }
         guard let nameText = words[0].bareText, !isBooleanLiteral else {
             if words.count == 1, case .word = words[0].kind {
                 return Pipeline(.test(words[0]), range)
@@ -117,6 +124,9 @@ extension Parser {
         let command = Command(name: name, arguments: Array(words.dropFirst()), range: range)
         return Pipeline(.command(command), range)
     }
+
+    /// test(1)'s comparisons and wds's operator for each.
+    static let testOperators = ["-gt": ">", "-lt": "<", "-ge": ">=", "-le": "<=", "-eq": "==", "-ne": "!="]
 
     static func looksLikeRedirection(_ text: String) -> Bool {
         let trimmed = text.drop(while: { $0.isNumber || $0 == "&" })

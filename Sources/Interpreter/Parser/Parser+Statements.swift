@@ -121,8 +121,17 @@ extension Parser {
         let value = try parseArgument()
         if !isEndOfCommand(current) {
             if case .error = current.kind { throw lexError(current) }
-            throw fail("expected one value after '=', found another word", at: current.range,
-                       hint: "quote text that has spaces, or write $(command …) for a command's value")
+            switch name {
+            case "return":
+                throw fail("'return' takes one value, found another word", at: current.range,
+                           hint: "quote text that has spaces, or return a list: `return [a b]`")
+            case "exit":
+                throw fail("'exit' takes one status, found another word", at: current.range,
+                           hint: "a message goes to `fail MESSAGE` (or `fail --status N MESSAGE`)")
+            default:
+                throw fail("expected one value after '=', found another word", at: current.range,
+                           hint: "quote text that has spaces, or write $(command …) for a command's value")
+            }
         }
         if case .spread = value.kind {
             throw fail("a spread '...' only makes sense among a command's arguments or in a list", at: value.range)

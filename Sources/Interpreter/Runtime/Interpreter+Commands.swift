@@ -119,7 +119,7 @@ extension Interpreter {
         let bound: BoundArguments
         switch ArgumentBinder.bind(arguments, to: spec.spec, command: command.name) {
         case .success(let b): bound = b
-        case .failure(let diagnostic): throw diagnostic
+        case .failure(let failure): throw failure.first
         }
         var positionals: [Value] = []
         var positionalRanges: [SourceRange] = []

@@ -108,7 +108,8 @@ extension Interpreter {
         switch value {
         case .record(let record):
             guard let found = record[field] else {
-                throw Diagnostic("record has no field '\(field)'", at: range,
+                // A failure, not a mistake: config files have optional keys, and `try` or `has-field` handle them.
+                throw CommandFailure("record has no field '\(field)'", at: range,
                                  hint: Suggestions.didYouMean(field, in: record.names) ?? "fields: \(record.names.joined(separator: ", "))")
             }
             return found

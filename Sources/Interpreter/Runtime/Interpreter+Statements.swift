@@ -87,7 +87,7 @@ extension Interpreter {
             guard let text = value.text else {
                 throw Diagnostic("'match' needs text, got a \(value.typeName)", at: subject.range)
             }
-            for arm in arms where arm.patterns.contains(where: { Glob.matches($0.literalText ?? "", text) }) {
+            for arm in arms where arm.patterns.contains(where: { Glob.matches(Glob.pattern(of: $0), text) }) {
                 try dependingOnProbe(fromProbe) { try execute(arm.body, in: scope) }
                 return .empty
             }
@@ -207,18 +207,41 @@ extension Interpreter {
 
 /// Shell `case` patterns: `*` any text, `?` one character, everything else literal.
 public enum Glob {
-    public static func matches(_ pattern: String, _ text: String) -> Bool {
-        matches(Array(pattern.unicodeScalars)[...], Array(text.unicodeScalars)[...])
+    public enum Element: Equatable {
+        case anyText, oneCharacter
+        case character(Unicode.Scalar)
     }
 
-    private static func matches(_ pattern: ArraySlice<Unicode.Scalar>, _ text: ArraySlice<Unicode.Scalar>) -> Bool {
+    public static func matches(_ pattern: String, _ text: String) -> Bool {
+        matches(elements(pattern, wild: true)[...], Array(text.unicodeScalars)[...])
+    }
+
+    public static func matches(_ pattern: [Element], _ text: String) -> Bool {
+        matches(pattern[...], Array(text.unicodeScalars)[...])
+    }
+
+    static func elements(_ text: String, wild: Bool) -> [Element] {
+        text.unicodeScalars.map { wild && $0 == "*" ? .anyText : wild && $0 == "?" ? .oneCharacter : .character($0) }
+    }
+
+    /// A `match` pattern as written: as in sh's `case`, `*` and `?` are wild
+    /// only where they are bare; quoted or escaped (`"*"`, `\*`) they are themselves.
+    public static func pattern(of expression: Expression) -> [Element] {
+        guard case .word(let parts) = expression.kind else { return [] }
+        return parts.flatMap { part -> [Element] in
+            guard case .literal(let text, let quoted) = part.kind else { return [] }
+            return elements(text, wild: !quoted)
+        }
+    }
+
+    private static func matches(_ pattern: ArraySlice<Element>, _ text: ArraySlice<Unicode.Scalar>) -> Bool {
         var p = pattern.startIndex, t = text.startIndex
         var star: Int?, resume = 0
         while t < text.endIndex {
-            if p < pattern.endIndex && (pattern[p] == "?" || pattern[p] == text[t]) && pattern[p] != "*" {
+            if p < pattern.endIndex && (pattern[p] == .oneCharacter || pattern[p] == .character(text[t])) {
                 p += 1
                 t += 1
-            } else if p < pattern.endIndex && pattern[p] == "*" {
+            } else if p < pattern.endIndex && pattern[p] == .anyText {
                 star = p
                 resume = t
                 p += 1
@@ -230,7 +253,7 @@ public enum Glob {
                 return false
             }
         }
-        while p < pattern.endIndex && pattern[p] == "*" { p += 1 }
+        while p < pattern.endIndex && pattern[p] == .anyText { p += 1 }
         return p == pattern.endIndex
     }
 }

@@ -18,11 +18,14 @@ syn keyword wdsKeyword let if elif else for in while match def return exit
 syn keyword wdsKeyword break continue try catch lock timeout source
 
 " Every builtin and builtin family of the registry (`wds builtins`).
-syn keyword wdsBuiltin echo fail env has-prefix has-suffix replace split lines join trim
-syn keyword wdsBuiltin basename dirname format count is-empty is-network list add exists is-dir is-file
-syn keyword wdsBuiltin is-executable read-file write-file append-file list-dir glob mkdir rmdir
-syn keyword wdsBuiltin remove-file remove-empty-dirs load-config run run-script sysctl mount
-syn keyword wdsBuiltin unmount is-mounted mounts cgroup route rlimit chain rule rules iptables
+syn keyword wdsBuiltin echo fail env has-prefix has-suffix replace split lines join trim basename
+syn keyword wdsBuiltin dirname format count is-empty is-network list add has-field keys field
+syn keyword wdsBuiltin subtract multiply divide remainder min max is-number if-empty substring char
+syn keyword wdsBuiltin index-of upper lower sha256 exists is-dir is-file is-executable read-file
+syn keyword wdsBuiltin write-file append-file list-dir glob mkdir rmdir remove-file
+syn keyword wdsBuiltin remove-empty-dirs load-config run run-script processes descendants signal
+syn keyword wdsBuiltin copy-file replace-file chmod chown remove-tree hostname sysctl mount unmount
+syn keyword wdsBuiltin is-mounted mounts cgroup route rlimit chain rule rules iptables
 " `contains` is an option of :syn keyword, so it cannot be listed there.
 syn match wdsBuiltin "\<contains\>"
 
