@@ -13,7 +13,7 @@ public enum Builtins {
         registry.add(MountBuiltins.family)
         for spec in MountBuiltins.specs { registry.add(spec) }
         registry.add(CgroupBuiltins.family)
-        registry.add(RouteBuiltins.family)
+        registry.add(NetworkFamily.family)
         registry.add(RlimitBuiltins.family)
         registry.add(IptablesFamily.family)
         return registry

@@ -1,5 +1,6 @@
 import Interpreter
 import Lexer
+import Netlink
 
 /// Running other programs: always an argv, never a shell in between.
 enum ProcessBuiltins {
@@ -7,7 +8,9 @@ enum ProcessBuiltins {
         BuiltinSpec("run", summary: "Run PROGRAM with ARGS (each value one argument, no shell). A non-zero exit is a failure; inside $( … ) its standard output is the value. With --probe the program is declared read-only: `wds run` runs it as any other; trace, plan, verify and state start it only with --run-probes, and stop at it otherwise. Values reach the program as they are: one starting with '-' is an option to it, so put `--` before values when the program accepts it.",
                     parameters: [Parameter("program")], rest: Parameter("arg", .anyValue),
                     options: [OptionSpec("--probe", summary: "the program only reads the host; trace, plan, verify and state run it with --run-probes"),
-                              OptionSpec("--status", summary: "return the exit status as a number instead of failing on non-zero")],
+                              OptionSpec("--status", summary: "return the exit status as a number instead of failing on non-zero"),
+                              OptionSpec("--netns", NetworkValues.namespace,
+                                         summary: "run it in this network namespace (a name under /run/netns, or a path such as /proc/PID/ns/net), through nsenter --net")],
                     optionsBeforePositionalsOnly: true,
                     example: "run quotaon -p $depot") { call in
             var argv: [String] = []
@@ -17,6 +20,11 @@ enum ProcessBuiltins {
                                      at: call.range(ofPositional: index), hint: "spread a list with ...$list")
                 }
                 argv.append(text)
+            }
+            let program = argv[0]
+            if let namespace = try call.option("--netns") {
+                // nsenter joins the namespace and starts the program: what the trace prints is what runs.
+                argv = ["nsenter", "--net=\(NetworkNamespaces.path(of: namespace))", "--"] + argv
             }
             let capture = call.isCaptured
             // The program sees the host as the script has left it so far, and may change it in ways wds cannot see.
@@ -28,7 +36,7 @@ enum ProcessBuiltins {
             if call.has("--status") { return .integer(Int(status)) }
             if status != 0 {
                 let detail = TextBuiltins.trim(errorOutput)
-                throw call.fail("'\(argv[0])' exited with status \(status)" + (detail.isEmpty ? "" : ": \(detail)"),
+                throw call.fail("'\(program)' exited with status \(status)" + (detail.isEmpty ? "" : ": \(detail)"),
                                 status: status == 127 ? ExitStatus.missingProgram : ExitStatus.failure)
             }
             if call.has("--probe") && !capture {

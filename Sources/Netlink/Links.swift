@@ -210,3 +210,16 @@ extension RouteSocket {
         try dump(LinkRequests.dump()).compactMap(LinkInfo.init).sorted { $0.index < $1.index }
     }
 }
+
+extension RouteSocket {
+    /// The link called `name` (RTM_GETLINK by name); nil when there is none.
+    public func link(named name: String) throws -> LinkInfo? {
+        let request = NetlinkRequest(type: NetlinkConstants.getLink, flags: 0, header: LinkRequests.header(),
+                                     attributes: [.string(NetlinkConstants.linkName, name)])
+        do {
+            return LinkInfo(try ask(request))
+        } catch let error as NetlinkError where error.code == 19 {  // ENODEV
+            return nil
+        }
+    }
+}

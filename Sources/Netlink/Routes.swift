@@ -112,6 +112,14 @@ public struct RouteKey: Hashable, Sendable {
     public var destination: String
     public var tos: UInt8
     public var metric: UInt32
+
+    public init(family: UInt8, table: UInt32, destination: String, tos: UInt8, metric: UInt32) {
+        self.family = family
+        self.table = table
+        self.destination = destination
+        self.tos = tos
+        self.metric = metric
+    }
 }
 
 /// The requests about routes, with the defaults `ip route` gives: table main,
