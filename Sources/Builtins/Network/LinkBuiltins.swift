@@ -104,7 +104,7 @@ enum LinkBuiltins {
                     parameters: [name], options: [netns], example: "let uplink = $(link get eth0)") { call in
             let model = NetworkModel.of(call), namespace = try NetworkValues.namespace(call)
             let link = try model.requireLink(try call.text(0), in: namespace, call)
-            return .record(record(link, addresses: try model.addresses(namespace, call)))
+            return .record(record(link, in: try model.links(namespace, call), addresses: try model.addresses(namespace, call)))
         },
     ])
 
@@ -113,12 +113,13 @@ enum LinkBuiltins {
         let model = NetworkModel.of(call), namespace = try NetworkValues.namespace(call)
         let links = try model.links(namespace, call)
         let addresses = try model.addresses(namespace, call)
-        return .list(links.map { .record(record($0, addresses: addresses)) })
+        return .list(links.map { .record(record($0, in: links, addresses: addresses)) })
     }
 
-    static func record(_ link: ModelLink, addresses: [ModelAddress]) -> Record {
-        Record([("name", .string(link.name)), ("index", .integer(Int(link.index ?? 0))), ("kind", .string(link.kind)),
-                ("state", .string(link.state)), ("flags", .list(link.flags.map(Value.string))), ("mtu", .integer(link.mtu)),
+    static func record(_ link: ModelLink, in links: [ModelLink], addresses: [ModelAddress]) -> Record {
+        let peerUp = link.peer.flatMap { peer in links.first { $0.name == peer }?.up }
+        return Record([("name", .string(link.name)), ("index", .integer(Int(link.index ?? 0))), ("kind", .string(link.kind)),
+                ("state", .string(link.state(peerUp: peerUp))), ("flags", .list(link.flags.map(Value.string))), ("mtu", .integer(link.mtu)),
                 ("mac", .string(link.mac ?? "")), ("master", .string(link.master ?? "")),
                 ("addresses", .list(addresses.filter { $0.device == link.name }.map { .string($0.text) }))])
     }

@@ -250,8 +250,7 @@ struct NetworkEffect: FamilyEffect {
             return NetworkEffect.performed
         } catch let error as NetlinkError {
             throw CommandFailure("cannot \(description): \(error)", at: location,
-                                 status: error.code == 0 ? ExitStatus.failure : ExitStatus.kernelRefused,
-                                 hint: isMutation ? "the same change by hand: \(shellCommand)" : nil)
+                                 status: error.code == 0 ? ExitStatus.failure : ExitStatus.kernelRefused)
         }
     }
 

@@ -335,7 +335,10 @@ final class NetworkModel: TransactionalFamily {
             link.readFlags = nil
             link.readState = nil
         }
-        if let mtu = change.mtu { link.mtu = mtu }
+        if let mtu = change.mtu {
+            link.mtu = mtu
+            if link.kind == "bridge" { link.mtuSetByUser = true }
+        }
         if let mac = change.mac { link.mac = mac }
         switch change.master {
         case .bridge(let bridge)?: link.master = bridge
@@ -363,8 +366,24 @@ final class NetworkModel: TransactionalFamily {
                 current.namespaces[namespace]?.routes = routes
             }
         }
+        let oldMaster = links.first { $0.name == name }?.master
         if let index = links.firstIndex(where: { $0.name == name }) { links[index] = link }
+        if let mtu = change.mtu {
+            // VLANs and macvlans on it cannot be larger than it.
+            for index in links.indices where links[index].parent == link.name && links[index].mtu > mtu { links[index].mtu = mtu }
+        }
+        if change.master != nil || change.mtu != nil {
+            NetworkModel.adjustBridgeMTU([oldMaster, link.master].compactMap { $0 }, in: &links)
+        }
         current.namespaces[namespace]?.links = links
+    }
+
+    /// A bridge whose MTU was not set after it was made takes the smallest of its ports' (1500 without ports).
+    static func adjustBridgeMTU(_ bridges: [String], in links: inout [ModelLink]) {
+        for bridge in Set(bridges) {
+            guard let index = links.firstIndex(where: { $0.name == bridge && $0.kind == "bridge" }), !links[index].mtuSetByUser else { continue }
+            links[index].mtu = links.filter { $0.master == bridge }.map(\.mtu).min() ?? 1500
+        }
     }
 
     /// Removes links with what goes with them: their addresses and routes, VLANs and
@@ -393,7 +412,9 @@ final class NetworkModel: TransactionalFamily {
                 }
             }
         }
+        let bridges = links.filter { gone.contains($0.name) }.compactMap(\.master)
         links.removeAll { gone.contains($0.name) }
+        NetworkModel.adjustBridgeMTU(bridges, in: &links)
         for index in links.indices {
             if let master = links[index].master, gone.contains(master) { links[index].master = nil }
             if let peer = links[index].peer, gone.contains(peer) { links[index].peer = nil }

@@ -13,8 +13,16 @@ struct NamespaceRef: Hashable, Sendable, CustomStringConvertible {
     /// The file to enter; nil for wds's own namespace.
     var path: String? { given.map(NetworkNamespaces.path(of:)) }
 
-    /// A name under /run/netns (what `ip -n` takes), or nil for a path or wds's own namespace.
-    var name: String? { given.flatMap { $0.contains("/") ? nil : $0 } }
+    /// A name under /run/netns (what `ip -n` takes; `/run/netns/NAME` is one too), or nil for
+    /// another path or wds's own namespace.
+    var name: String? {
+        guard let given else { return nil }
+        let prefix = NetworkNamespaces.directory + "/"
+        if given.hasPrefix(prefix), !given.dropFirst(prefix.count).contains("/"), given.count > prefix.count {
+            return String(given.dropFirst(prefix.count))
+        }
+        return given.contains("/") ? nil : given
+    }
 
     /// The `ip` command acting in this namespace: `ip -n NAME …`, or `nsenter --net=PATH ip …` for a path.
     func ip(_ arguments: [String]) -> [String] {

@@ -31,6 +31,8 @@ struct ModelLink: Equatable, Sendable {
     /// What a VLAN or macvlan sits on.
     var parent: String?
     var loopback = false
+    /// A bridge whose MTU the run set after making it: the kernel stops deriving it from the ports.
+    var mtuSetByUser = false
     /// From the kernel: the flags and state as read (a link the run changed recomputes them).
     var readFlags: [String]?
     var readState: String?
@@ -59,6 +61,12 @@ struct ModelLink: Equatable, Sendable {
     }
 
     var state: String { readState ?? (up ? (loopback ? "UNKNOWN" : "UP") : "DOWN") }
+
+    /// The state a link the run changed is in, given its peer (a veth whose other end is down has no carrier).
+    func state(peerUp: Bool?) -> String {
+        if readState == nil, up, kind == "veth", peerUp == false { return "LOWERLAYERDOWN" }
+        return state
+    }
 }
 
 struct ModelAddress: Equatable, Sendable {
