@@ -106,17 +106,20 @@ struct RunAndReplay {
     var runState: KernelNetwork
     var replayState: KernelNetwork
 
-    /// `prelude` runs first in both namespaces (bash, after the uplink); `names` are the
-    /// named namespaces to read besides the test's own.
-    static func make(_ script: String, prelude: String = "", names: [String] = [], arguments: [String] = []) throws -> RunAndReplay {
+    /// `prelude` runs first in both namespaces (bash, after the uplink), `postlude` last;
+    /// `names` are the named namespaces to read besides the test's own; `arguments` are
+    /// bash words (`"$pid"`), expanded by the prelude's shell.
+    static func make(_ script: String, prelude: String = "", postlude: String = "", names: [String] = [],
+                     arguments: String = "") throws -> RunAndReplay {
         let path = try Namespace.temporaryScript(script, name: "network.wds")
         let directory = (path as NSString).deletingLastPathComponent
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let args = arguments.map(Namespace.shellQuote).joined(separator: " ")
+        let args = arguments
         let run = Namespace.run("""
             \(prelude)
             "$WDS" run \(Namespace.shellQuote(path)) \(args); echo "status=$?"
             \(KernelNetwork.dumpCommand(names))
+            \(postlude)
             """)
         let trace = Namespace.run("""
             \(prelude)
@@ -124,6 +127,7 @@ struct RunAndReplay {
             cat \(directory)/trace.sh
             bash -e \(directory)/trace.sh > \(directory)/replay.out 2>&1 || { echo "replay failed:"; cat \(directory)/replay.out; }
             \(KernelNetwork.dumpCommand(names))
+            \(postlude)
             """)
         return RunAndReplay(run: run, trace: trace, runState: try KernelNetwork(parsing: run.standardOutput),
                             replayState: try KernelNetwork(parsing: trace.standardOutput))

@@ -75,4 +75,180 @@ final class NetworkIntegrationTests: XCTestCase {
             "ip link set dev nm-0 nomaster down",
         ], result.traceText)
     }
+
+    func testAddressesWithEverythingIpAddressAddTakes() throws {
+        try Namespace.requireNamespaces()
+        let result = try RunAndReplay.make("""
+            veth create a-0 a-1
+            link set a-1 --up
+            link set a-0 --up
+            address add a-0 10.1.0.1/24 --broadcast + --label a-0:x
+            address add a-0 10.1.0.2/24
+            address add a-0 10.2.0.1 --peer 10.2.0.2/32
+            address add a-0 10.3.0.1/24 --scope link --valid-lifetime 600 --preferred-lifetime 300
+            address add a-0 fd00::1/64 --nodad
+            address add a-0 fd00:1::1/64 --nodad --noprefixroute
+            address change a-0 fd00::1/64 --valid-lifetime 900 --preferred-lifetime 0
+            address add a-0 10.1.0.1/24 || echo "10.1.0.1/24 is there already"
+            address delete a-0 10.1.0.2/24
+            address delete a-0 10.1.0.2/24 --if-exists
+            echo $(address exists a-0 10.1.0.1/24) $(address exists a-0 10.1.0.2/24) $(address exists a-0 fd00::1/128)
+            address add a-1 10.9.0.1/24
+            address add a-1 10.9.0.2/24
+            address add a-1 10.9.1.1/24
+            address add a-1 fd00:9::1/64 --nodad
+            echo flushed $(address flush a-1 --ipv4)
+            for a in $(addresses a-0) {
+              if ! has-prefix $a.address fe80: { echo $a.address $a.peer $a.broadcast $a.scope $a.label $a.flags }
+            }
+            """)
+        XCTAssertEqual(result.output, """
+            10.1.0.1/24 is there already
+            true false true
+            flushed [10.9.0.2/24 10.9.1.1/24 10.9.0.1/24]
+            10.3.0.1/24   link a-0 []
+            10.1.0.1/24  10.1.0.255 global a-0:x [permanent]
+            10.2.0.1/32 10.2.0.2  global a-0 [permanent]
+            fd00:1::1/64   global  [nodad permanent noprefixroute]
+            fd00::1/64   global  [nodad deprecated]
+            status=0
+
+            """, result.run.standardError)
+        XCTAssertEqual(result.runState.lines(mentioning: ["address a-"]), [
+            "address a-0 10.1.0.1/24 brd=10.1.0.255 scope=global label=a-0:x forever",
+            "address a-0 10.2.0.1/32 peer=10.2.0.2 scope=global forever",
+            "address a-0 10.3.0.1/24 scope=link valid-finite",
+            "address a-0 fd00:1::1/64 scope=global nodad noprefixroute forever",
+            "address a-0 fd00::1/64 scope=global nodad valid-finite deprecated",
+            "address a-1 fd00:9::1/64 scope=global nodad forever",
+        ], result.runState.description)
+        assertReplayMatches(result)
+        XCTAssertEqual(HostTrace.commands(result.traceText).mutations.filter { $0.hasPrefix("ip address") }, [
+            "ip address add 10.1.0.1/24 broadcast 10.1.0.255 label a-0:x dev a-0",
+            "ip address add 10.1.0.2/24 dev a-0",
+            "ip address add 10.2.0.1 peer 10.2.0.2/32 dev a-0",
+            "ip address add 10.3.0.1/24 scope link valid_lft 600 preferred_lft 300 dev a-0",
+            "ip address add fd00::1/64 nodad dev a-0",
+            "ip address add fd00:1::1/64 nodad noprefixroute dev a-0",
+            "ip address change fd00::1/64 valid_lft 900 preferred_lft 0 nodad dev a-0",
+            "ip address delete 10.1.0.2/24 dev a-0",
+            "ip address add 10.9.0.1/24 dev a-1",
+            "ip address add 10.9.0.2/24 dev a-1",
+            "ip address add 10.9.1.1/24 dev a-1",
+            "ip address add fd00:9::1/64 nodad dev a-1",
+            "ip address delete 10.9.0.2/24 dev a-1",
+            "ip address delete 10.9.1.1/24 dev a-1",
+            "ip address delete 10.9.0.1/24 dev a-1",
+        ], result.traceText)
+    }
+
+    func testRoutesAddReplaceDeleteListAndLookups() throws {
+        try Namespace.requireNamespaces()
+        let result = try RunAndReplay.make("""
+            veth create r-0 r-1
+            link set r-1 --up
+            link set r-0 --up
+            address add r-0 10.5.0.1/24
+            route add 192.0.2.0/24 --via 10.5.0.2
+            route add 198.51.100.0/24 --dev r-0 --src 10.5.0.1 --metric 50
+            route add 203.0.113.0/24 --via 10.5.0.2 --table 100
+            route replace 192.0.2.0/24 --via 10.5.0.3
+            route add 192.0.2.0/24 --via 10.5.0.2 || echo "a route to 192.0.2.0/24 exists"
+            route add 203.0.113.7 --via 10.9.9.9 || echo "10.9.9.9 is on no network of a link"
+            route add default --via 10.5.0.254 --metric 100
+            route add 198.51.100.128/25 --dev r-0 --scope link
+            route delete 198.51.100.128/25
+            route delete 198.51.100.128/25 --if-exists
+            address add r-0 fd00:5::1/64 --nodad
+            route add 2001:db8::/32 --via fd00:5::2
+            route add default --ipv6 --dev r-0 --metric 2048
+            let far = $(route get 192.0.2.9)
+            echo get $far.dev $far.src $far.via
+            let up = $(route default)
+            echo default $up.dev $up.gateway $up.src $(route default-interface)
+            for r in $(route list --table 100) { echo $r.dst $r.via $r.dev $r.table $r.protocol }
+            for r in $(route list --ipv4 --dev r-0) { echo $r.dst $r.via $r.metric $r.scope $r.src $r.protocol }
+            """)
+        XCTAssertEqual(result.output, """
+            a route to 192.0.2.0/24 exists
+            10.9.9.9 is on no network of a link
+            get r-0 10.5.0.1 10.5.0.3
+            default eth0 10.0.2.2 10.0.2.15 eth0
+            203.0.113.0/24 10.5.0.2 r-0 100 boot
+            default 10.5.0.254 100 global  boot
+            10.5.0.0/24  0 link 10.5.0.1 kernel
+            192.0.2.0/24 10.5.0.3 0 global  boot
+            198.51.100.0/24  50 link 10.5.0.1 boot
+            status=0
+
+            """, result.run.standardError)
+        XCTAssertEqual(result.runState.lines(mentioning: ["r-0"]).filter { $0.hasPrefix("route") && !$0.contains("proto=kernel") }, [
+            "route 100 unicast 203.0.113.0/24 via=10.5.0.2 dev=r-0",
+            "route main unicast 192.0.2.0/24 via=10.5.0.3 dev=r-0",
+            "route main unicast 198.51.100.0/24 dev=r-0 scope=link metric=50 src=10.5.0.1",
+            "route main unicast 2001:db8::/32 via=fd00:5::2 dev=r-0 metric=1024",
+            "route main unicast default dev=r-0 metric=2048",
+            "route main unicast default via=10.5.0.254 dev=r-0 metric=100",
+        ], result.runState.description)
+        assertReplayMatches(result)
+        XCTAssertEqual(HostTrace.commands(result.traceText).mutations.filter { $0.contains(" route ") }, [
+            "ip route add 192.0.2.0/24 via 10.5.0.2",
+            "ip route add 198.51.100.0/24 dev r-0 metric 50 src 10.5.0.1",
+            "ip route add 203.0.113.0/24 via 10.5.0.2 table 100",
+            "ip route replace 192.0.2.0/24 via 10.5.0.3",
+            "ip route add default via 10.5.0.254 metric 100",
+            "ip route add 198.51.100.128/25 dev r-0 scope link",
+            "ip route delete 198.51.100.128/25",
+            "ip -6 route add 2001:db8::/32 via fd00:5::2",
+            "ip -6 route add default dev r-0 metric 2048",
+        ], result.traceText)
+    }
+
+    func testNamedNamespacesAndMovingLinksByNamePathAndPid() throws {
+        try Namespace.requireNamespaces()
+        // A process in a namespace of its own stands in for a container's init.
+        let prelude = """
+            unshare --net sleep 30 &
+            pid=$!
+            for i in 1 2 3 4 5 6 7 8 9 10; do [ "$(readlink /proc/$pid/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break; sleep 0.1; done
+            mkdir -p /run/netns && touch /run/netns/by-pid && mount --bind /proc/$pid/ns/net /run/netns/by-pid
+            """
+        let result = try RunAndReplay.make("""
+            netns create c1
+            netns create c2
+            netns create c1 || echo "c1 exists"
+            echo $(netns list) $(netns exists c2) $(netns exists c3)
+            veth create n-0 n-1 --peer-netns c1
+            link move n-0 c2
+            link set n-0 --netns c2 --up
+            address add n-0 10.7.0.1/24 --netns c2
+            veth create p-0 p-1
+            link move p-1 /run/netns/c1
+            veth create q-0 q-1
+            link move q-1 $1
+            echo $(link exists n-0 --netns c2) $(link exists n-1 --netns c1) $(link exists q-1 --netns /proc/$1/ns/net) $(link exists n-0)
+            run --netns c2 ls /proc/net/dev_snmp6
+            # Either end of a pair takes the other with it, across namespaces.
+            link delete n-0 --netns c2
+            netns delete c2
+            netns delete c2 --if-exists
+            echo $(netns list) $(link exists n-1 --netns c1)
+            """, prelude: prelude, postlude: "kill $pid", names: ["c1", "by-pid"], arguments: "\"$pid\"")
+        XCTAssertEqual(result.output, """
+            c1 exists
+            [by-pid c1 c2] true false
+            true true true false
+            lo
+            n-0
+            [by-pid c1] false
+            status=0
+
+            """, result.run.standardError)
+        XCTAssertEqual(result.runState.lines("c1", mentioning: ["link "]), ["link lo device mtu=65536", "link p-1 veth mtu=1500"],
+                       result.runState.description)
+        XCTAssertEqual(result.runState.lines("by-pid", mentioning: ["link "]), ["link lo device mtu=65536", "link q-1 veth mtu=1500"],
+                       result.runState.description)
+        XCTAssertEqual(result.runState.lines(mentioning: ["link n-", "link p-", "link q-"]), ["link p-0 veth mtu=1500", "link q-0 veth mtu=1500"])
+        assertReplayMatches(result)
+    }
 }

@@ -84,7 +84,12 @@ enum AddressBuiltins {
             var spec = try spec(call)
             try lifetimes(&spec, call)
             spec.lifetimesGiven = true
-            try NetworkModel.of(call).perform(.changeAddress(spec), in: try NetworkValues.namespace(call), call)
+            // The address keeps its flags: `ip address change` clears those it is not given.
+            let model = NetworkModel.of(call), namespace = try NetworkValues.namespace(call), wanted = ModelAddress(spec)
+            if let current = try model.addresses(namespace, call).first(where: { $0.isSame(as: wanted) }) {
+                spec.flags = current.flags.filter { AddressInfo.settableFlags[$0] != nil }
+            }
+            try model.perform(.changeAddress(spec), in: namespace, call)
             return .empty
         },
         BuiltinSpec("address delete", summary: "Delete ADDRESS/LEN from IFACE (ip address delete … dev IFACE). Deleting an IPv4 primary address deletes its secondaries too, as the kernel does. With --if-exists, a missing address is not an error.",

@@ -234,6 +234,8 @@ struct NetworkEffect: FamilyEffect {
                 var changed = try NetworkEffect.address(spec, socket, index: device) ?? spec.info(index: device)
                 changed.valid = spec.valid
                 changed.preferred = spec.preferred
+                // What `ip address change` sends: the flags it is given, no others.
+                changed.flags = spec.flagBits
                 if changed.valid == nil && changed.preferred == nil { changed.valid = AddressInfo.forever }
                 try socket.perform(AddressRequests.add(changed, replace: true))
             case .deleteAddress(let spec):

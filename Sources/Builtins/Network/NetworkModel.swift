@@ -235,9 +235,22 @@ final class NetworkModel: TransactionalFamily {
             link.index = nil
             link.up = false
             link.master = nil
-            link.peer = nil
             link.readFlags = nil
             link.readState = nil
+            // A veth pair stays a pair across namespaces.
+            if let peer = link.peer {
+                link.peer = nil
+                link.remotePeer = RemotePeer(namespace: namespace, name: peer)
+                updateLink(peer, in: namespace) { $0.peer = nil; $0.remotePeer = RemotePeer(namespace: destination, name: name) }
+            } else if let remote = link.remotePeer {
+                if remote.namespace == destination {
+                    link.remotePeer = nil
+                    link.peer = remote.name
+                    updateLink(remote.name, in: destination) { $0.remotePeer = nil; $0.peer = name }
+                } else {
+                    updateLink(remote.name, in: remote.namespace) { $0.remotePeer = RemotePeer(namespace: destination, name: name) }
+                }
+            }
             current.namespaces[destination, default: NamespaceState()].links?.append(link)
             if !touched.contains(destination) { touched.append(destination) }
         case .addAddress(let spec):
@@ -252,8 +265,10 @@ final class NetworkModel: TransactionalFamily {
             if case .changeAddress = operation {
                 addresses[index].valid = spec.valid
                 addresses[index].preferred = spec.preferred
-                addresses[index].flags.removeAll { $0 == "permanent" }
+                addresses[index].flags.removeAll { $0 == "permanent" || $0 == "deprecated" }
                 if spec.valid == nil { addresses[index].flags.append("permanent") }
+                if spec.preferred == 0 { addresses[index].flags.append("deprecated") }
+                addresses[index].flags = ModelAddress.ordered(addresses[index].flags)
                 current.namespaces[namespace]?.addresses = addresses
             } else {
                 try deleteAddress(at: index, addresses, in: namespace, call)
@@ -291,6 +306,8 @@ final class NetworkModel: TransactionalFamily {
                 links.append(link)
                 links.append(peerLink)
             } else {
+                link.remotePeer = RemotePeer(namespace: other, name: peer)
+                peerLink.remotePeer = RemotePeer(namespace: namespace, name: spec.name)
                 links.append(link)
                 current.namespaces[other, default: NamespaceState()].links?.append(peerLink)
                 if !touched.contains(other) { touched.append(other) }
@@ -349,6 +366,9 @@ final class NetworkModel: TransactionalFamily {
         if let newName = change.name, newName != name {
             link.name = newName
             // Everything that names the link follows it (the kernel knows them by index).
+            if let remote = link.remotePeer {
+                updateLink(remote.name, in: remote.namespace) { $0.remotePeer?.name = newName }
+            }
             for index in links.indices {
                 if links[index].peer == name { links[index].peer = newName }
                 if links[index].master == name { links[index].master = newName }
@@ -402,16 +422,8 @@ final class NetworkModel: TransactionalFamily {
                 }
             }
         }
-        // A veth made by the run with its peer elsewhere takes the peer with it.
-        if deletingPeers {
-            for link in links where gone.contains(link.name) {
-                if case .veth(let peer, let other?)? = link.creation?.kind, other != namespace {
-                    current.namespaces[other]?.links?.removeAll { $0.name == peer }
-                    current.namespaces[other]?.addresses?.removeAll { $0.device == peer }
-                    current.namespaces[other]?.routes?.removeAll { $0.device == peer }
-                }
-            }
-        }
+        // A veth whose other end is in another namespace takes it with it.
+        let remote = deletingPeers ? links.filter { gone.contains($0.name) }.compactMap(\.remotePeer) : []
         let bridges = links.filter { gone.contains($0.name) }.compactMap(\.master)
         links.removeAll { gone.contains($0.name) }
         NetworkModel.adjustBridgeMTU(bridges, in: &links)
@@ -422,16 +434,36 @@ final class NetworkModel: TransactionalFamily {
         current.namespaces[namespace]?.links = links
         current.namespaces[namespace]?.addresses?.removeAll { gone.contains($0.device) }
         current.namespaces[namespace]?.routes?.removeAll { $0.device.map(gone.contains) == true }
+        for peer in remote where peer.namespace != namespace { removeLinks([peer.name], from: peer.namespace, deletingPeers: false) }
+    }
+
+    /// Changes a link the model knows, wherever it is; nothing when that namespace is not read.
+    private func updateLink(_ name: String, in namespace: NamespaceRef, _ change: (inout ModelLink) -> Void) {
+        guard var links = current.namespaces[namespace]?.links, let index = links.firstIndex(where: { $0.name == name }) else { return }
+        change(&links[index])
+        current.namespaces[namespace]?.links = links
     }
 
     private func addAddress(_ spec: AddressSpec, in namespace: NamespaceRef, _ call: Invocation) throws {
         _ = try requireLink(spec.device, in: namespace, call)
         var addresses = try self.addresses(namespace, call)
-        let address = ModelAddress(spec)
+        var address = ModelAddress(spec)
         if let existing = addresses.first(where: { $0.isSame(as: address) }) {
             throw refusal("address \(existing.text) is already on '\(spec.device)'\(namespace.suffix)", call, kernel: "File exists")
         }
-        addresses.append(address)
+        // Where the kernel lists it: among the link's addresses of its family; an IPv4 address in a
+        // subnet the link has already is a secondary, after the primaries, which go by scope (host, link, global).
+        let block = addresses.indices.filter { addresses[$0].device == spec.device && addresses[$0].isIPv4 == address.isIPv4 }
+        var position = block.last.map { $0 + 1 } ?? addresses.endIndex
+        if address.isIPv4 {
+            if block.contains(where: { addresses[$0].network == address.network }) {
+                address.flags = ModelAddress.ordered(address.flags + ["secondary"])
+            } else if let first = block.first {
+                let primaries = block.filter { !addresses[$0].flags.contains("secondary") }
+                position = primaries.last(where: { addresses[$0].scope >= address.scope }).map { $0 + 1 } ?? first
+            }
+        }
+        addresses.insert(address, at: position)
         current.namespaces[namespace]?.addresses = addresses
     }
 

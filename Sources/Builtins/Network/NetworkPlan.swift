@@ -65,7 +65,7 @@ extension NetworkModel: PlannableFamily {
                         plan.lines.append(PlanLine(area: "links\(suffix)", sign: .add, text: describe(link)))
                         if var spec = link.creation {
                             if case .veth(let peer, let peerNamespace) = spec.kind {
-                                let there = placeOf[peer] ?? peerNamespace ?? namespace
+                                let there = link.remotePeer?.namespace ?? (link.peer != nil ? namespace : placeOf[peer] ?? peerNamespace ?? namespace)
                                 spec.kind = .veth(peer: peer, peerNamespace: there == namespace ? nil : there)
                                 covered.insert("\(there.description)/\(peer)")
                             }
@@ -155,6 +155,7 @@ extension NetworkModel: PlannableFamily {
     func describe(_ link: ModelLink) -> String {
         var parts = [link.kind.isEmpty ? "device" : link.kind]
         if let peer = link.peer { parts.append("peer \(peer)") }
+        if let remote = link.remotePeer { parts.append("peer \(remote.name)\(remote.namespace.suffix)") }
         if let parent = link.parent { parts.append("on \(parent)") }
         parts.append("mtu \(link.mtu)")
         if let master = link.master { parts.append("master \(master)") }

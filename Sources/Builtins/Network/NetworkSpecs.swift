@@ -8,6 +8,10 @@ struct NamespaceRef: Hashable, Sendable, CustomStringConvertible {
     /// nil: wds's own namespace; otherwise a name or a path as the script gave it.
     var given: String?
 
+    /// `web` and `/run/netns/web` are the same namespace.
+    static func == (a: NamespaceRef, b: NamespaceRef) -> Bool { a.path == b.path }
+    func hash(into hasher: inout Hasher) { hasher.combine(path) }
+
     static let own = NamespaceRef(given: nil)
 
     /// The file to enter; nil for wds's own namespace.
@@ -262,7 +266,7 @@ struct AddressSpec: Equatable, Sendable {
         if lifetimesGiven || change {
             words += ["valid_lft", AddressSpec.lifetime(valid), "preferred_lft", AddressSpec.lifetime(preferred)]
         }
-        if !change { words += flags }
+        words += flags
         return words + ["dev", device]
     }
 

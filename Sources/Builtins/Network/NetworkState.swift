@@ -28,6 +28,8 @@ struct ModelLink: Equatable, Sendable {
     var master: String?
     /// A veth's other end, in the same namespace (nil when it is elsewhere or unknown).
     var peer: String?
+    /// A veth's other end in another namespace, when the run put it there (the kernel names it only by a namespace id).
+    var remotePeer: RemotePeer?
     /// What a VLAN or macvlan sits on.
     var parent: String?
     var loopback = false
@@ -69,6 +71,12 @@ struct ModelLink: Equatable, Sendable {
     }
 }
 
+/// A link in another namespace.
+struct RemotePeer: Equatable, Sendable {
+    var namespace: NamespaceRef
+    var name: String
+}
+
 struct ModelAddress: Equatable, Sendable {
     var device: String
     var local: IPAddress
@@ -99,8 +107,9 @@ struct ModelAddress: Equatable, Sendable {
         broadcast = spec.broadcast
         scope = spec.effectiveScope
         label = spec.label ?? (spec.local.isIPv4 ? spec.device : "")
-        // An address without an end is "permanent" to the kernel.
-        flags = spec.flags + (spec.lifetimesGiven && spec.valid != nil ? [] : ["permanent"])
+        // An address without an end is "permanent" to the kernel; one no longer preferred, "deprecated".
+        flags = ModelAddress.ordered(spec.flags + (spec.lifetimesGiven && spec.valid != nil ? [] : ["permanent"])
+                                     + (spec.lifetimesGiven && spec.preferred == 0 ? ["deprecated"] : []))
         valid = spec.lifetimesGiven ? spec.valid : nil
         preferred = spec.lifetimesGiven ? spec.preferred : nil
     }
@@ -116,6 +125,13 @@ struct ModelAddress: Equatable, Sendable {
         flags = info.flagNames
         valid = info.valid
         preferred = info.preferred
+    }
+
+    /// Flags in the order the kernel's bits (and `AddressInfo.flagNames`) give them.
+    static func ordered(_ flags: [String]) -> [String] {
+        let order = ["secondary", "nodad", "optimistic", "dadfailed", "home", "deprecated", "tentative", "permanent", "mngtmpaddr",
+                     "noprefixroute", "autojoin", "stable-privacy"]
+        return order.filter(flags.contains)
     }
 
     /// What `address add` would make this address again.
