@@ -45,7 +45,7 @@ echo \$(( (end - start) / 1000 ))"
 programs() { # WDS: the programs one setup starts, counted by name
   unshare --net --mount --propagation private bash -c "$prelude
 strace -f -qq -e trace=execve -o '$work/trace' '$1' run '$root/scripts/net.wds' setup >/dev/null" 
-  grep -o 'execve("[^"]*"' "$work/trace" | sed 's/execve("//; s/"$//; s|.*/||' | sort | uniq -c | awk '{ printf "%s%s×%s", (NR > 1 ? ", " : ""), $2, $1 }'
+  grep ' = 0$' "$work/trace" | grep -o 'execve("[^"]*"' | sed 's/execve("//; s/"$//; s|.*/||' | sort | uniq -c | awk '{ printf "%s%s×%s", (NR > 1 ? ", " : ""), $2, $1 }'
 }
 
 median() { sort -n | awk '{ a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.2f\n", m / 1000 }'; }

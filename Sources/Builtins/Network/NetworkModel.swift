@@ -27,9 +27,18 @@ final class NetworkModel: TransactionalFamily {
         var simulatedChanges: Set<NamespaceRef> = []
     }
 
+    /// One change the run made: the model before it, to go back to when a caught failure is undone.
+    struct Change {
+        var before: Snapshot
+        var operation: NetworkOperation
+        var namespace: NamespaceRef
+        var location: SourceRange
+    }
+
     var current = Snapshot()
-    /// The state before each change, to go back to when a caught failure is undone.
-    private var history: [Snapshot] = []
+    private var history: [Change] = []
+    /// Where a simulated undo is printed (the trace) and recorded (a plan): the run's host.
+    private weak var context: RunContext?
     /// A change reached no kernel (trace, plan): the model is the run's truth from then on.
     private(set) var simulated = false
     /// What the kernel held in each namespace when first read (before the run's changes): what `plan` compares with.
@@ -43,6 +52,7 @@ final class NetworkModel: TransactionalFamily {
     static func of(_ call: Invocation) -> NetworkModel {
         if let model = call.context.storage[storageKey] as? NetworkModel { return model }
         let model = NetworkModel()
+        model.context = call.context
         call.context.storage[storageKey] = model
         call.context.register(model)
         return model
@@ -50,6 +60,7 @@ final class NetworkModel: TransactionalFamily {
 
     static func install(in context: RunContext) {
         let model = NetworkModel()
+        model.context = context
         context.storage[storageKey] = model
         context.register(model)
     }
@@ -71,11 +82,68 @@ final class NetworkModel: TransactionalFamily {
 
     func savepoint() -> FamilySavepoint { FamilySavepoint(generation: 0, count: history.count) }
 
+    /// A caught failure: a real run's journal has put the kernel back, so the model reads it
+    /// again. A simulated run undoes the changes as the journal would, latest first, through
+    /// the host, so the trace prints the commands that undo them and a replay ends as the run did.
     func rollBack(to savepoint: FamilySavepoint) {
         guard history.count > savepoint.count else { return }
-        // The journal has put the kernel back: read it again. A simulated run goes back to its own copy.
-        current = simulated ? history[savepoint.count] : Snapshot()
+        if simulated, let context {
+            for change in history[savepoint.count...].reversed() {
+                for (operation, namespace) in NetworkModel.inverse(of: change) {
+                    context.probes.mutationDependsOnProbe = true
+                    _ = try? context.host.perform(.family(AnyFamilyEffect(NetworkEffect(operation, in: namespace))), at: change.location)
+                }
+            }
+        }
+        current = simulated ? history[savepoint.count].before : Snapshot()
         history.removeSubrange(savepoint.count...)
+    }
+
+    /// What undoes a change, decided on the model as it was before it (as `NetworkEffect.undo` decides
+    /// on the kernel); nothing for what cannot be undone exactly (a deleted link or namespace).
+    static func inverse(of change: Change) -> [(NetworkOperation, NamespaceRef)] {
+        let namespace = change.namespace
+        let before = change.before.namespaces[namespace]
+        switch change.operation {
+        case .readLinks, .readAddresses, .readRoutes, .routeGet, .deleteLink, .deleteNamespace:
+            return []
+        case .createNamespace(let name):
+            return [(.deleteNamespace(name), .own)]
+        case .createLink(let spec):
+            return [(.deleteLink(spec.name), namespace)]
+        case .setLink(let name, let change):
+            guard let link = before?.links?.first(where: { $0.name == name }) else { return [] }
+            var back = LinkChange()
+            if change.up != nil { back.up = link.up }
+            if change.mtu != nil { back.mtu = link.mtu }
+            if change.mac != nil, let mac = link.mac { back.mac = mac }
+            if change.name != nil { back.name = name }
+            if change.master != nil { back.master = link.master.map { .bridge($0) } ?? LinkChange.Master.none }
+            return back.isEmpty ? [] : [(.setLink(change.name ?? name, back), namespace)]
+        case .moveLink(let name, let target):
+            return [(.moveLink(name, .namespace(namespace)), target.namespace)]
+        case .addAddress(let spec):
+            return [(.deleteAddress(spec), namespace)]
+        case .changeAddress(let spec), .deleteAddress(let spec):
+            let wanted = ModelAddress(spec)
+            guard let old = before?.addresses?.first(where: { $0.isSame(as: wanted) }) else { return [] }
+            if case .changeAddress = change.operation {
+                var spec = old.spec
+                spec.lifetimesGiven = true
+                return [(.changeAddress(spec), namespace)]
+            }
+            return [(.addAddress(old.spec), namespace)]
+        case .addRoute(let spec, let replace):
+            var added = spec
+            added.metric = spec.effectiveMetric
+            if replace, let old = before?.routes?.first(where: { $0.key == ModelRoute(spec).key }) {
+                return [(.addRoute(old.spec, replace: true), namespace)]
+            }
+            return [(.deleteRoute(added), namespace)]
+        case .deleteRoute(let spec):
+            guard let old = before?.routes?.first(where: { $0.matches(spec) }) else { return [] }
+            return [(.addRoute(old.spec, replace: false), namespace)]
+        }
     }
 
     // MARK: - Reading
@@ -175,7 +243,7 @@ final class NetworkModel: TransactionalFamily {
         let before = current
         try decide(operation, in: namespace, call)
         (probes.count, probes.builtinConsultedHost) = (countBefore, consultedBefore)
-        history.append(before)
+        history.append(Change(before: before, operation: operation, namespace: namespace, location: call.range))
         let result: EffectResult
         do {
             result = try call.perform(.family(AnyFamilyEffect(NetworkEffect(operation, in: namespace))))
