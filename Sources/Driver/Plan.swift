@@ -152,6 +152,7 @@ public enum Planner {
             output(Diagnostic(message, at: nil, hint: hint).render(), true)
             return ExitStatus.failure
         }
+        _ = Builtins.standard  // registers the decoders of the families' effects
         guard let json = try? JSON.parse(planText), json["wds-plan"] != nil,
               let probes = json["probes"]?.arrayValue, let effects = json["effects"]?.arrayValue else {
             return refuse("'\(name)' is not a wds plan (made by `wds plan --out`)")

@@ -140,6 +140,35 @@ final class ContainerLinkTests: XCTestCase {
             """, result.standardError)
     }
 
+    /// A saved plan holds the network effects as JSON: applied, it makes what the run makes,
+    /// and it is refused on a host that changed since.
+    func testASavedPlanAppliesAndIsRefusedOnAChangedHost() throws {
+        try Namespace.requireNamespaces()
+        func state(_ how: String) throws -> (KernelNetwork, Namespace.Result) {
+            let result = Namespace.run("""
+                \(Self.container)
+                \(how)
+                \(KernelNetwork.dumpCommand(["c1"]))
+                """)
+            return (try KernelNetwork(parsing: result.standardOutput), result)
+        }
+        let (run, _) = try state(#""$WDS" run $C/container-link.wds setup /run/netns/c1"#)
+        let (applied, result) = try state("""
+            "$WDS" plan --out /tmp/link.plan $C/container-link.wds setup /run/netns/c1 >/dev/null; echo "plan=$?"
+            "$WDS" apply /tmp/link.plan; echo "apply=$?"
+            """)
+        XCTAssertTrue(result.standardOutput.hasPrefix("plan=10\napply=0\n"), result.standardOutput + result.standardError)
+        XCTAssertEqual(applied, run)
+        let refused = Namespace.run("""
+            \(Self.container)
+            "$WDS" plan --out /tmp/link.plan $C/container-link.wds setup /run/netns/c1 >/dev/null
+            ip link add name w-abc-0 type bridge
+            "$WDS" apply /tmp/link.plan; echo "apply=$?"
+            """)
+        XCTAssertEqual(refused.standardOutput, "apply=1\n", refused.standardError)
+        XCTAssertTrue(refused.standardError.contains("the host has changed since the plan was made: `ip -j link show`"), refused.standardError)
+    }
+
     /// After container-link, net.wds and container-net.wds, a process in the container reaches
     /// an allowed network beyond the host's uplink and not a denied one: packets, counted where
     /// they arrive, in a namespace behind the uplink that stands in for the outside.
