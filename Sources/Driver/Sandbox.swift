@@ -86,6 +86,8 @@ public enum Sandbox {
             return ExitStatus.failure
         }
         let before = snapshot()
+        let families = Builtins.standard.families.compactMap { family in family.sandboxSnapshot.map { (family.name, $0) } }
+        let familiesBefore = families.map { $0.1() }
         // A script run with run-script is a child wds: it guards its effects the same way.
         setenv("WDS_SANDBOX", "1", 1)
         let host = SandboxHost(SystemHost(output: output))
@@ -93,9 +95,16 @@ public enum Sandbox {
         let interpreter = Interpreter(registry: Builtins.standard, context: context, scriptPath: path)
         let status = Driver.execute(script, with: interpreter, output: output)
         let after = snapshot()
+        var familyChanges = ""
+        for ((name, snapshot), old) in zip(families, familiesBefore) {
+            let new = snapshot()
+            familyChanges += "== \(name) changes\n"
+            let changes = old.filter { !new.contains($0) }.map { "- \($0)\n" } + new.filter { !old.contains($0) }.map { "+ \($0)\n" }
+            familyChanges += changes.isEmpty ? "  (none)\n" : changes.joined()
+        }
         let leftovers = host.removeCgroupDirectories()
         output(report(path: path, arguments: arguments, status: status, uplink: uplink, before: before, after: after,
-                      host: host, leftovers: leftovers), false)
+                      host: host, leftovers: leftovers, familyChanges: familyChanges), false)
         return status
     }
 
@@ -199,7 +208,7 @@ public enum Sandbox {
     }
 
     static func report(path: String, arguments: [String], status: Int32, uplink: Uplink?, before: Snapshot, after: Snapshot,
-                       host: SandboxHost, leftovers: [String]) -> String {
+                       host: SandboxHost, leftovers: [String], familyChanges: String = "") -> String {
         var out = "== sandbox: \(shellLine([path] + arguments)) exited with status \(status)\n"
         if let uplink {
             out += "== uplink stand-in: \(uplink.name) \(uplink.address)\(uplink.gateway.map { " via \($0)" } ?? "")\n"
@@ -222,6 +231,7 @@ public enum Sandbox {
         let removed = before.mounts.filter { !after.mounts.contains($0) }
         out += removed.map { "- \($0)\n" }.joined() + added.map { "+ \($0)\n" }.joined()
         if added.isEmpty && removed.isEmpty { out += "  (none)\n" }
+        out += familyChanges
         out += "== cgroups created (removed again after the run)\n"
         out += host.cgroupDirectories.isEmpty ? "  (none)\n" : host.cgroupDirectories.map { "+ \($0)\n" }.joined()
         for path in leftovers { out += "! could not remove \(path)\n" }

@@ -399,4 +399,33 @@ final class NetworkIntegrationTests: XCTestCase {
 
             """, result.standardError)
     }
+
+    /// `wds run --sandbox` makes the links, addresses, routes and namespaces in namespaces of its
+    /// own, and reports them; the namespace it was started from gets none of them.
+    func testTheSandboxReportsNetworkChangesAndKeepsThem() throws {
+        try Namespace.requireNamespaces()
+        let script = try Namespace.temporaryScript("""
+            netns create c1
+            veth create s-0 s-1 --peer-netns c1
+            link set s-0 --up --mtu 1400
+            address add s-0 10.4.0.1/24
+            route add 198.51.100.0/24 --via 10.4.0.2
+            link set s-1 --up --netns c1
+            """, name: "sandbox.wds")
+        let result = Namespace.run("""
+            "$WDS" run --sandbox \(Namespace.shellQuote(script)); echo "status=$?"
+            echo "outside: $(ip -br link | grep -c s-) links, $(ls /run/netns 2>/dev/null | wc -l) namespaces"
+            """)
+        XCTAssertTrue(result.standardOutput.contains("""
+            == network changes
+            + link s-0 (veth, mtu 1400, up)
+            + address 10.4.0.1/24 on s-0
+            + route 198.51.100.0/24 via 10.4.0.2 dev s-0
+            + netns c1
+            + [netns c1] link lo (device, mtu 65536, down)
+            + [netns c1] link s-1 (veth, mtu 1500, up)
+
+            """), result.standardOutput + result.standardError)
+        XCTAssertTrue(result.standardOutput.hasSuffix("status=0\noutside: 0 links, 0 namespaces\n"), result.standardOutput)
+    }
 }

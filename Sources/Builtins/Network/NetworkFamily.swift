@@ -11,5 +11,6 @@ enum NetworkFamily {
                    .family(LinkBuiltins.link), .single(LinkBuiltins.links), .family(AddressBuiltins.family), .single(AddressBuiltins.addresses),
                    .family(RouteBuiltins.family), .family(NetnsBuiltins.family)],
         decoder: { kind, fields in NetworkEffect.decode(kind: kind, fields: fields) },
-        install: { context, _ in NetworkModel.install(in: context) })
+        install: { context, _ in NetworkModel.install(in: context) },
+        sandboxSnapshot: { NetworkSnapshot.lines() })
 }
