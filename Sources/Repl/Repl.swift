@@ -192,6 +192,13 @@ enum LiveNames {
             return chains
         case .interface:
             return directory("/sys/class/net", host: host).map(\.name)
+        // The network family's own kinds of value: links of this namespace, named namespaces.
+        case .custom("IFACE", _):
+            return NetworkNames.links()
+        case .custom("NETNS", _), .custom("NETNS|PID", _):
+            return directory("/run/netns", host: host).map(\.name)
+        case .custom("NAME", _) where parameter == "name":
+            return directory("/run/netns", host: host).map(\.name)
         default:
             return []
         }

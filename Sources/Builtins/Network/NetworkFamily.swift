@@ -1,4 +1,5 @@
 import Interpreter
+import Netlink
 
 /// The network family as the standard library registers it: links, addresses,
 /// routes and named namespaces, over rtnetlink in-process. Its builtins, the
@@ -13,4 +14,10 @@ enum NetworkFamily {
         decoder: { kind, fields in NetworkEffect.decode(kind: kind, fields: fields) },
         install: { context, _ in NetworkModel.install(in: context) },
         sandboxSnapshot: { NetworkSnapshot.lines() })
+}
+
+/// Names the REPL completes: the links of wds's own namespace, read over
+/// rtnetlink (/sys/class/net shows those of the namespace /sys was mounted in).
+public enum NetworkNames {
+    public static func links() -> [String] { ((try? RouteSocket().links()) ?? []).map(\.name) }
 }
