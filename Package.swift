@@ -16,8 +16,12 @@ let package = Package(
     targets: [
         .target(name: "Lexer"),
         .target(name: "Interpreter", dependencies: ["Lexer"]),
-        .target(name: "Builtins", dependencies: ["Lexer", "Interpreter"]),
-        .target(name: "Backends", dependencies: ["Lexer", "Interpreter"]),
+        // setns(2) and unshare(2), which Swift's Glibc module does not export.
+        .target(name: "CNamespaces"),
+        // An rtnetlink client (links, addresses, routes, network namespaces), in-process: no `ip` processes.
+        .target(name: "Netlink", dependencies: ["CNamespaces"]),
+        .target(name: "Builtins", dependencies: ["Lexer", "Interpreter", "Netlink"]),
+        .target(name: "Backends", dependencies: ["Lexer", "Interpreter", "Netlink"]),
         .target(name: "Driver", dependencies: ["Lexer", "Interpreter", "Builtins", "Backends"]),
         // GNU readline (GPL-3.0-or-later), from Debian's libreadline-dev.
         .target(name: "CReadline", linkerSettings: [.linkedLibrary("readline")]),
@@ -33,6 +37,7 @@ let package = Package(
         // What several test targets share: the built binary's path, expected-file sections.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LexerTests", dependencies: ["Lexer"]),
+        .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
         .testTarget(name: "InterpreterTests", dependencies: ["Lexer", "Interpreter", "Builtins", "Backends", "Driver", "TestSupport"]),
         .testTarget(name: "ReplTests", dependencies: ["Repl", "Interpreter", "Builtins", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Lexer", "Interpreter", "Driver", "TestSupport"]),

@@ -1,32 +1,32 @@
 import Interpreter
 import Lexer
+import Netlink
 
-/// Route lookups through `ip -j`, read as JSON (never scraped text).
+/// Route lookups over rtnetlink, in-process: `route default` and `route get`
+/// start no `ip` process. The answers are those `ip -j route show default`
+/// and `ip -j route get ADDRESS` give (the commands the trace prints).
 enum RouteQuery {
     static func lookup(destination: String?, family: AddressFamily, at location: SourceRange) throws -> Route? {
-        let argv = Effect.route(destination: destination, family: family).argv
-        let outcome: Spawn.Outcome
         do {
-            outcome = try Spawn.run(argv, capture: true)
-        } catch {
-            throw CommandFailure("'ip' is not installed", at: location, status: ExitStatus.missingProgram,
-                                 hint: "install the iproute2 package")
+            let socket = try RouteSocket()
+            let found: RouteInfo?
+            if let destination {
+                guard let address = IPAddress(destination) else {
+                    throw CommandFailure("'\(destination)' is not an IPv4 or IPv6 address", at: location)
+                }
+                found = try socket.route(to: address)
+            } else {
+                // The main table's default routes, lowest metric first, as `ip route show default` lists them.
+                found = try socket.routes(family: family == .ipv4 ? NetlinkConstants.familyIPv4 : NetlinkConstants.familyIPv6)
+                    .filter { $0.destination == nil && $0.table == NetlinkConstants.tableMain && $0.type == NetlinkConstants.typeUnicast }
+                    .min { $0.metric < $1.metric }
+            }
+            guard let route = found, route.device != 0,
+                  let device = try socket.links().first(where: { $0.index == route.device })?.name else { return nil }
+            return Route(device: device, gateway: route.gateway.map { "\($0)" }, source: route.source.map { "\($0)" })
+        } catch let error as NetlinkError {
+            throw CommandFailure("cannot read the routing table: \(error)", at: location,
+                                 status: error.code == 0 ? ExitStatus.failure : ExitStatus.kernelRefused)
         }
-        if outcome.status != 0 {
-            // `ip route get` to an unreachable address fails: that is "no route", not an error.
-            if outcome.standardError.contains("unreachable") { return nil }
-            throw CommandFailure("\(shellLine(argv)) failed: \(outcome.standardError.split(separator: "\n").first ?? "")",
-                                 at: location)
-        }
-        return try parse(outcome.standardOutput, at: location)
-    }
-
-    static func parse(_ text: String, at location: SourceRange) throws -> Route? {
-        let json: JSON
-        do { json = try JSON.parse(text) } catch {
-            throw CommandFailure("cannot read the output of ip -j: \(error)", at: location)
-        }
-        guard let first = json.arrayValue?.first, let device = first["dev"]?.stringValue else { return nil }
-        return Route(device: device, gateway: first["gateway"]?.stringValue, source: first["prefsrc"]?.stringValue)
     }
 }

@@ -5,8 +5,8 @@ import Interpreter
 import Lexer
 
 /// Performs every effect for real: system calls where the kernel offers one
-/// (mount(2), flock(2), setrlimit(2), files), posix_spawn for tools that are
-/// the kernel's interface (iptables, ip -j). Failures become `CommandFailure`s
+/// (mount(2), flock(2), setrlimit(2), files, rtnetlink for routes), posix_spawn for tools that are
+/// the kernel's interface (iptables). Failures become `CommandFailure`s
 /// at the script location, with the errno's meaning or the tool's own words.
 public final class SystemHost: Host {
     /// Every flock the run holds, re-entrant by file (HeldLocks).

@@ -16,7 +16,7 @@ public enum Builtins {
         registry.add(SysctlBuiltins.hostFamily)
         registry.add(MountBuiltins.hostFamily)
         registry.add(CgroupBuiltins.hostFamily)
-        registry.add(RouteBuiltins.hostFamily)
+        registry.add(NetworkFamily.family)
         registry.add(RlimitBuiltins.hostFamily)
         registry.add(IptablesFamily.family)
         return registry

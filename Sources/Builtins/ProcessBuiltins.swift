@@ -1,5 +1,6 @@
 import Interpreter
 import Lexer
+import Netlink
 
 /// Running other programs: always an argv, never a shell in between.
 enum ProcessBuiltins {
@@ -15,7 +16,9 @@ enum ProcessBuiltins {
                               OptionSpec("--no-stdout", summary: "discard its standard output (`>/dev/null`)"),
                               OptionSpec("--no-stderr", summary: "discard its standard error (`2>/dev/null`)"),
                               OptionSpec("--quiet", summary: "discard both (`>/dev/null 2>&1`)"),
-                              OptionSpec("--result", summary: "return a record {status, stdout, stderr}, both streams captured apart, instead of failing on non-zero")],
+                              OptionSpec("--result", summary: "return a record {status, stdout, stderr}, both streams captured apart, instead of failing on non-zero"),
+                              OptionSpec("--netns", NetworkValues.namespace,
+                                         summary: "run it in this network namespace (a name under /run/netns, or a path such as /proc/PID/ns/net), through nsenter --net")],
                     optionsBeforePositionalsOnly: true,
                     example: "run quotaon -p $depot", argumentCheck: { arguments in
                         if arguments.has("--result"), let status = arguments.option("--status") {
@@ -36,6 +39,11 @@ enum ProcessBuiltins {
                 argv.append(text)
             }
             try call.spec.argumentCheck?(StaticArguments(call))
+            let program = argv[0]
+            if let namespace = try call.option("--netns") {
+                // nsenter joins the namespace and starts the program: what the trace prints is what runs.
+                argv = ["nsenter", "--net=\(NetworkNamespaces.path(of: namespace))", "--"] + argv
+            }
             let wantsRecord = call.has("--result")
             let quiet = call.has("--quiet")
             let streams = ProgramStreams(
@@ -59,7 +67,7 @@ enum ProcessBuiltins {
             if call.has("--status") { return .integer(Int(status)) }
             if status != 0 {
                 let detail = TextBuiltins.trim(errorOutput)
-                throw call.fail("'\(argv[0])' exited with status \(status)" + (detail.isEmpty ? "" : ": \(detail)"),
+                throw call.fail("'\(program)' exited with status \(status)" + (detail.isEmpty ? "" : ": \(detail)"),
                                 status: status == 127 ? ExitStatus.missingProgram : ExitStatus.failure)
             }
             if call.has("--probe") && !capture {

@@ -11,7 +11,7 @@ enum SysctlBuiltins {
             guard case .text(let text) = try call.perform(.readSysctl(key: try call.text(0))) else { return .empty }
             return .string(TextBuiltins.trim(text))
         },
-        BuiltinSpec("sysctl set", summary: "Set a kernel parameter (writes /proc/sys/KEY with dots as slashes).",
+        BuiltinSpec("sysctl set", summary: "Set a kernel parameter (writes /proc/sys/KEY with dots as slashes; a link name in a per-link key keeps its dots: net.ipv6.conf.lxc.br0.autoconf is /proc/sys/net/ipv6/conf/lxc.br0/autoconf).",
                     parameters: [Parameter("key", .sysctlKey), Parameter("value")],
                     example: "sysctl set net.ipv4.ip_forward 1") { call in
             let value = try call.text(1)

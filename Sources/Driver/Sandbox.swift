@@ -173,6 +173,9 @@ public enum Sandbox {
             return ExitStatus.failure
         }
         let before = snapshot(cgroupMount: settings.cgroupMount)
+        // Families that show their own state (network links, nftables…): before, and after below.
+        let families = Builtins.standard.families.compactMap { family in family.sandboxSnapshot.map { (family.name, $0) } }
+        let familiesBefore = families.map { $0.1() }
         // A script started with run-script is a child wds: it notes what it cannot simulate the same way.
         setenv("WDS_SANDBOX", "1", 1)
         setenv("WDS_SANDBOX_JOURNAL", journal, 1)
@@ -185,13 +188,20 @@ public enum Sandbox {
         let interpreter = Interpreter(registry: Builtins.standard, context: context, scriptPath: path)
         let status = Driver.execute(script, with: interpreter, output: output)
         let after = snapshot(cgroupMount: settings.cgroupMount)
+        var familyChanges = ""
+        for ((name, snapshot), old) in zip(families, familiesBefore) {
+            let new = snapshot()
+            familyChanges += "== \(name) changes\n"
+            let changes = old.filter { !new.contains($0) }.map { "- \($0)\n" } + new.filter { !old.contains($0) }.map { "+ \($0)\n" }
+            familyChanges += changes.isEmpty ? "  (none)\n" : changes.joined()
+        }
         // The script's cgroups, deepest first (the outer wds removes them in any case, with the sandbox's own).
         var leftovers: [String] = []
         if let mountPoint = settings.cgroupMount {
             leftovers = SandboxCgroup.directories(below: mountPoint).reversed().filter { rmdir($0) != 0 && errno != ENOENT }
         }
         output(report(path: path, arguments: arguments, status: status, settings: settings, before: before, after: after,
-                      leftovers: leftovers), false)
+                      leftovers: leftovers) + familyChanges, false)
         return status
     }
 

@@ -102,6 +102,7 @@ public enum SavedPlan {
 
     /// `wds show PLAN`: what apply would do, derived from the effects it must re-derive.
     public static func show(text: String, name: String, output: Driver.Output) -> Int32 {
+        _ = Builtins.standard  // registers the decoders of the families' effects
         guard let parsed = Parsed(text) else {
             output(Diagnostic("'\(name)' is not a wds plan (made by `wds plan --out` of this version)", at: nil).render(), true)
             return ExitStatus.usage
@@ -126,6 +127,7 @@ public enum SavedPlan {
 
     /// `wds apply [--expect DIGEST | --trust-plan] PLAN`.
     public static func apply(text: String, name: String, expect: String?, trusted: Bool, output: @escaping Driver.Output) -> Int32 {
+        _ = Builtins.standard  // registers the decoders of the families' effects
         func refuse(_ message: String, hint: String? = nil) -> Int32 {
             output(Diagnostic(message, at: nil, hint: hint ?? "nothing was applied").render(), true)
             return ExitStatus.failure
@@ -160,8 +162,21 @@ public enum SavedPlan {
             Planner.plan(path: parsed.script, arguments: parsed.arguments, environment: environment,
                          runProbes: parsed.runProbes, command: "wds apply", output: { _, _ in }).0
         }
+        /// Which of the plan's reads the host answers differently now, to say why a re-derivation failed.
+        func changedRead() -> String? {
+            let live = ReadOnlyHost(system)
+            for probe in parsed.probes {
+                if case .probeProgram = probe.effect, !parsed.runProbes { continue }
+                let answer = try? live.perform(probe.effect, at: location)
+                if answer.map({ ProbeRecorder.fingerprint(probe.effect, $0) }) != probe.sha256 {
+                    return "`\(probe.effect.shellCommand)` (read at \(probe.location)) answers differently now"
+                }
+            }
+            return nil
+        }
         guard let first = rederive() else {
-            return refuse("the plan's script does not run here as it did when the plan was made", hint: "nothing was applied; make a new plan")
+            return refuse("the host has changed since the plan was made: " + (changedRead() ?? "the plan's script no longer runs here as it did"),
+                          hint: "nothing was applied; make a new plan with `wds plan --out`")
         }
         defer { for hold in first.holds.reversed() { _ = try? system.perform(hold.release, at: location) } }
         do {
@@ -172,7 +187,9 @@ public enum SavedPlan {
         } catch {
             return ExitStatus.failure
         }
-        guard let again = rederive() else { return refuse("the plan's script does not run here as it did when the plan was made") }
+        guard let again = rederive() else {
+            return refuse("the host has changed since the plan was made: " + (changedRead() ?? "the plan's script no longer runs here as it did"))
+        }
         // The host must answer every read as it did for the reviewer: the re-derivation's own reads, not the file's list.
         let read = again.probes.map { ($0.effect, $0.location, ProbeRecorder.fingerprint($0.effect, $0.answer)) }
         for (index, probe) in read.enumerated() {

@@ -278,6 +278,13 @@ enum LiveNames {
             return saved.split(separator: "\n").filter { $0.hasPrefix(":") }.map { String($0.dropFirst().split(separator: " ")[0]) }
         case .interface:
             return directory("/sys/class/net", host: host).map(\.name)
+        // The network family's own kinds of value: links of this namespace, named namespaces.
+        case .custom("IFACE", _):
+            return NetworkNames.links()
+        case .custom("NETNS", _), .custom("NETNS|PID", _):
+            return directory("/run/netns", host: host).map(\.name)
+        case .custom("NAME", _) where parameter == "name":
+            return directory("/run/netns", host: host).map(\.name)
         default:
             return []
         }

@@ -21,6 +21,7 @@ final class TraceNeverActsTests: XCTestCase {
             (["in"], ["HOST_PORT": "61001", "CONTAINER_PORT": "8080"]),
             (["out"], ["NETWORK": "10.1.0.0/16", "PORT": "80"]),
         ],
+        "container-link.wds": [(["setup", "/run/netns/c1"], [:]), (["teardown", "/run/netns/c1"], [:])],
         "setup.wds": [([], netEnvironment.merging(["DISK_QUOTA_ENABLED": "false"]) { $1 })],
         "demo.wds": [(["setup"], [:]), (["teardown"], [:])],
     ]
@@ -55,11 +56,12 @@ final class TraceNeverActsTests: XCTestCase {
     func traceUnderStrace(_ script: String, _ arguments: [String], _ environment: [String: String]) throws {
         let label = ([script] + arguments).joined(separator: " ")
         let source = Namespace.repositoryRoot.appendingPathComponent("scripts/\(script)").path
-        // container-net.wds lives in a container's folder, beside etc/config.
-        let path = script == "container-net.wds" ? "/tmp/containers/c1/net.wds" : source
+        // container-net.wds and container-link.wds live in a container's folder, beside etc/config.
+        let inContainer = script == "container-net.wds" || script == "container-link.wds"
+        let path = inContainer ? "/tmp/containers/c1/\(script)" : source
         // A trace decides each statement as the run would: container-net.wds needs the host's Warden chains
         // (net.wds setup) and, for `in` and `out`, the container's own (its setup).
-        let prepare = script != "container-net.wds" ? "" : """
+        let prepare = script == "container-link.wds" ? "ip netns add c1" : script != "container-net.wds" ? "" : """
             iptables -N warden-default && iptables -N warden-forward && iptables -A warden-forward -j DROP
             iptables -t nat -N warden-prerouting && iptables -N warden-instance-c1 && iptables -t nat -N warden-instance-c1
             """
@@ -67,8 +69,9 @@ final class TraceNeverActsTests: XCTestCase {
         let shell = """
             private_tmp
             mkdir -p /tmp/.harness /tmp/containers/c1/etc /tmp/containers/tmp
-            cp \(Namespace.shellQuote(source)) /tmp/containers/c1/net.wds
-            printf 'id=c1\\nnetwork_host_iface=w-c1-0\\nnetwork_container_ip=10.254.0.2\\n' > /tmp/containers/c1/etc/config
+            cp \(Namespace.shellQuote(source)) /tmp/containers/c1/\(script)
+            printf '%s\\n' id=c1 network_host_iface=w-c1-0 network_host_ip=10.254.0.1 network_container_ip=10.254.0.2 \\
+              network_netmask=255.255.255.252 container_iface_mtu=1500 > /tmp/containers/c1/etc/config
             \(prepare)
             \(HostileInputTests.snapshot)
             snapshot > /tmp/.harness/before
@@ -140,6 +143,13 @@ final class TraceNeverActsTests: XCTestCase {
                 if !call.contains(", NULL, ") { violations.append(line) }  // a new limit was set
             case "flock":
                 violations.append(line)  // a trace takes no lock: another run may hold it
+            case "sendto", "sendmsg":
+                // rtnetlink questions (RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE: 18, 22, 26) read; anything else sent acts.
+                let reads = ["RTM_GETLINK", "RTM_GETADDR", "RTM_GETROUTE", "nlmsg_type=0x12 ", "nlmsg_type=0x16 ", "nlmsg_type=0x1a "]
+                if !(call.contains("AF_NETLINK") && reads.contains(where: call.contains)) { violations.append(line) }
+            case "setns":
+                // Entering a network namespace to read it (and coming back) changes no state of the host.
+                if !call.contains("CLONE_NEWNET") { violations.append(line) }
             default:
                 violations.append(line)
             }

@@ -108,6 +108,16 @@ final class ReplTerminalTests: XCTestCase {
         XCTAssertTrue(screen.contains("\ntrue\n"), screen)
     }
 
+    /// The network builtins complete, and so do the links and named namespaces they take.
+    func testTabCompletesNetworkBuiltinsLinksAndNamespaces() throws {
+        guard getuid() == 0 else { throw XCTSkip("needs root for a network namespace with links of its own") }
+        let screen = try session(["link ex\twds-co\t\n", "link exists w-1-0 --net\tc-compl\t\n"], arguments: ["--trace"],
+                                 inNamespace: "mount -t tmpfs none /run && ip link add name wds-compl-0 type veth peer name other-end && ip netns add c-completion")
+        XCTAssertTrue(screen.contains("link exists wds-compl-0 \n"), screen.debugDescription)
+        XCTAssertTrue(screen.contains("\ntrue\n"), screen)
+        XCTAssertTrue(screen.contains("link exists w-1-0 --netns c-completion"), screen)
+    }
+
     func testABlockContinuesOnASecondPrompt() throws {
         let screen = try session(["for n in [1 2] {\n", "  echo \"n=$n\"\n", "}\n"])
         XCTAssertTrue(screen.contains("...> "), screen)

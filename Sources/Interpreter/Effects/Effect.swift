@@ -270,8 +270,17 @@ public enum Effect: Sendable, Equatable {
     }
 }
 
+/// `/proc/sys/KEY` with the dots as slashes, but for the name of a link in a
+/// per-link key, which keeps its dots: in `net.ipv6.conf.lxc.br0.autoconf`
+/// the link is everything between `net.ipv6.conf.` and the last part, so the
+/// file is /proc/sys/net/ipv6/conf/lxc.br0/autoconf (the directories under
+/// conf/ and neigh/ hold files only).
 public func sysctlPath(_ key: String) -> String {
-    "/proc/sys/" + key.replacingAll(".", with: "/")
+    let parts = key.split(separator: ".", omittingEmptySubsequences: false)
+    if parts.count > 5, parts[0] == "net", ["ipv4", "ipv6", "mpls"].contains(parts[1]), parts[2] == "conf" || parts[2] == "neigh" {
+        return "/proc/sys/net/\(parts[1])/\(parts[2])/\(parts[3..<(parts.count - 1)].joined(separator: "."))/\(parts[parts.count - 1])"
+    }
+    return "/proc/sys/" + key.replacingAll(".", with: "/")
 }
 
 public enum AddressFamily: String, Sendable, Equatable {

@@ -14,13 +14,18 @@ public struct HostFamily: Sendable {
     /// Makes the family's per-run state in a new run: typically its model,
     /// registered with `context.register` as a `TransactionalFamily`.
     public var install: (@Sendable (_ context: RunContext, _ batch: Bool) -> Void)?
+    /// The family's state on this host as lines, for `wds run --sandbox` to show what a run changed
+    /// (those that differ before and after); nil when the sandbox shows it otherwise (iptables, mounts).
+    public var sandboxSnapshot: (@Sendable () -> [String])?
 
     public init(_ name: String, builtins: [BuiltinRegistry.Entry], decoder: FamilyEffects.Decoder? = nil,
-                install: (@Sendable (_ context: RunContext, _ batch: Bool) -> Void)? = nil) {
+                install: (@Sendable (_ context: RunContext, _ batch: Bool) -> Void)? = nil,
+                sandboxSnapshot: (@Sendable () -> [String])? = nil) {
         self.name = name
         self.builtins = builtins
         self.decoder = decoder
         self.install = install
+        self.sandboxSnapshot = sandboxSnapshot
     }
 }
 

@@ -25,7 +25,8 @@ syn keyword wdsBuiltin index-of upper lower sha256 exists is-dir is-file is-exec
 syn keyword wdsBuiltin write-file append-file list-dir glob mkdir rmdir remove-file
 syn keyword wdsBuiltin remove-empty-dirs load-config run run-script processes descendants signal
 syn keyword wdsBuiltin copy-file replace-file chmod chown remove-tree hostname sysctl mount unmount
-syn keyword wdsBuiltin is-mounted mounts cgroup route rlimit chain rule rules iptables
+syn keyword wdsBuiltin is-mounted mounts cgroup veth bridge vlan macvlan link links address
+syn keyword wdsBuiltin addresses route netns rlimit chain rule rules iptables
 " `contains` is an option of :syn keyword, so it cannot be listed there.
 syn match wdsBuiltin "\<contains\>"
 
