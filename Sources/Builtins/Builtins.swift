@@ -16,6 +16,7 @@ public enum Builtins {
         registry.add(RouteBuiltins.family)
         registry.add(RlimitBuiltins.family)
         registry.add(IptablesFamily.family)
+        registry.add(NftFamily.family)
         return registry
     }()
 }

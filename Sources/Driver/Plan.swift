@@ -193,6 +193,10 @@ public enum Planner {
                 if case .iptablesRestore = effect, case .process(let status, _, let errorOutput) = result, status != 0 {
                     return refuse("iptables refused the plan's commit (from \(place)): \(errorOutput)")
                 }
+                // A family's transaction (nftables) answers a refusal as a status too.
+                if case .family(let wrapped) = effect, case .process(let status, _, let errorOutput) = result, status != 0 {
+                    return refuse("\(wrapped.effect.family) refused the plan's commit (from \(place)): \(errorOutput)")
+                }
             } catch let failure as CommandFailure {
                 output(failure.render(), true)
                 return failure.status

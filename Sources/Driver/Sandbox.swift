@@ -166,10 +166,15 @@ public enum Sandbox {
         var saved: [String: String] = [:]
         var rules: [String: [String]] = [:]   // "IPv4 filter" → lines without counters
         var mounts: [String] = []
+        /// Each registered family's own state (nftables), by family name.
+        var families: [(name: String, snapshot: FamilySnapshot)] = []
     }
 
     static func snapshot() -> Snapshot {
         var result = Snapshot()
+        for family in Builtins.standard.families {
+            if let snapshot = family.snapshot?() { result.families.append((family.name, snapshot)) }
+        }
         for (family, command) in [("IPv4", "iptables-save"), ("IPv6", "ip6tables-save")] {
             guard let saved = try? Spawn.run([command], capture: true), saved.status == 0 else { continue }
             result.saved[family] = saved.standardOutput.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { line -> String in
@@ -217,6 +222,21 @@ public enum Sandbox {
             for line in new where !old.contains(line) { out += "+ [\(table)] \(line)\n"; changed = true }
         }
         if !changed { out += "  (none)\n" }
+        for (name, snapshot) in after.families {
+            let old = before.families.first { $0.name == name }?.snapshot.areas ?? []
+            if !snapshot.text.isEmpty { out += "== \(snapshot.title)\n" + snapshot.text }
+            out += "== \(name) changes\n"
+            var any = false
+            for (area, lines) in snapshot.areas {
+                let was = old.first { $0.area == area }?.lines ?? []
+                for line in was where !lines.contains(line) { out += "- [\(area)] \(line)\n"; any = true }
+                for line in lines where !was.contains(line) { out += "+ [\(area)] \(line)\n"; any = true }
+            }
+            for (area, lines) in old where !snapshot.areas.contains(where: { $0.area == area }) {
+                for line in lines { out += "- [\(area)] \(line)\n"; any = true }
+            }
+            if !any { out += "  (none)\n" }
+        }
         out += "== mounts\n"
         let added = after.mounts.filter { !before.mounts.contains($0) }
         let removed = before.mounts.filter { !after.mounts.contains($0) }

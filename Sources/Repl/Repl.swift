@@ -193,7 +193,8 @@ enum LiveNames {
         case .interface:
             return directory("/sys/class/net", host: host).map(\.name)
         default:
-            return []
+            // A family's own names (nftables tables, chains, sets).
+            return Builtins.standard.families.flatMap { $0.liveNames?(parameter, type, host) ?? [] }
         }
     }
 
