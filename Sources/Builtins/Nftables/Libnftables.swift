@@ -32,6 +32,7 @@ enum Libnftables {
     private typealias Buffer = @convention(c) (OpaquePointer?) -> Int32
     private typealias GetBuffer = @convention(c) (OpaquePointer?) -> UnsafePointer<CChar>?
     private typealias Run = @convention(c) (OpaquePointer?, UnsafePointer<CChar>?) -> Int32
+    private typealias RunFile = @convention(c) (OpaquePointer?, UnsafePointer<CChar>?) -> Int32
 
     private struct Functions {
         var new: New
@@ -42,6 +43,7 @@ enum Libnftables {
         var outputBuffer: GetBuffer
         var errorBuffer: GetBuffer
         var run: Run
+        var runFile: RunFile
     }
 
     nonisolated(unsafe) private static var loaded: Result<Functions, Unavailable>?
@@ -64,10 +66,11 @@ enum Libnftables {
                let bufferError = symbol("nft_ctx_buffer_error", Buffer.self),
                let outputBuffer = symbol("nft_ctx_get_output_buffer", GetBuffer.self),
                let errorBuffer = symbol("nft_ctx_get_error_buffer", GetBuffer.self),
-               let run = symbol("nft_run_cmd_from_buffer", Run.self) {
+               let run = symbol("nft_run_cmd_from_buffer", Run.self),
+               let runFile = symbol("nft_run_cmd_from_filename", RunFile.self) {
                 result = .success(Functions(new: new, free: free, setFlags: setFlags, bufferOutput: bufferOutput,
                                             bufferError: bufferError, outputBuffer: outputBuffer, errorBuffer: errorBuffer,
-                                            run: run))
+                                            run: run, runFile: runFile))
             } else {
                 result = .failure(Unavailable(reason: "libnftables.so.1 lacks the functions wds calls"))
             }
@@ -78,8 +81,21 @@ enum Libnftables {
         return result
     }
 
+    private typealias MemfdCreate = @convention(c) (UnsafePointer<CChar>?, UInt32) -> Int32
+
+    /// memfd_create(2), found at run time (Swift's Glibc module does not declare it): -1 where it is missing.
+    private static func anonymousFile() -> Int32 {
+        guard let symbol = dlsym(nil, "memfd_create") else { return -1 }
+        let create = unsafeBitCast(symbol, to: MemfdCreate.self)
+        return create("wds-nft-batch", 1)  // MFD_CLOEXEC
+    }
+
     /// Runs nft commands (one or many lines, as `nft -f -` reads them) with
-    /// the given output flags; status 0 when nft accepted all of them.
+    /// the given output flags; status 0 when nft accepted all of them. A batch
+    /// of several lines is read as a file (an anonymous one, memfd), as
+    /// `nft -f` reads it: given as a buffer, libnftables 1.0.6 quotes the
+    /// buffer's first line in every error instead of the line at fault, and
+    /// names no line number.
     static func run(_ commands: String, flags: UInt32) throws -> Outcome {
         _ = initialized
         pthread_mutex_lock(&mutex)
@@ -95,7 +111,22 @@ enum Libnftables {
         library.setFlags(context, flags)
         _ = library.bufferOutput(context)
         _ = library.bufferError(context)
-        let status = commands.withCString { library.run(context, $0) }
+        var status: Int32
+        let fd = commands.contains("\n") ? anonymousFile() : -1
+        if fd >= 0 {
+            defer { close(fd) }
+            let bytes = Array(commands.utf8)
+            var written = 0
+            while written < bytes.count {
+                let n = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                guard n > 0 else { break }
+                written += n
+            }
+            _ = lseek(fd, 0, SEEK_SET)
+            status = "/proc/self/fd/\(fd)".withCString { library.runFile(context, $0) }
+        } else {
+            status = commands.withCString { library.run(context, $0) }
+        }
         let output = library.outputBuffer(context).map { String(cString: $0) } ?? ""
         let error = library.errorBuffer(context).map { String(cString: $0) } ?? ""
         return Outcome(status: status == 0 ? 0 : 1, output: output, error: error)

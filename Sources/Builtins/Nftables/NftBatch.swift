@@ -110,12 +110,11 @@ struct NftBatch {
     }
 
     /// The line nft refused (an index into `lines`): by the line number nft
-    /// names (`/dev/stdin:3:1-20:` or `<cmdline>:3:…`), or by the command it quotes.
+    /// names (`/proc/self/fd/5:3:1-20: Error: …`, as `nft -f` names it), or by the command it quotes.
     func refusedLine(_ errorOutput: String) -> Int? {
-        for line in errorOutput.split(separator: "\n") {
+        for line in errorOutput.split(separator: "\n") where NftText.after(": Error: ", in: line) != nil {
             let fields = line.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false)
-            if fields.count >= 3, fields[0] == "<cmdline>" || fields[0].hasPrefix("/dev/stdin"), let number = Int(fields[1]),
-               number >= 1, number <= lines.count {
+            if fields.count >= 3, let number = Int(fields[1]), number >= 1, number <= lines.count {
                 return number - 1
             }
         }
