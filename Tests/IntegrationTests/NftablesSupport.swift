@@ -60,7 +60,39 @@ struct NftRuleset {
     }
 }
 
+extension NftRuleset {
+    /// The ruleset as a set of pieces, whatever order nft lists chains and sets in (an undo
+    /// makes a deleted chain again, with a new handle, so it is listed last): each table, each
+    /// chain with its hook and its rules in order, each set with its elements.
+    var digest: [String] {
+        var lines: [String] = []
+        for table in tables.sorted() {
+            lines.append("table \(table)")
+            for chain in chains(table).sorted(by: { "\($0["name"]!)" < "\($1["name"]!)" }) {
+                let name = "\(chain["name"]!)"
+                let base = ["type", "hook", "prio", "policy"].map { "\(chain[$0] ?? "-")" }.joined(separator: " ")
+                lines.append("chain \(table) \(name) \(base): " + rules(table, name).joined(separator: " | "))
+            }
+            let sets = (objects("set") + objects("map")).filter { "\($0["family"]!) \($0["table"]!)" == table }
+            for set in sets.sorted(by: { "\($0["name"]!)" < "\($1["name"]!)" }) {
+                let name = "\(set["name"]!)"
+                lines.append("set \(table) \(name) \(set["type"] ?? "") \(set["flags"] ?? ""): " + elements(table, name).sorted().joined(separator: " "))
+            }
+        }
+        return lines
+    }
+}
+
 extension ScriptRun {
+    /// Runs a wds script after `setup` and returns the ruleset before the run and after it.
+    static func nftBeforeAfter(_ script: String, setup: String) throws -> (run: ScriptRun, before: NftRuleset, after: NftRuleset) {
+        let result = try ScriptRun.run(script, setup: setup + "\nnft -j list ruleset > /tmp/.before.json",
+                                       after: "cat /tmp/.before.json; echo '#### split'; nft -j list ruleset")
+        let parts = result.after.components(separatedBy: "#### split\n")
+        guard parts.count == 2 else { throw GoldenFailure("no ruleset after the run: \(result.after)") }
+        return (result, try NftRuleset(parts[0]), try NftRuleset(parts[1]))
+    }
+
     /// Runs a wds script in a fresh namespace (after `setup`) and reads back `nft -j list ruleset`.
     static func nft(_ script: String, setup: String = "", command: String = "run", arguments: String = "",
                     files: [String: String] = [:]) throws -> (run: ScriptRun, ruleset: NftRuleset) {

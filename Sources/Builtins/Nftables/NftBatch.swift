@@ -18,12 +18,26 @@ struct NftBatch {
 
     private struct Slot {
         var uid: Int
+        var handle: Int?
         var canceled: Bool
     }
 
     private struct ChainKey: Hashable {
         var table: NftTableID
         var chain: String
+    }
+
+    /// How each chain looks as the model has it (every rule, canceled ones
+    /// included) and as nft's cache has it while it reads the batch: the
+    /// rules at the batch's start and those it added. nft 1.0.6 takes a rule
+    /// out of its cache neither when the batch deletes it nor when it flushes
+    /// the chain, and reads `index N` against that cache
+    /// (docs/nftables-notes.md). So a rule is placed by the handle of the rule
+    /// before it (`position H`) or after it (`insert … position H`) where the
+    /// kernel gave one, and by `index` only between two rules of the batch.
+    private struct ChainState {
+        var model: [Slot]
+        var cache: [Slot]
     }
 
     init(_ changes: [NftTransaction.Change], snapshots: [NftTransaction.Piece: NftTransaction.Snapshot] = [:]) {
@@ -36,14 +50,14 @@ struct NftBatch {
             default: continue
             }
         }
-        // Each chain as the model had it (every rule) and which of its rules the kernel will see.
-        var chains: [ChainKey: [Slot]] = [:]
-        func slots(_ key: ChainKey) -> [Slot] {
+        var chains: [ChainKey: ChainState] = [:]
+        func state(_ key: ChainKey) -> ChainState {
             if let known = chains[key] { return known }
+            var slots: [Slot] = []
             if case .chain(let chain)? = snapshots[.chain(key.table, key.chain)] {
-                return chain?.rules.map { Slot(uid: $0.uid, canceled: false) } ?? []
+                slots = chain?.rules.map { Slot(uid: $0.uid, handle: $0.handle, canceled: false) } ?? []
             }
-            return []
+            return ChainState(model: slots, cache: slots)
         }
         for (index, change) in changes.enumerated() {
             let command = change.command
@@ -51,44 +65,59 @@ struct NftBatch {
             var line: String?
             switch command {
             case .deleteTable, .flushTable:
-                for key in chains.keys where key.table == id { chains[key] = [] }
+                for key in chains.keys where key.table == id { chains[key]!.model = [] }
                 line = command.line
             case .addChain(_, let name, _, _):
                 let key = ChainKey(table: id, chain: name)
-                chains[key] = slots(key)
+                chains[key] = state(key)
                 line = command.line
             case .deleteChain(_, let name), .flushChain(_, let name):
-                chains[ChainKey(table: id, chain: name)] = []
+                let key = ChainKey(table: id, chain: name)
+                var chain = state(key)
+                chain.model = []
+                chains[key] = chain
                 line = command.line
             case .addRule(_, let name, let entry, let position):
                 let key = ChainKey(table: id, chain: name)
-                var list = slots(key)
-                let at = min(position, list.count)
-                let isCanceled = canceled.contains(entry.uid)
-                if !isCanceled {
-                    let before = list[..<at].filter { !$0.canceled }.count
-                    let count = list.filter { !$0.canceled }.count
+                var chain = state(key)
+                let at = min(position, chain.model.count)
+                let slot = Slot(uid: entry.uid, handle: nil, canceled: canceled.contains(entry.uid))
+                if !slot.canceled {
+                    let previous = chain.model[..<at].last { !$0.canceled }
+                    let next = chain.model[at...].first { !$0.canceled }
                     let head = "rule \(id.words) \(name)"
                     let rule = entry.text(family: id.family)
-                    if count == 0 || before == count {
+                    var cacheAt: Int
+                    if let previous, let handle = previous.handle {
+                        line = "add \(head) position \(handle) \(rule)"
+                        cacheAt = (chain.cache.firstIndex { $0.uid == previous.uid } ?? chain.cache.count - 1) + 1
+                    } else if previous == nil {
+                        line = next == nil ? "add \(head) \(rule)" : "insert \(head) \(rule)"
+                        cacheAt = next == nil ? chain.cache.count : 0
+                    } else if next == nil {
                         line = "add \(head) \(rule)"
-                    } else if before == 0 {
-                        line = "insert \(head) \(rule)"
+                        cacheAt = chain.cache.count
+                    } else if let next, let handle = next.handle {
+                        line = "insert \(head) position \(handle) \(rule)"
+                        cacheAt = chain.cache.firstIndex { $0.uid == next.uid } ?? chain.cache.count
                     } else {
-                        line = "add \(head) index \(before - 1) \(rule)"
+                        let anchor = chain.cache.firstIndex { $0.uid == previous!.uid } ?? chain.cache.count - 1
+                        line = "add \(head) index \(anchor) \(rule)"
+                        cacheAt = anchor + 1
                     }
+                    chain.cache.insert(slot, at: min(cacheAt, chain.cache.count))
                     addedRules.append(entry.uid)
                 }
-                list.insert(Slot(uid: entry.uid, canceled: isCanceled), at: at)
-                chains[key] = list
+                chain.model.insert(slot, at: at)
+                chains[key] = chain
             case .deleteRule(_, let name, let entry, let position):
                 let key = ChainKey(table: id, chain: name)
-                var list = slots(key)
-                if let at = list.indices.contains(position) && list[position].uid == entry.uid ? position
-                    : list.firstIndex(where: { $0.uid == entry.uid }) {
-                    list.remove(at: at)
+                var chain = state(key)
+                if let at = chain.model.indices.contains(position) && chain.model[position].uid == entry.uid ? position
+                    : chain.model.firstIndex(where: { $0.uid == entry.uid }) {
+                    chain.model.remove(at: at)
                 }
-                chains[key] = list
+                chains[key] = chain
                 if !canceled.contains(entry.uid) {
                     // A handle is missing only for a rule an earlier batch added in a run that reached no
                     // kernel (trace, plan): only the kernel gives handles. Handle 0 matches no rule.

@@ -59,18 +59,18 @@ struct NftUndo {
                 } else if let before {
                     makeChains.append(Self.command("add", "chain", Self.chain(id, name, base: before.base)))
                 }
-                // Rules that were there and are not any more go back to their places.
+                // Rules that were there and are not any more go back to their places: before the
+                // next rule that stayed (by its handle), or at the end; in order, so a run of them keeps its order.
                 guard let before else { continue }
                 let afterUIDs = Set(after?.rules.map(\.uid) ?? [])
                 for (position, rule) in before.rules.enumerated() where !afterUIDs.contains(rule.uid) {
                     guard let (expressions, comment) = rule.expressionsForUndo(family: id.family) else { continue }
-                    let survivorsAfter = before.rules[(position + 1)...].filter { afterUIDs.contains($0.uid) }.count
                     var fields = ruleFields + [("expr", JSON.array(expressions))]
                     if let comment { fields.append(("comment", .string(comment))) }
-                    if position == 0 {
-                        addRules.append(Self.command(survivorsAfter == 0 ? "add" : "insert", "rule", fields))
+                    if let next = before.rules[(position + 1)...].first(where: { afterUIDs.contains($0.uid) }), let handle = next.handle {
+                        addRules.append(Self.command("insert", "rule", fields + [("handle", .number(Double(handle)))]))
                     } else {
-                        addRules.append(Self.command("add", "rule", fields + [("index", .number(Double(position - 1)))]))
+                        addRules.append(Self.command("add", "rule", fields))
                     }
                 }
             case (.set(let id, let name), .set(let before)) where !wholeTables.contains(id):
