@@ -152,6 +152,8 @@ public enum Planner {
             output(Diagnostic(message, at: nil, hint: hint).render(), true)
             return ExitStatus.failure
         }
+        // The families register their effects' decoders when the standard library is made.
+        _ = Builtins.standard
         guard let json = try? JSON.parse(planText), json["wds-plan"] != nil,
               let probes = json["probes"]?.arrayValue, let effects = json["effects"]?.arrayValue else {
             return refuse("'\(name)' is not a wds plan (made by `wds plan --out`)")

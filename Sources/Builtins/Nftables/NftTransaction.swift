@@ -294,12 +294,12 @@ final class NftTransaction: TransactionalFamily {
     }
 
     /// Records a change the model already holds, stages it, and with `--no-batch` commits it.
-    func record(_ command: NftCommand, _ call: Invocation) throws {
+    func record(_ command: NftCommand, line: String? = nil, _ call: Invocation) throws {
         let change = Change(command: command, location: call.range)
         if !touchedTables.contains(command.table) { touchedTables.append(command.table) }
         changes.append(change)
         if let (count, consulted) = probeMark { (call.context.probes.count, call.context.probes.builtinConsultedHost) = (count, consulted) }
-        try call.perform(.family(AnyFamilyEffect(NftStagedEffect(command: command.line))))
+        try call.perform(.family(AnyFamilyEffect(NftStagedEffect(command: line ?? command.line))))
         if !batch { try commit(call.context) }
     }
 
@@ -350,8 +350,21 @@ final class NftTransaction: TransactionalFamily {
         try snapshot(.chain(id, name), call)
         var entry = entry
         entry.uid = newUID()
+        // Placed as the batch will place it: by a neighbour's handle where the kernel gave one.
+        let head = "rule \(id.words) \(name)", rule = entry.text(family: id.family)
+        let previous = index > 0 ? chain.rules[index - 1] : nil, next = index < chain.rules.count ? chain.rules[index] : nil
+        let line: String
+        if let handle = previous?.handle {
+            line = "add \(head) position \(handle) \(rule)"
+        } else if previous == nil {
+            line = next == nil ? "add \(head) \(rule)" : "insert \(head) \(rule)"
+        } else if let handle = next?.handle {
+            line = "insert \(head) position \(handle) \(rule)"
+        } else {
+            line = next == nil ? "add \(head) \(rule)" : "add \(head) index \(index - 1) \(rule)"
+        }
         chain.insert(entry, at: index)
-        try record(.addRule(id, name, entry, index: index), call)
+        try record(.addRule(id, name, entry, index: index), line: line, call)
     }
 
     func deleteRule(_ id: NftTableID, _ name: String, at index: Int, _ chain: NftChainModel, _ call: Invocation) throws {
