@@ -23,6 +23,7 @@ syn keyword wdsBuiltin basename dirname format count is-empty is-network list ad
 syn keyword wdsBuiltin is-executable read-file write-file append-file list-dir glob mkdir rmdir
 syn keyword wdsBuiltin remove-file remove-empty-dirs load-config run run-script sysctl mount
 syn keyword wdsBuiltin unmount is-mounted mounts cgroup route rlimit chain rule rules iptables
+syn keyword wdsBuiltin nft-table nft-chain nft-rule nft-set nft-map nft
 " `contains` is an option of :syn keyword, so it cannot be listed there.
 syn match wdsBuiltin "\<contains\>"
 
