@@ -14,6 +14,7 @@ final class NftablesRuleTests: XCTestCase {
         nft-set ensure inet t a6 --type ipv6_addr
         nft-set ensure inet t ports --type inet_service --flags interval
         nft-map ensure inet t vm --type ifname --to verdict
+        nft-map ensure inet t pm --type inet_service --to verdict
         nft-chain ensure inet t c
         nft-chain ensure inet t target
         nft-chain ensure inet t pre --type nat --hook prerouting
@@ -71,6 +72,7 @@ final class NftablesRuleTests: XCTestCase {
         ("inet t c", "--jump target", false),
         ("inet t c", "--goto target", false),
         ("inet t c", "--vmap iifname:vm", false),
+        ("inet t c", "--protocol udp --vmap dport:pm", false),
         ("inet t c", "--comment \"a comment\" --accept", false),
         ("inet t c", "--iif lo --protocol tcp --saddr 10.0.0.1 --daddr 10.0.0.2 --sport 1 --dport 2 --ct-state new --mark 5 --limit 10/second --counter --log-prefix p --accept --comment all", false),
         ("inet t pre", "--protocol tcp --dport 8080 --redirect", false),

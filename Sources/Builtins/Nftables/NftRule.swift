@@ -77,7 +77,12 @@ struct NftRule: Hashable, Sendable {
     var portProtocol: String? { l4protocol.map(\.value).flatMap { NftProtocols.withPorts.contains($0) ? $0 : nil } }
     var hasPorts: Bool { sourcePort != nil || destinationPort != nil }
     /// The protocol match nft prints: none when a port or ICMP type match implies it.
-    var printsProtocol: Bool { l4protocol != nil && !hasPorts && icmpTypes == nil }
+    var printsProtocol: Bool { l4protocol != nil && !hasPorts && icmpTypes == nil && !portKeyedMap }
+    /// `tcp dport vmap @MAP`: the verdict map's key implies the protocol too.
+    var portKeyedMap: Bool {
+        if case .verdictMap(let key, _)? = action { return key == "sport" || key == "dport" }
+        return false
+    }
 
     var addressProtocol: String { ipv6 ? "ip6" : "ip" }
 }
@@ -118,7 +123,7 @@ extension NftRule {
             if let level = log.level { text += " level \(level)" }
             words.append(text)
         }
-        if let action { words.append(Self.text(action, family: family, ipv6: ipv6)) }
+        if let action { words.append(Self.text(action, family: family, ipv6: ipv6, ports: portProtocol)) }
         if let comment { words.append("comment \"\(comment)\"") }
         return words.joined(separator: " ")
     }
@@ -139,7 +144,7 @@ extension NftRule {
         }
     }
 
-    static func text(_ action: Action, family: NftTableFamily, ipv6: Bool) -> String {
+    static func text(_ action: Action, family: NftTableFamily, ipv6: Bool, ports: String? = nil) -> String {
         func natTarget(_ address: NftAddress, _ port: Int?) -> String {
             // In an inet table nft must be told the address family of the translation.
             let familyWord = family == .inet ? (address.ipv6 ? "ip6 " : "ip ") : ""
@@ -162,7 +167,7 @@ extension NftRule {
         case .snat(let address, let port): return "snat \(natTarget(address, port))"
         case .dnat(let address, let port): return "dnat \(natTarget(address, port))"
         case .redirect(let port): return port.map { "redirect to :\($0)" } ?? "redirect"
-        case .verdictMap(let key, let map): return "\(vmapKeyText(key, ipv6: ipv6)) vmap @\(map)"
+        case .verdictMap(let key, let map): return "\(vmapKeyText(key, ipv6: ipv6, ports: ports)) vmap @\(map)"
         }
     }
 
@@ -175,11 +180,12 @@ extension NftRule {
     }
 
     /// The keys a verdict map can be looked up by.
-    static let vmapKeys = ["iifname", "oifname", "saddr", "daddr", "mark"]
+    static let vmapKeys = ["iifname", "oifname", "saddr", "daddr", "sport", "dport", "mark"]
 
-    static func vmapKeyText(_ key: String, ipv6: Bool) -> String {
+    static func vmapKeyText(_ key: String, ipv6: Bool, ports: String?) -> String {
         switch key {
         case "saddr", "daddr": return "\(ipv6 ? "ip6" : "ip") \(key)"
+        case "sport", "dport": return "\(ports ?? "tcp") \(key)"
         case "mark": return "meta mark"
         default: return key
         }
@@ -302,6 +308,8 @@ extension NftRule {
             switch key {
             case "saddr", "daddr":
                 keyJSON = .object([("payload", .object([("protocol", .string(ipv6 ? "ip6" : "ip")), ("field", .string(key))]))])
+            case "sport", "dport":
+                keyJSON = .object([("payload", .object([("protocol", .string(rule.portProtocol ?? "tcp")), ("field", .string(key))]))])
             case "mark": keyJSON = .object([("meta", .object([("key", .string("mark"))]))])
             default: keyJSON = .object([("meta", .object([("key", .string(key))]))])
             }

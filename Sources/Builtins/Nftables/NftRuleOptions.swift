@@ -96,7 +96,7 @@ enum NftRuleOptions {
         OptionSpec("--dnat", natTarget, summary: "NAT: rewrite the destination to ADDRESS[:PORT] ([IPV6]:PORT)"),
         OptionSpec("--redirect", summary: "NAT: to this host"),
         OptionSpec("--redirect-to", .port, summary: "NAT: to this host, to PORT"),
-        OptionSpec("--vmap", vmapType, summary: "verdict from a map by iifname, oifname, saddr, daddr or mark: iifname:containers"),
+        OptionSpec("--vmap", vmapType, summary: "verdict from a map by iifname, oifname, saddr, daddr, sport, dport or mark: iifname:containers"),
         OptionSpec("--comment", comment, summary: "a comment kept with the rule"),
         OptionSpec("--nft", rawRule, summary: "the whole rule in nft syntax, for what has no option (checked by nft at commit)"),
     ]
@@ -293,6 +293,9 @@ enum NftRuleOptions {
                 if option == "--snat" { rule.ipv6 = address.ipv6 }
             case "--vmap":
                 let parts = try text("--vmap")!.0.split(separator: ":", maxSplits: 1).map(String.init)
+                if parts[0] == "sport" || parts[0] == "dport", rule.portProtocol == nil {
+                    throw wrong("a verdict map by \(parts[0]) needs --protocol tcp, udp, sctp, udplite or dccp", at: range)
+                }
                 rule.action = .verdictMap(key: parts[0], map: parts[1])
             default:
                 break
@@ -356,6 +359,8 @@ enum NftRuleOptions {
                 guard keyType == .interface else { throw call.fail("map '\(name)' is keyed by \(map.typeText), not interface names") }
             case "mark":
                 guard keyType == .mark else { throw call.fail("map '\(name)' is keyed by \(map.typeText), not marks") }
+            case "sport", "dport":
+                guard keyType == .port else { throw call.fail("map '\(name)' is keyed by \(map.typeText), not ports") }
             default:
                 guard let keyType, keyType.isAddress else { throw call.fail("map '\(name)' is keyed by \(map.typeText), not addresses") }
                 rule.ipv6 = keyType == .ipv6Address

@@ -40,7 +40,13 @@ extension NftRule {
             default:
                 guard rule.action == nil, let action = Self.readAction(name, body) else { return nil }
                 rule.action = action
-                if case .verdictMap = action, body["key"]?["payload"]?["protocol"]?.stringValue == "ip6" { rule.ipv6 = true }
+                if case .verdictMap(let key, _) = action, let proto = body["key"]?["payload"]?["protocol"]?.stringValue {
+                    if proto == "ip6" { rule.ipv6 = true }
+                    if key == "sport" || key == "dport" {
+                        if let existing = rule.l4protocol, existing != Match(value: proto, negated: false) { return nil }
+                        rule.l4protocol = Match(value: proto, negated: false)
+                    }
+                }
             }
         }
         // A port match implies its protocol, which nft does not print.
@@ -167,7 +173,7 @@ extension NftRule {
             let name: String
             if let meta = key["meta"]?["key"]?.stringValue, ["iifname", "oifname", "mark"].contains(meta) {
                 name = meta
-            } else if let field = key["payload"]?["field"]?.stringValue, field == "saddr" || field == "daddr" {
+            } else if let field = key["payload"]?["field"]?.stringValue, ["saddr", "daddr", "sport", "dport"].contains(field) {
                 name = field
             } else {
                 return nil
