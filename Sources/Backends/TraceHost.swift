@@ -10,10 +10,14 @@ import Lexer
 public final class TraceHost: Host {
     /// The first line of a text or restore trace: the shell its lines are written for.
     public static let header = "#!/bin/bash\n"
+    /// The first line of an `nft` trace: an nft script.
+    public static let nftHeader = "#!/usr/sbin/nft -f\n"
 
     /// `restore` is `text` with the iptables transaction shown as the exact
-    /// payloads it commits (the staged changes become comments).
-    public enum Format: String, Sendable { case text, json, restore }
+    /// payloads it commits (the staged changes become comments). `nft` is the
+    /// run's nftables transactions as one nft script (`nft -f` reads it),
+    /// every other effect a comment.
+    public enum Format: String, Sendable { case text, json, restore, nft }
 
     let probes: Host
     let format: Format
@@ -43,14 +47,15 @@ public final class TraceHost: Host {
     private func writeHeaderIfPending() {
         if headerPending {
             headerPending = false
-            write(TraceHost.header)
+            write(format == .nft ? TraceHost.nftHeader : TraceHost.header)
         }
     }
 
     public func perform(_ effect: Effect, at location: SourceRange) throws -> EffectResult {
         writeHeaderIfPending()
         let dependsOnProbe = effect.isMutation && tracker?.mutationDependsOnProbe == true
-        write(TraceHost.line(for: effect, at: location, format: format, dependsOnProbe: dependsOnProbe) + "\n")
+        let line = TraceHost.line(for: effect, at: location, format: format, dependsOnProbe: dependsOnProbe)
+        if !line.isEmpty { write(line + "\n") }
         return try probes.perform(effect, at: location)
     }
 
@@ -62,6 +67,15 @@ public final class TraceHost: Host {
         let place = String(String.UnicodeScalarView(location.shortLocation.unicodeScalars.map {
             $0.value < 0x20 || $0.value == 0x7F ? "?" : $0
         })) + (dependsOnProbe ? ", after a probe" : "") + (effect.isPointOfNoReturn ? ", point of no return" : "")
+        if case .family(let wrapped) = effect, let line = wrapped.effect.traceLine(format: format.rawValue, place: place) {
+            return line
+        }
+        if format == .nft {
+            // An nft script: what is not nftables is shown, commented out, where it happens.
+            let text = line(for: effect, at: location, format: .text, dependsOnProbe: dependsOnProbe)
+            return text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasPrefix("#") ? String($0) : "# " + $0 }
+                .joined(separator: "\n")
+        }
         switch (format, effect) {
         case (.text, .iptablesRestore(let family, let payload, let tool)):
             let changes = payload.split(separator: "\n").filter { !$0.hasPrefix("*") && $0 != "COMMIT" }.count
@@ -72,7 +86,7 @@ public final class TraceHost: Host {
             return "# \(effect.shellCommand)  # \(place)"
         case (.text, .iptablesLock), (.text, .iptablesUnlock), (.restore, .iptablesLock), (.restore, .iptablesUnlock):
             return "# \(effect.kind): \(effect.shellCommand)  # \(place)"
-        case (.text, _), (.restore, _):
+        case (.text, _), (.restore, _), (.nft, _):
             let command = effect.shellCommand
             return effect.isMutation ? "\(command)  # \(place)" : "# probe: \(command)  # \(place)"
         case (.json, _):

@@ -19,6 +19,7 @@ public enum Builtins {
         registry.add(NetworkFamily.family)
         registry.add(RlimitBuiltins.hostFamily)
         registry.add(IptablesFamily.family)
+        registry.add(NftFamily.family)
         return registry
     }()
 }

@@ -58,10 +58,10 @@ struct Trace: ParsableCommand {
             (reads of the host) are printed as `# probe: …` comments, so the output replays in bash.
             """)
 
-    @Option(help: "Output format: text (replayable shell), json (one object per effect), or restore (text with the iptables commits as the exact iptables-restore input).")
+    @Option(help: "Output format: text (replayable shell), json (one object per effect), restore (text with the iptables commits as the exact iptables-restore input), or nft (the nftables transactions as one nft script, everything else as comments).")
     var format: String = "text"
 
-    @Flag(name: .customLong("no-batch"), help: "Trace each iptables change as its own `iptables -w` command, with no commit.")
+    @Flag(name: .customLong("no-batch"), help: "Trace each iptables change as its own `iptables -w` command, with no commit (and each nftables change as its own transaction).")
     var noBatch = false
 
     @Option(help: "Answer the script's probes from this state file (see `wds state`) instead of the live host.")
@@ -80,7 +80,7 @@ struct Trace: ParsableCommand {
 
     func validate() throws {
         guard TraceHost.Format(rawValue: format) != nil else {
-            throw ValidationError("--format must be text, json or restore, not '\(format)'")
+            throw ValidationError("--format must be text, json, restore or nft, not '\(format)'")
         }
     }
 

@@ -174,8 +174,10 @@ public enum Sandbox {
         }
         let before = snapshot(cgroupMount: settings.cgroupMount)
         // Families that show their own state (network links, nftables…): before, and after below.
-        let families = Builtins.standard.families.compactMap { family in family.sandboxSnapshot.map { (family.name, $0) } }
-        let familiesBefore = families.map { $0.1() }
+        func familySnapshots() -> [(name: String, snapshot: FamilySnapshot)] {
+            Builtins.standard.families.compactMap { family in family.snapshot?().map { (family.name, $0) } }
+        }
+        let familiesBefore = familySnapshots()
         // A script started with run-script is a child wds: it notes what it cannot simulate the same way.
         setenv("WDS_SANDBOX", "1", 1)
         setenv("WDS_SANDBOX_JOURNAL", journal, 1)
@@ -189,11 +191,21 @@ public enum Sandbox {
         let status = Driver.execute(script, with: interpreter, output: output)
         let after = snapshot(cgroupMount: settings.cgroupMount)
         var familyChanges = ""
-        for ((name, snapshot), old) in zip(families, familiesBefore) {
-            let new = snapshot()
+        for (name, snapshot) in familySnapshots() {
+            let old = familiesBefore.first { $0.name == name }?.snapshot.areas ?? []
+            if !snapshot.text.isEmpty { familyChanges += "== \(snapshot.title)\n" + snapshot.text }
             familyChanges += "== \(name) changes\n"
-            let changes = old.filter { !new.contains($0) }.map { "- \($0)\n" } + new.filter { !old.contains($0) }.map { "+ \($0)\n" }
-            familyChanges += changes.isEmpty ? "  (none)\n" : changes.joined()
+            var any = false
+            for (area, lines) in snapshot.areas {
+                let was = old.first { $0.area == area }?.lines ?? []
+                let tag = area.isEmpty ? "" : "[\(area)] "
+                for line in was where !lines.contains(line) { familyChanges += "- \(tag)\(line)\n"; any = true }
+                for line in lines where !was.contains(line) { familyChanges += "+ \(tag)\(line)\n"; any = true }
+            }
+            for (area, lines) in old where !snapshot.areas.contains(where: { $0.area == area }) {
+                for line in lines { familyChanges += "- \(area.isEmpty ? "" : "[\(area)] ")\(line)\n"; any = true }
+            }
+            if !any { familyChanges += "  (none)\n" }
         }
         // The script's cgroups, deepest first (the outer wds removes them in any case, with the sandbox's own).
         var leftovers: [String] = []

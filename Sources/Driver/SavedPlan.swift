@@ -218,6 +218,11 @@ public enum SavedPlan {
                     return refuse("iptables refused the plan's commit (from \(place)): \(errorOutput)",
                                   hint: "the effects before it were applied")
                 }
+                // A family's transaction (nftables) answers a refusal as a status too.
+                if case .family(let wrapped) = effect, case .process(let status, _, let errorOutput) = result, status != 0 {
+                    return refuse("\(wrapped.effect.family) refused the plan's commit (from \(place)): \(errorOutput)",
+                                  hint: "the effects before it were applied")
+                }
             } catch let failure as CommandFailure {
                 output(failure.render(), true)
                 return failure.status

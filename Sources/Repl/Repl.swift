@@ -286,7 +286,8 @@ enum LiveNames {
         case .custom("NAME", _) where parameter == "name":
             return directory("/run/netns", host: host).map(\.name)
         default:
-            return []
+            // A family's own names (nftables tables, chains, sets).
+            return Builtins.standard.families.flatMap { $0.liveNames?(parameter, type, host) ?? [] }
         }
     }
 

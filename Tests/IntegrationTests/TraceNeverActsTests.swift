@@ -21,6 +21,12 @@ final class TraceNeverActsTests: XCTestCase {
             (["in"], ["HOST_PORT": "61001", "CONTAINER_PORT": "8080"]),
             (["out"], ["NETWORK": "10.1.0.0/16", "PORT": "80"]),
         ],
+        "net-nft.wds": [(["setup"], netEnvironment), (["teardown"], netEnvironment)],
+        "container-net-nft.wds": [
+            (["setup"], [:]), (["teardown"], [:]),
+            (["in"], ["HOST_PORT": "61001", "CONTAINER_PORT": "8080"]),
+            (["out"], ["NETWORK": "10.1.0.0/16", "PORT": "80"]),
+        ],
         "container-link.wds": [(["setup", "/run/netns/c1"], [:]), (["teardown", "/run/netns/c1"], [:])],
         "setup.wds": [([], netEnvironment.merging(["DISK_QUOTA_ENABLED": "false"]) { $1 })],
         "demo.wds": [(["setup"], [:]), (["teardown"], [:])],
@@ -57,11 +63,16 @@ final class TraceNeverActsTests: XCTestCase {
         let label = ([script] + arguments).joined(separator: " ")
         let source = Namespace.repositoryRoot.appendingPathComponent("scripts/\(script)").path
         // container-net.wds and container-link.wds live in a container's folder, beside etc/config.
-        let inContainer = script == "container-net.wds" || script == "container-link.wds"
+        let inContainer = ["container-net.wds", "container-link.wds", "container-net-nft.wds"].contains(script)
         let path = inContainer ? "/tmp/containers/c1/\(script)" : source
         // A trace decides each statement as the run would: container-net.wds needs the host's Warden chains
         // (net.wds setup) and, for `in` and `out`, the container's own (its setup).
-        let prepare = script == "container-link.wds" ? "ip netns add c1" : script != "container-net.wds" ? "" : """
+        // container-net-nft.wds: the host's table from a real net-nft.wds setup, and for `in` and `out` the container's own.
+        let nftPrepare = """
+            \(Self.netEnvironment.map { "\($0.key)=\(Namespace.shellQuote($0.value))" }.joined(separator: " ")) \\
+              "$WDS" run \(Namespace.shellQuote(Namespace.repositoryRoot.appendingPathComponent("scripts/net-nft.wds").path)) setup >/dev/null
+            """ + (arguments.first == "setup" || arguments.first == "teardown" ? "" : "\n\"$WDS\" run /tmp/containers/c1/container-net-nft.wds setup >/dev/null")
+        let prepare = script == "container-net-nft.wds" ? nftPrepare : script == "container-link.wds" ? "ip netns add c1" : script != "container-net.wds" ? "" : """
             iptables -N warden-default && iptables -N warden-forward && iptables -A warden-forward -j DROP
             iptables -t nat -N warden-prerouting && iptables -N warden-instance-c1 && iptables -t nat -N warden-instance-c1
             """
@@ -98,6 +109,17 @@ final class TraceNeverActsTests: XCTestCase {
     }
 
     /// The strace lines of wds processes that act on the host, and the programs started that are not listed probes.
+    /// An nf_tables question (libnftables listing): subsystem 10, a GET message (table 1, chain 4, rule 7,
+    /// set 10, set element 13, generation 16, object 19, flowtable 23); the NEW, DEL and batch messages act.
+    static func isNftablesRead(_ call: String) -> Bool {
+        // strace names the types it knows: NFNL_SUBSYS_NFTABLES<<8|NFT_MSG_GETTABLE.
+        if call.contains("NFNL_SUBSYS_NFTABLES<<8|NFT_MSG_GET") && !call.contains("_RESET") { return true }
+        guard let range = call.range(of: "nlmsg_type=0xa") else { return false }
+        let hex = call[range.upperBound...].prefix { $0.isHexDigit }
+        guard hex.count == 2, let type = Int(hex, radix: 16) else { return false }
+        return [1, 4, 7, 10, 13, 16, 19, 23].contains(type)
+    }
+
     static func violations(strace: String, trace: String) -> [String] {
         // `# probe: COMMAND  # file:line` → COMMAND
         let probes = Set(trace.split(separator: "\n").compactMap { line -> String? in
@@ -146,7 +168,9 @@ final class TraceNeverActsTests: XCTestCase {
             case "sendto", "sendmsg":
                 // rtnetlink questions (RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE: 18, 22, 26) read; anything else sent acts.
                 let reads = ["RTM_GETLINK", "RTM_GETADDR", "RTM_GETROUTE", "nlmsg_type=0x12 ", "nlmsg_type=0x16 ", "nlmsg_type=0x1a "]
-                if !(call.contains("AF_NETLINK") && reads.contains(where: call.contains)) { violations.append(line) }
+                if !(call.contains("AF_NETLINK") && (reads.contains(where: call.contains) || Self.isNftablesRead(call))) {
+                    violations.append(line)
+                }
             case "setns":
                 // Entering a network namespace to read it (and coming back) changes no state of the host.
                 if !call.contains("CLONE_NEWNET") { violations.append(line) }

@@ -13,7 +13,7 @@ enum NetworkFamily {
                    .family(RouteBuiltins.family), .family(NetnsBuiltins.family)],
         decoder: { kind, fields in NetworkEffect.decode(kind: kind, fields: fields) },
         install: { context, _ in NetworkModel.install(in: context) },
-        sandboxSnapshot: { NetworkSnapshot.lines() })
+        snapshot: { FamilySnapshot(title: "network (links, addresses, routes)", text: "", areas: [("", NetworkSnapshot.lines())]) })
 }
 
 /// Names the REPL completes: the links of wds's own namespace, read over

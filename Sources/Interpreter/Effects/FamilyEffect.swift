@@ -30,11 +30,15 @@ public protocol FamilyEffect: Sendable {
     func undo(at location: SourceRange) throws -> FamilyUndo
     /// What `wds run --sandbox` does with it.
     var inSandbox: SandboxPolicy { get }
+    /// Its trace line in a format (`text`, `restore`, `nft`, `json`) when it is not the usual
+    /// one (a staged change as a comment, a lock as a comment); "" prints nothing; nil: the usual.
+    func traceLine(format: String, place: String) -> String?
 }
 
 extension FamilyEffect {
     public var shellCommand: String { shellLine(argv) }
     public var inSandbox: SandboxPolicy { .perform }
+    public func traceLine(format: String, place: String) -> String? { nil }
 }
 
 /// How a journaled run can put back what a family effect changed.

@@ -14,18 +14,37 @@ public struct HostFamily: Sendable {
     /// Makes the family's per-run state in a new run: typically its model,
     /// registered with `context.register` as a `TransactionalFamily`.
     public var install: (@Sendable (_ context: RunContext, _ batch: Bool) -> Void)?
-    /// The family's state on this host as lines, for `wds run --sandbox` to show what a run changed
-    /// (those that differ before and after); nil when the sandbox shows it otherwise (iptables, mounts).
-    public var sandboxSnapshot: (@Sendable () -> [String])?
+    /// What `wds run --sandbox` shows of the family's state, read before and after the run (nil: nothing).
+    public var snapshot: (@Sendable () -> FamilySnapshot?)?
+    /// Names read from the live host for REPL completion of a parameter (by name and type).
+    public var liveNames: (@Sendable (_ parameter: String, _ type: ArgumentType, _ host: Host) -> [String])?
 
     public init(_ name: String, builtins: [BuiltinRegistry.Entry], decoder: FamilyEffects.Decoder? = nil,
                 install: (@Sendable (_ context: RunContext, _ batch: Bool) -> Void)? = nil,
-                sandboxSnapshot: (@Sendable () -> [String])? = nil) {
+                snapshot: (@Sendable () -> FamilySnapshot?)? = nil,
+                liveNames: (@Sendable (_ parameter: String, _ type: ArgumentType, _ host: Host) -> [String])? = nil) {
         self.name = name
         self.builtins = builtins
         self.decoder = decoder
         self.install = install
-        self.sandboxSnapshot = sandboxSnapshot
+        self.snapshot = snapshot
+        self.liveNames = liveNames
+    }
+}
+
+/// A family's state as the sandbox shows it: the whole of it as text, and
+/// its lines by area, which the sandbox compares before and after the run.
+public struct FamilySnapshot: Sendable {
+    /// `nftables ruleset (nft list ruleset)`: the heading of `text`.
+    public var title: String
+    public var text: String
+    /// Lines by area (`inet warden, chain forward`), in order.
+    public var areas: [(area: String, lines: [String])]
+
+    public init(title: String, text: String, areas: [(area: String, lines: [String])]) {
+        self.title = title
+        self.text = text
+        self.areas = areas
     }
 }
 

@@ -26,7 +26,8 @@ syn keyword wdsBuiltin write-file append-file list-dir glob mkdir rmdir remove-f
 syn keyword wdsBuiltin remove-empty-dirs load-config run run-script processes descendants signal
 syn keyword wdsBuiltin copy-file replace-file chmod chown remove-tree hostname sysctl mount unmount
 syn keyword wdsBuiltin is-mounted mounts cgroup veth bridge vlan macvlan link links address
-syn keyword wdsBuiltin addresses route netns rlimit chain rule rules iptables
+syn keyword wdsBuiltin addresses route netns rlimit chain rule rules iptables nft-table nft-chain
+syn keyword wdsBuiltin nft-rule nft-set nft-map nft
 " `contains` is an option of :syn keyword, so it cannot be listed there.
 syn match wdsBuiltin "\<contains\>"
 
