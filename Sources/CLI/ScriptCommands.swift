@@ -42,6 +42,7 @@ struct Run: ParsableCommand {
         options.batchIptables = !noBatch
         options.arguments = script.arguments
         options.environment = processEnvironment()
+        options.handleSignals = true
         throw ExitCode(Driver.run(path: script.file, options: options))
     }
 }
@@ -88,6 +89,7 @@ struct Trace: ParsableCommand {
         options.traceHeader = !noHeader
         options.arguments = script.arguments
         options.environment = processEnvironment()
+        options.handleSignals = true
         throw ExitCode(Driver.run(path: script.file, options: options))
     }
 }

@@ -15,6 +15,7 @@ extension Interpreter {
             throw Diagnostic("evaluation nested too deeply (more than \(min(evaluationDepth - 1, Limits.maximumEvaluationDepth)) statements inside one another)",
                              at: statement.keywordRange, hint: "does a function call itself without end? blocks and calls may nest \(Limits.maximumEvaluationDepth) deep")
         }
+        try checkInterruption(at: statement)
         return try executeStatement(statement, in: scope)
     }
 
@@ -148,6 +149,8 @@ extension Interpreter {
             }
             try execute(body, in: scope)
             try context.commitOpenBatches()
+        case .cleanup(let body):
+            cleanups.append((body, scope))
         case .source(let path, _):
             let key = path.literalText ?? ""
             guard let sourced = scriptStack.last?.sourced[key] else {
