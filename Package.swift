@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LexerTests", dependencies: ["Lexer"]),
         .testTarget(name: "InterpreterTests", dependencies: ["Lexer", "Interpreter", "Builtins", "Backends", "Driver", "TestSupport"]),
-        .testTarget(name: "ReplTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "ReplTests", dependencies: ["Repl", "Interpreter", "Builtins", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Lexer", "Interpreter", "Driver", "TestSupport"]),
         .testTarget(
             name: "ScriptTests",

@@ -1,6 +1,8 @@
 // The libFuzzer entry point: arbitrary bytes → lexer → parser → loader →
 // checker, exactly the path `wds check` takes, with `source` answered from
-// memory. It acts on nothing; it asserts what must hold for every input:
+// memory; then, for a script that passes, evaluation in trace mode against a
+// host made of memory (FuzzEvaluate.swift). It acts on nothing; it asserts
+// what must hold for every input:
 //
 //  - no crash, no trap, no unbounded recursion (libFuzzer reports those);
 //  - every lexer error token becomes a diagnostic (nothing is dropped);
@@ -10,6 +12,7 @@
 //  - parsing is deterministic (a second parse gives the same diagnostics).
 //
 // Built by fuzz/build (swiftc -sanitize=fuzzer); run by scripts/dev/fuzz.
+import Backends
 import Builtins
 import Interpreter
 import Lexer
@@ -71,6 +74,8 @@ func fuzzOne(_ bytes: [UInt8]) {
         diagnostics = Checker.check(script, registry: Builtins.standard)
     }
     for diagnostic in parseDiagnostics + diagnostics { checkRendering(diagnostic, bytes) }
+    // What passes the check is run, traced against memory (FuzzEvaluate.swift).
+    if loadDiagnostics.isEmpty && diagnostics.isEmpty { fuzzEvaluate(script, bytes) }
     #if WDS_FUZZ_FORMAT
     fuzzFormat(bytes, accepted: parseDiagnostics.isEmpty)
     #endif

@@ -52,7 +52,7 @@ public final class JournalingHost: Host {
             return result
         case .writeFile(let path, _, _), .replaceFile(let path, _):
             let base = Paths.base(path)
-            if JournalingHost.controlFiles.contains(base) {
+            if Effect.processControlFiles.contains(base) {
                 let result = try inner.perform(effect, at: location)
                 journal.recordPointOfNoReturn("a write to \(path)", at: location)
                 return result
@@ -68,12 +68,20 @@ public final class JournalingHost: Host {
                 old = text
             }
             let result = try inner.perform(effect, at: location)
+            let left: String
+            switch effect {
+            case .writeFile(_, let contents, let append): left = append ? (old ?? "") + contents : contents
+            case .replaceFile(_, let contents): left = contents
+            default: return result
+            }
             if let old {
                 journal.record(undo: shellLine(["printf", "%s", "…", ">", path]), at: location) { [inner] in
+                    try JournalingHost.requireUnchanged(path, left, inner, location)
                     _ = try inner.perform(.writeFile(path: path, contents: old, append: false), at: location)
                 }
             } else {
                 journal.record(undo: shellLine(["rm", "-f", path]), at: location) { [inner] in
+                    try JournalingHost.requireUnchanged(path, left, inner, location)
                     _ = try inner.perform(.removeFile(path: path), at: location)
                 }
             }
@@ -102,7 +110,14 @@ public final class JournalingHost: Host {
             }
             let result = try inner.perform(effect, at: location)
             let value = String(old.reversed().drop(while: { $0 == "\n" }).reversed())
+            guard case .writeSysctl(_, let written) = effect else { return result }
             journal.record(undo: "sysctl -w \(key)=\(value)", at: location) { [inner] in
+                // Someone else set it since: their value stays, and the run says so.
+                if case .text(let now)? = try? inner.perform(.readSysctl(key: key), at: location),
+                   JournalingHost.words(now) != JournalingHost.words(written) {
+                    throw CommandFailure("\(key) is \(JournalingHost.words(now).joined(separator: " ")) now, not what the run set: left as it is",
+                                         at: location)
+                }
                 _ = try inner.perform(.writeSysctl(key: key, value: value), at: location)
             }
             return result
@@ -132,6 +147,21 @@ public final class JournalingHost: Host {
             let result = try inner.perform(effect, at: location)
             journal.recordPointOfNoReturn("the script \(path)", at: location)
             return result
+        case .family(let wrapped):
+            switch try wrapped.effect.undo(at: location) {
+            case .nothing:
+                return try inner.perform(effect, at: location)
+            case .effects(let undo, let description):
+                let result = try inner.perform(effect, at: location)
+                journal.record(undo: description, at: location) { [inner] in
+                    for step in undo.reversed() { _ = try inner.perform(.family(step), at: location) }
+                }
+                return result
+            case .pointOfNoReturn(let what):
+                let result = try inner.perform(effect, at: location)
+                journal.recordPointOfNoReturn(what, at: location)
+                return result
+            }
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList, .canonicalPath,
              .iptablesCanonical, .processTable,
              .probeProgram, .print, .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock,
@@ -141,9 +171,18 @@ public final class JournalingHost: Host {
         }
     }
 
-    /// cgroup files whose writes move or kill processes: what they held cannot be written back.
-    static let controlFiles: Set<String> = ["cgroup.procs", "tasks", "cgroup.threads", "cgroup.kill", "cgroup.freeze",
-                                            "release_agent", "notify_on_release", "cgroup.subtree_control"]
+    /// Undo puts back only what the run left: a file someone changed since is theirs now.
+    static func requireUnchanged(_ path: String, _ left: String, _ host: Host, _ location: SourceRange) throws {
+        guard case .text(let now)? = try? host.perform(.readFile(path: path), at: location) else {
+            throw CommandFailure("\(path) is gone or unreadable now: left as it is", at: location)
+        }
+        if now != left { throw CommandFailure("\(path) changed after the run wrote it: left as it is", at: location) }
+    }
+
+    /// A sysctl's value as words: the kernel may print it with other blanks than were written.
+    static func words(_ text: String) -> [Substring] {
+        text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
+    }
 
     private func exists(_ path: String, _ location: SourceRange) -> Bool {
         if case .fileInfo(let info)? = try? inner.perform(.fileInfo(path: path), at: location) { return info != nil }

@@ -4,90 +4,100 @@ import Glibc
 import Interpreter
 import Lexer
 
-/// The host of a sandbox run (`wds run --sandbox`): the real system, inside
-/// throwaway namespaces, with guards for what namespaces do not isolate.
-/// A sysctl outside `net.` (by `sysctl set` or a write under /proc/sys) is
-/// global to the machine, so it is recorded but not written; so is a remount,
-/// which changes a file system for every mount of it. Cgroup hierarchies are
-/// shared with the host: only groups the script made may be written or
-/// removed, and those are removed again afterwards.
+/// The host of a sandbox run (`wds run --sandbox`, and a script it starts
+/// with `run-script`): the real system, inside a container of its own (see
+/// `Sandbox`), where the kernel, not wds, keeps the script from the host. It
+/// only turns what a user-namespace container cannot make into a note
+/// instead of a failure, so the rest of the script can be seen: a sysctl
+/// outside the network namespace (global to the machine, or not writable
+/// from a user namespace), a mount the kernel refuses there (a new cgroup v1
+/// hierarchy, a remount of a host file system), a resource limit above the
+/// hard one. Each note, and each sysctl the script set, goes to the journal
+/// (`WDS_SANDBOX_JOURNAL`) that the report reads, so a `run-script` child's
+/// notes are shown too.
 public final class SandboxHost: Host {
     let inner: Host
-    /// Sysctls the script set: the value before, and the value it set.
-    public private(set) var sysctls: [(key: String, before: String, after: String, applied: Bool)] = []
-    /// Directories created inside cgroup file systems, in creation order.
-    public private(set) var cgroupDirectories: [String] = []
-    /// Effects the sandbox recorded instead of performing, with why.
-    public private(set) var withheld: [(command: String, reason: String)] = []
+    let journal: String?
 
-    public init(_ inner: Host) { self.inner = inner }
+    public init(_ inner: Host, journal: String? = SandboxHost.journalFromEnvironment) {
+        self.inner = inner
+        self.journal = journal
+    }
+
+    public static var journalFromEnvironment: String? {
+        getenv("WDS_SANDBOX_JOURNAL").map { String(cString: $0) }
+    }
 
     public func perform(_ effect: Effect, at location: SourceRange) throws -> EffectResult {
         switch effect {
         case .writeSysctl(let key, let value):
             var before = ""
-            if case .text(let text)? = try? inner.perform(.readSysctl(key: key), at: location) {
-                before = text.trimmingBlanks
-            }
+            if case .text(let text)? = try? inner.perform(.readSysctl(key: key), at: location) { before = text.trimmingBlanks }
             let namespaced = key.hasPrefix("net.")
             if namespaced { _ = try inner.perform(effect, at: location) }
-            sysctls.append((key, before, value, namespaced))
+            record(.object([("sysctl", .string(key)), ("before", .string(before)), ("after", .string(value)),
+                            ("applied", .bool(namespaced))]))
             return .done
-        case .makeDirectory(let path, _):
-            let existed = SandboxHost.exists(path)
-            let result = try inner.perform(effect, at: location)
-            if !existed && SandboxHost.isOnCgroupFileSystem(path) { cgroupDirectories.append(path) }
-            return result
         case .writeFile(let path, let value, _) where path.hasPrefix("/proc/sys/"):
             let key = String(path.dropFirst("/proc/sys/".count)).replacingAll("/", with: ".")
             return try perform(.writeSysctl(key: key, value: value.trimmingBlanks), at: location)
-        case .writeFile(let path, _, _) where path.hasPrefix("/proc/") || path == "/proc":
-            throw CommandFailure("the sandbox does not write '\(path)': it would reach the host's kernel", at: location)
-        case .writeFile(let path, _, _), .removeDirectory(let path):
-            // In a cgroup hierarchy (shared with the host), only the groups this run made.
-            if SandboxHost.isOnCgroupFileSystem(path) {
-                let group: String
-                if case .removeDirectory = effect { group = path } else { group = Paths.directory(path) }
-                guard cgroupDirectories.contains(group) else {
-                    throw CommandFailure("the sandbox does not change '\(path)': a cgroup the run did not create belongs to the host",
-                                         at: location)
-                }
+        case .mount(let request):
+            let reason = request.fileSystemType == "cgroup"
+                ? "a user namespace cannot make a new cgroup v1 hierarchy"
+                : "the kernel does not allow this mount in a user namespace"
+            return try notSimulatedIfRefused(effect, at: location, reason: reason)
+        case .setResourceLimit:
+            return try notSimulatedIfRefused(effect, at: location, reason: "a user namespace cannot raise a hard limit")
+        case .makeDirectory(let path, _), .removeDirectory(let path), .writeFile(let path, _, _):
+            // A cgroup v1 hierarchy a user namespace can mount is the host's, and its groups are the host's.
+            guard SandboxHost.fileSystemType(of: path) == "cgroup" else { return try inner.perform(effect, at: location) }
+            return try notSimulatedIfRefused(effect, at: location, reason: "the cgroup v1 hierarchy is the host's", also: EACCES)
+        case .family(let wrapped):
+            // The family says what a user-namespace sandbox cannot make.
+            if case .notSimulated(let reason) = wrapped.effect.inSandbox {
+                record(.object([("notSimulated", .string(wrapped.effect.shellCommand)), ("reason", .string(reason)),
+                                ("location", .string(location.shortLocation))]))
+                return .done
             }
             return try inner.perform(effect, at: location)
-        case .mount(let request) where request.remount && !request.bind:
-            withheld.append((shellLine(request.argv), "a remount changes the file system for every mount of it"))
-            return .done
         default:
             return try inner.perform(effect, at: location)
         }
     }
 
-    /// Removes the cgroups the script made, deepest first (they may be visible on the host).
-    public func removeCgroupDirectories() -> [String] {
-        var failed: [String] = []
-        for path in cgroupDirectories.sorted(by: { $0.count > $1.count }) where rmdir(path) != 0 && errno != ENOENT {
-            failed.append(path)
+    /// Performs the effect; if the kernel refuses it with EPERM (what a user namespace gets where
+    /// the host's root would not), notes it as not simulated and goes on.
+    func notSimulatedIfRefused(_ effect: Effect, at location: SourceRange, reason: String, also: Int32 = EPERM) throws -> EffectResult {
+        do {
+            return try inner.perform(effect, at: location)
+        } catch let failure as CommandFailure
+                    where failure.message.hasSuffix(errnoMessage(EPERM)) || failure.message.hasSuffix(errnoMessage(also)) {
+            record(.object([("notSimulated", .string(effect.shellCommand)), ("reason", .string(reason)),
+                            ("location", .string(location.shortLocation))]))
+            return .done
         }
-        return failed
     }
 
-    static func exists(_ path: String) -> Bool {
-        var info = stat()
-        return stat(path, &info) == 0
-    }
-
-    /// Whether the deepest mount containing `path` is a cgroup or cgroup2 file system.
-    static func isOnCgroupFileSystem(_ path: String) -> Bool {
-        guard let bytes = FileBytes.read("/proc/self/mountinfo") else { return false }
-        var best: (length: Int, type: Substring) = (-1, "")
+    /// The type of the deepest mount containing `path`, from /proc/self/mountinfo.
+    static func fileSystemType(of path: String) -> String? {
+        guard let bytes = FileBytes.read("/proc/self/mountinfo") else { return nil }
+        var best: (length: Int, type: Substring?) = (-1, nil)
         for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
             let fields = line.split(separator: " ")
             guard let dash = fields.firstIndex(of: "-"), dash + 1 < fields.count, fields.count > 4 else { continue }
             let mountpoint = String(fields[4])
             let inside = path == mountpoint || path.hasPrefix(mountpoint == "/" ? "/" : mountpoint + "/")
-            if inside && mountpoint.count > best.length { best = (mountpoint.count, fields[dash + 1]) }
+            if inside && mountpoint.count >= best.length { best = (mountpoint.count, fields[dash + 1]) }
         }
-        return best.type == "cgroup" || best.type == "cgroup2"
+        return best.type.map(String.init)
+    }
+
+    func record(_ entry: JSON) {
+        guard let journal else { return }
+        let fd = open(journal, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return }
+        Spawn.writeAll(fd, Array((entry.serialized + "\n").utf8))
+        close(fd)
     }
 }
 

@@ -110,7 +110,7 @@ public final class SimulatedHost: Host {
             // The other script is traced too (it changes nothing either), so the audit shows its effects.
             guard let extra = childTraceArguments else { return .process(status: 0, standardOutput: "", standardError: "") }
             let outcome = try? Spawn.run([SystemHost.currentExecutable, "trace"] + extra + [path] + arguments,
-                                         capture: false, captureError: false)
+                                         capture: false, captureError: false, setting: Spawn.scriptChildVariables)
             return .process(status: outcome?.status ?? 0, standardOutput: "", standardError: "")
         case .print, .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock,
              .setResourceLimit:
@@ -164,6 +164,11 @@ public final class SimulatedHost: Host {
             }
             lines += addedMounts.map(\.line)
             return .text(lines.map { $0 + "\n" }.joined())
+        case .family(let wrapped) where wrapped.effect.isMutation:
+            // The family's own model holds what it would change; nothing is performed.
+            return .done
+        case .family:
+            return try probes.perform(effect, at: location)
         case .route, .iptablesSave, .iptablesList, .probeProgram, .canonicalPath, .iptablesCanonical, .processTable:
             return try probes.perform(effect, at: location)
         }
@@ -177,10 +182,12 @@ public final class SimulatedHost: Host {
 
 /// One change a simulated run would make outside iptables, for `wds plan`.
 public struct PlannedChange: Equatable {
-    public enum Sign: String { case add = "+", remove = "-", change = "~" }
+    public typealias Sign = PlanLine.Sign
     public var area: String
     public var sign: Sign
     public var text: String
+    /// Marks a change a failed run could not undo (see `Effect.isPointOfNoReturn`).
+    static let noReturn = "  (point of no return)"
     /// The effect that makes it (what `wds verify --fix` performs when it is missing).
     public var effect: Effect?
 }
@@ -214,7 +221,7 @@ extension SimulatedHost {
                                          effect: .makeDirectory(path: path, parents: true)))
         }
         for path in removedDirectories.sorted() where exists(path) != nil {
-            changes.append(PlannedChange(area: isCgroup(path) ? "cgroups" : "directories", sign: .remove, text: path,
+            changes.append(PlannedChange(area: isCgroup(path) ? "cgroups" : "directories", sign: .remove, text: path + PlannedChange.noReturn,
                                          effect: .removeDirectory(path: path)))
         }
         for (path, entry) in files.sorted(by: { $0.key < $1.key }) {
@@ -224,7 +231,7 @@ extension SimulatedHost {
             case (nil, _):
                 // Removed by the script: a change only if it is there now.
                 guard exists(path) != nil else { continue }
-                changes.append(PlannedChange(area: "files", sign: .remove, text: path, effect: .removeFile(path: path)))
+                changes.append(PlannedChange(area: "files", sign: .remove, text: path + PlannedChange.noReturn, effect: .removeFile(path: path)))
             case (let contents?, nil):
                 changes.append(PlannedChange(area: "files", sign: .add, text: "\(path) (\(contents.utf8.count) bytes)",
                                              effect: .writeFile(path: path, contents: contents, append: false)))
@@ -241,7 +248,7 @@ extension SimulatedHost {
             changes.append(PlannedChange(area: "mounts", sign: .add, text: described, effect: mountEffects[target]))
         }
         for target in removedMounts.sorted() where liveMounts[target] != nil {
-            changes.append(PlannedChange(area: "mounts", sign: .remove, text: target, effect: .unmount(path: target)))
+            changes.append(PlannedChange(area: "mounts", sign: .remove, text: target + PlannedChange.noReturn, effect: .unmount(path: target)))
         }
         for path in removedTrees.sorted() where exists(path) != nil {
             changes.append(PlannedChange(area: "files", sign: .remove, text: "\(path) and everything below it", effect: .removeTree(path: path)))

@@ -12,6 +12,8 @@ public enum Spawn {
         public var standardError: String
         /// A captured stream passed `maximumCapture` and was cut there (its pipe closed).
         public var outputTooLarge = false
+        /// False when standard output was not valid UTF-8 (`standardOutput` then has U+FFFD for the bad bytes).
+        public var standardOutputIsUTF8 = true
     }
 
     /// The most a captured stream may hold (a value's limit): `$(run yes)` ends
@@ -32,7 +34,7 @@ public enum Spawn {
     /// `discardOutput` and `discardError` send a stream not captured to /dev/null.
     public static func run(_ argv: [String], input: String? = nil, capture: Bool, captureError: Bool = true,
                            discardOutput: Bool = false, discardError: Bool = false,
-                           ownSession: Bool = false, keep: Int32? = nil) throws -> Outcome {
+                           ownSession: Bool = false, keep: Int32? = nil, setting variables: [String: String] = [:]) throws -> Outcome {
         guard let program = argv.first else { throw Failure.notFound("") }
         guard let path = resolve(program) else { throw Failure.notFound(program) }
 
@@ -58,8 +60,23 @@ public enum Spawn {
 
         var cArguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         defer { for pointer in cArguments { free(pointer) } }
+        // This process's environment, with `variables` set on top of it.
+        var cEnvironment: [UnsafeMutablePointer<CChar>?] = []
+        if !variables.isEmpty {
+            var pointer = environ
+            while let entry = pointer.pointee {
+                let name = String(decoding: UnsafeRawBufferPointer(start: entry, count: strlen(entry)).prefix { $0 != UInt8(ascii: "=") },
+                                  as: UTF8.self)
+                if variables[name] == nil { cEnvironment.append(strdup(entry)) }
+                pointer += 1
+            }
+            cEnvironment += variables.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") }
+            cEnvironment.append(nil)
+        }
+        defer { for pointer in cEnvironment { free(pointer) } }
         var pid: pid_t = 0
-        let spawnStatus = posix_spawn(&pid, path, &actions, &attributes, &cArguments, environ)
+        let spawnStatus = variables.isEmpty ? posix_spawn(&pid, path, &actions, &attributes, &cArguments, environ)
+            : posix_spawn(&pid, path, &actions, &attributes, &cArguments, &cEnvironment)
         for fd in [outPipe[1], errPipe[1], inPipe[0]] where fd >= 0 { close(fd) }
         guard spawnStatus == 0 else {
             for fd in [outPipe[0], errPipe[0], inPipe[1]] where fd >= 0 { close(fd) }
@@ -74,8 +91,17 @@ public enum Spawn {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return Outcome(status: exitStatus, standardOutput: String(decoding: output, as: UTF8.self),
-                       standardError: String(decoding: errorOutput, as: UTF8.self), outputTooLarge: tooLarge)
+        let text = String(validating: output, as: UTF8.self)
+        return Outcome(status: exitStatus, standardOutput: text ?? String(decoding: output, as: UTF8.self),
+                       standardError: String(decoding: errorOutput, as: UTF8.self), outputTooLarge: tooLarge,
+                       standardOutputIsUTF8: text != nil)
+    }
+
+    /// What a wds started by `run-script` gets on top of this environment: its
+    /// depth, one more than this process's (Limits.maximumScriptDepth).
+    public static var scriptChildVariables: [String: String] {
+        let depth = getenv(Limits.scriptDepthVariable).flatMap { Int(String(cString: $0)) } ?? 0
+        return [Limits.scriptDepthVariable: String(depth + 1)]
     }
 
     /// A pipe whose ends are closed in the child after dup2 (so no other child inherits them).

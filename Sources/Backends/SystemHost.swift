@@ -9,10 +9,12 @@ import Lexer
 /// the kernel's interface (iptables, ip -j). Failures become `CommandFailure`s
 /// at the script location, with the errno's meaning or the tool's own words.
 public final class SystemHost: Host {
-    /// Descriptors of held locks, by slot.
-    private var locks: [Int: Int32] = [:]
-    /// The descriptor of the iptables transaction lock, while a run holds it.
-    private var iptablesLock: Int32?
+    /// Every flock the run holds, re-entrant by file (HeldLocks).
+    private let heldLocks = HeldLocks()
+    /// The lock of each `lock` block, by slot.
+    private var locks: [Int: HeldLocks.Identity] = [:]
+    /// The iptables transaction lock, while a run holds it.
+    private var iptablesLock: HeldLocks.Identity?
 
     /// Where `echo` and friends write; standard output and error by default.
     let output: (String, Bool) -> Void
@@ -27,8 +29,18 @@ public final class SystemHost: Host {
         }
         switch effect {
         case .readFile(let path):
-            guard let bytes = FileBytes.read(path) else { throw failure("cannot read '\(path)'", errno) }
-            return .text(String(decoding: bytes, as: UTF8.self))
+            let bytes: [UInt8]
+            switch FileBytes.contents(of: path) {
+            case .success(let contents): bytes = contents
+            case .failure(let problem): throw failure("cannot read '\(path)'", problem.code)
+            }
+            // A value is text: invalid UTF-8 would be replaced, and the value would no longer be the file.
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                let start = bytes.prefix(64)
+                throw CommandFailure("'\(path)' is not UTF-8 text (it begins '\(Bytes.shown(start))\(bytes.count > start.count ? "…" : "")')", at: location,
+                                     hint: "wds refuses bytes it would have to change rather than read them wrong")
+            }
+            return .text(text)
         case .fileInfo(let path):
             var info = stat()
             guard stat(path, &info) == 0 else { return .fileInfo(nil) }
@@ -47,18 +59,27 @@ public final class SystemHost: Host {
             defer { closedir(directory) }
             var names: [String] = []
             while let entry = readdir(directory) {
-                let name = withUnsafePointer(to: entry.pointee.d_name) {
-                    $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+                let bytes: [UInt8] = withUnsafePointer(to: entry.pointee.d_name) {
+                    $0.withMemoryRebound(to: UInt8.self, capacity: 256) { Array(UnsafeBufferPointer(start: $0, count: strlen($0))) }
+                }
+                // A name that is not UTF-8 would come back changed, and a path built from it name another file.
+                guard let name = String(validating: bytes, as: UTF8.self) else {
+                    throw CommandFailure("a name in '\(path)' is not valid UTF-8: '\(Bytes.shown(bytes[...]))'", at: location,
+                                         hint: "wds refuses names it would have to change; rename the file")
                 }
                 if name != "." && name != ".." { names.append(name) }
             }
             return .names(names)
         case .readSysctl(let key):
-            guard let bytes = FileBytes.read(sysctlPath(key)) else { throw failure("cannot read sysctl \(key)", errno) }
-            return .text(String(decoding: bytes, as: UTF8.self))
+            switch FileBytes.contents(of: sysctlPath(key)) {
+            case .success(let bytes): return .text(String(decoding: bytes, as: UTF8.self))
+            case .failure(let problem): throw failure("cannot read sysctl \(key)", problem.code)
+            }
         case .mountTable:
-            guard let bytes = FileBytes.read("/proc/self/mountinfo") else { throw failure("cannot read /proc/self/mountinfo", errno) }
-            return .text(String(decoding: bytes, as: UTF8.self))
+            switch FileBytes.contents(of: "/proc/self/mountinfo") {
+            case .success(let bytes): return .text(String(decoding: bytes, as: UTF8.self))
+            case .failure(let problem): throw failure("cannot read /proc/self/mountinfo", problem.code)
+            }
         case .route(let destination, let family):
             return .route(try RouteQuery.lookup(destination: destination, family: family, at: location))
         case .iptablesSave(let family, let table, let tool):
@@ -111,12 +132,13 @@ public final class SystemHost: Host {
                                   input: streams.input, discardOutput: streams.output == .discard,
                                   discardError: streams.error == .discard, at: location)
         case .runScript(let path, let arguments):
-            return try runProgram([SystemHost.currentExecutable, "run", path] + arguments, capture: false, at: location)
+            return try runProgram([SystemHost.currentExecutable, "run", path] + arguments, capture: false,
+                                  setting: Spawn.scriptChildVariables, at: location)
         case .lock(let path, let timeout, let slot):
-            locks[slot] = try Locks.acquire(path, timeoutSeconds: timeout, at: location)
+            locks[slot] = try heldLocks.acquire(path, timeoutSeconds: timeout, at: location)
             return .done
         case .unlock(_, let slot):
-            if let fd = locks.removeValue(forKey: slot) { close(fd) }
+            if let identity = locks.removeValue(forKey: slot) { heldLocks.release(identity) }
             return .done
         case .iptables(let family, let table, let arguments, let tool):
             _ = try runTool([tool.command(family), "-w", "-t", table] + arguments, at: location)
@@ -129,17 +151,17 @@ public final class SystemHost: Host {
             // its own (a kill of wds's process group misses it) and holds the run's iptables lock
             // until it is done, so the next run that takes the lock sees all of it or none.
             return try runProgram([tool.restoreCommand(family), "--noflush"], capture: true, captureError: true, input: payload,
-                                  ownSession: true, keep: iptablesLock, at: location)
+                                  ownSession: true, keep: iptablesLock.flatMap(heldLocks.descriptor), at: location)
         case .iptablesStaged:
             return .done
         case .iptablesLock(let path, let timeout):
             if iptablesLock == nil {
                 try makeDirectory(Paths.directory(path), parents: true, at: location)
-                iptablesLock = try Locks.acquire(path, timeoutSeconds: timeout, at: location)
+                iptablesLock = try heldLocks.acquire(path, timeoutSeconds: timeout, at: location)
             }
             return .done
         case .iptablesUnlock:
-            if let fd = iptablesLock { close(fd) }
+            if let identity = iptablesLock { heldLocks.release(identity) }
             iptablesLock = nil
             return .done
         case .processTable:
@@ -168,6 +190,8 @@ public final class SystemHost: Host {
                 throw failure("cannot set the \(resource.rawValue) limit to \(soft):\(hard)", errno)
             }
             return .done
+        case .family(let wrapped):
+            return try wrapped.effect.perform(at: location)
         }
     }
 
@@ -180,12 +204,17 @@ public final class SystemHost: Host {
 
     func runProgram(_ argv: [String], capture: Bool, captureError: Bool = false, input: String? = nil,
                     discardOutput: Bool = false, discardError: Bool = false,
-                    ownSession: Bool = false, keep: Int32? = nil, at location: SourceRange) throws -> EffectResult {
+                    ownSession: Bool = false, keep: Int32? = nil, setting variables: [String: String] = [:],
+                    at location: SourceRange) throws -> EffectResult {
         do {
             let outcome = try Spawn.run(argv, input: input, capture: capture, captureError: captureError,
                                         discardOutput: discardOutput, discardError: discardError,
-                                        ownSession: ownSession, keep: keep)
+                                        ownSession: ownSession, keep: keep, setting: variables)
             if outcome.outputTooLarge { throw Self.outputTooLarge(argv, at: location) }
+            if capture && !outcome.standardOutputIsUTF8 {
+                throw CommandFailure("the output of '\(argv.first ?? "")' is not UTF-8 text", at: location,
+                                     hint: "a captured output is a value, and wds refuses bytes it would have to change")
+            }
             return .process(status: outcome.status, standardOutput: outcome.standardOutput, standardError: outcome.standardError)
         } catch Spawn.Failure.notFound(let program) {
             throw CommandFailure("program '\(program)' not found", at: location, status: ExitStatus.missingProgram,
@@ -255,6 +284,22 @@ public final class SystemHost: Host {
             return
         }
         throw CommandFailure("cannot create directory '\(path)': \(errnoMessage(code))", at: location, status: exitStatus(forErrno: code))
+    }
+}
+
+/// Bytes that are not text, shown as text: printable ASCII as it is, anything else as \xNN.
+enum Bytes {
+    static func shown(_ bytes: ArraySlice<UInt8>) -> String {
+        var out = ""
+        for byte in bytes {
+            if byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: "\\") {
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                let hex = String(byte, radix: 16)
+                out += "\\x" + (hex.count == 1 ? "0" + hex : hex)
+            }
+        }
+        return out
     }
 }
 

@@ -55,12 +55,13 @@ public final class TraceHost: Host {
     }
 
     /// One line per effect: `COMMAND  # file:line`, probes as `# probe: COMMAND  # file:line`,
-    /// and `# file:line, after a probe` for a mutation whose presence or values came from one.
+    /// and `# file:line, after a probe` for a mutation whose presence or values came from one;
+    /// `, point of no return` for one a failed run cannot undo (a program, an unmount, a removal).
     public static func line(for effect: Effect, at location: SourceRange, format: Format, dependsOnProbe: Bool = false) -> String {
         // A file name is the user's: a newline in it must not end the comment and start a command.
         let place = String(String.UnicodeScalarView(location.shortLocation.unicodeScalars.map {
             $0.value < 0x20 || $0.value == 0x7F ? "?" : $0
-        })) + (dependsOnProbe ? ", after a probe" : "")
+        })) + (dependsOnProbe ? ", after a probe" : "") + (effect.isPointOfNoReturn ? ", point of no return" : "")
         switch (format, effect) {
         case (.text, .iptablesRestore(let family, let payload, let tool)):
             let changes = payload.split(separator: "\n").filter { !$0.hasPrefix("*") && $0 != "COMMIT" }.count

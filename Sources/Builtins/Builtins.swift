@@ -1,25 +1,24 @@
 import Interpreter
 import Lexer
 
-/// The standard library of wds: every builtin family, registered in one place.
-/// One file per family; each contributes its specs here.
+/// The standard library of wds: the language's builtins and every host
+/// family, registered in one place. Adding a family is its folder (or file)
+/// and one `registry.add` line here.
 public enum Builtins {
     public static let standard: BuiltinRegistry = {
         var registry = BuiltinRegistry()
-        for spec in OutputBuiltins.specs + TextBuiltins.specs + ValueBuiltins.specs + FileBuiltins.specs + ProcessBuiltins.specs + HostBuiltins.specs {
-            registry.add(spec)
-        }
-        registry.add(SysctlBuiltins.family)
-        registry.add(HostBuiltins.hostnameFamily)
-        registry.add(MountBuiltins.family)
-        for spec in MountBuiltins.specs { registry.add(spec) }
-        registry.add(CgroupBuiltins.family)
-        registry.add(RouteBuiltins.family)
-        registry.add(RlimitBuiltins.family)
-        registry.add(IptablesChainBuiltins.family)
-        registry.add(IptablesRuleBuiltins.family)
-        registry.add(IptablesRuleBuiltins.rulesSpec)
-        registry.add(IptablesCommitBuiltins.family)
+        // The language's own builtins, which touch no host state.
+        for spec in OutputBuiltins.specs + TextBuiltins.specs + ValueBuiltins.specs { registry.add(spec) }
+        // The host families, one line each (see `HostFamily`).
+        registry.add(FileBuiltins.hostFamily)
+        registry.add(ProcessBuiltins.hostFamily)
+        registry.add(HostBuiltins.hostFamily)
+        registry.add(SysctlBuiltins.hostFamily)
+        registry.add(MountBuiltins.hostFamily)
+        registry.add(CgroupBuiltins.hostFamily)
+        registry.add(RouteBuiltins.hostFamily)
+        registry.add(RlimitBuiltins.hostFamily)
+        registry.add(IptablesFamily.family)
         return registry
     }()
 }

@@ -6,6 +6,8 @@ import Lexer
 /// step is a plain file effect (mkdir, a write, a read, rmdir), so the trace
 /// shows each as a shell line.
 enum CgroupBuiltins {
+    static let hostFamily = HostFamily("cgroups", builtins: [.family(family)])
+
     static let root = Parameter("root", HostValues.absolutePath)
     static let name = Parameter("name", HostValues.cgroupName)
 

@@ -4,6 +4,9 @@ import Lexer
 /// Files and directories. Reads are probes (the trace answers them from the
 /// live host or a state file); writes are effects.
 enum FileBuiltins {
+    /// Files and directories as a host family (their effects are the host's own `Effect` cases).
+    static let hostFamily = HostFamily("files", builtins: specs.map(BuiltinRegistry.Entry.single))
+
     static func info(_ call: Invocation, _ index: Int = 0) throws -> FileInfo? {
         guard case .fileInfo(let info) = try call.perform(.fileInfo(path: try call.text(index))) else { return nil }
         return info
@@ -27,7 +30,7 @@ enum FileBuiltins {
             let found = try info(call)
             return .boolean(found?.kind == .file && found?.isExecutable == true)
         },
-        BuiltinSpec("read-file", summary: "The contents of a text file.",
+        BuiltinSpec("read-file", summary: "The contents of a text file. A file that is not UTF-8 is refused (a failure), since its value would have other bytes.",
                     parameters: [Parameter("path", .path)], example: "let forward = $(trim $(read-file /proc/sys/net/ipv4/ip_forward))") { call in
             guard case .text(let text) = try call.perform(.readFile(path: try call.text(0))) else { return .empty }
             return .string(text)
@@ -44,7 +47,7 @@ enum FileBuiltins {
             try call.perform(.writeFile(path: try call.text(0), contents: try call.text(1), append: true))
             return .empty
         },
-        BuiltinSpec("list-dir", summary: "The names in a directory, sorted (without . and ..).",
+        BuiltinSpec("list-dir", summary: "The names in a directory, sorted (without . and ..). A name that is not UTF-8 is refused (a failure): a path made from it would name another file.",
                     parameters: [Parameter("path", .path)], example: "for name in $(list-dir /tmp/warden/cgroup) { … }") { call in
             guard case .names(let names) = try call.perform(.listDirectory(path: try call.text(0))) else { return .list([]) }
             return .list(names.sorted().map(Value.string))

@@ -6,6 +6,9 @@ import Lexer
 /// or an owner, or removed with everything below them. Each is one typed
 /// effect the trace prints, plan shows and a failed run undoes where it can.
 enum HostBuiltins {
+    /// Processes, the host name and whole-file operations, as one host family.
+    static let hostFamily = HostFamily("host", builtins: specs.map(BuiltinRegistry.Entry.single) + [.family(hostnameFamily)])
+
     static let specs: [BuiltinSpec] = processSpecs + fileSpecs
 
     // MARK: - Processes

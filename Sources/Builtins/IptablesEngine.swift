@@ -95,7 +95,7 @@ public final class IptablesEngine {
     /// Installs the engine a run uses (`Driver`): batching unless `--no-batch`.
     /// `WDS_IPTABLES_LOCK` in the run's environment moves the lock file (tests, sandboxes).
     public static func install(in context: RunContext, batch: Bool) {
-        let engine = IptablesEngine(batch: batch, lockPath: context.environment["WDS_IPTABLES_LOCK"] ?? defaultLockPath)
+        let engine = IptablesEngine(batch: batch, lockPath: context.environmentValue("WDS_IPTABLES_LOCK") ?? defaultLockPath)
         context.storage[storageKey] = engine
         context.register(engine.transaction)
     }

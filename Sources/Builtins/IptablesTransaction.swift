@@ -97,6 +97,7 @@ final class IptablesTransaction: TransactionalFamily {
         self.lockPath = lockPath
     }
 
+    var name: String { "iptables" }
     var hasPendingChanges: Bool { !changes.isEmpty }
 
     // MARK: - Reading

@@ -7,6 +7,8 @@ import Lexer
 /// Every path is canonicalized first (`..`, symbolic links), as the kernel
 /// names the mount point in the table.
 enum MountBuiltins {
+    static let hostFamily = HostFamily("mounts", builtins: [.family(family)] + specs.map(BuiltinRegistry.Entry.single))
+
     static let family = BuiltinFamily("mount", summary: "Mount file systems (mount(2)): tmpfs, cgroup v1 and v2 hierarchies, bind mounts.", subcommands: [
         BuiltinSpec("mount tmpfs", summary: "Mount a tmpfs (source `none`) on PATH, which must exist.",
                     parameters: [Parameter("path", HostValues.absolutePath)],

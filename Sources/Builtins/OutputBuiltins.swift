@@ -29,11 +29,16 @@ enum OutputBuiltins {
             }
             throw CommandFailure(try call.text(0), at: call.range, status: status, plainMessage: true)
         },
-        BuiltinSpec("env", summary: "The value of an environment variable, or DEFAULT when it is not set. Without a default, a missing variable is a failure.",
+        BuiltinSpec("env", summary: "The value of an environment variable, or DEFAULT when it is not set. Without a default, a missing variable is a failure; a value that is not UTF-8 is always one (wds would have to change its bytes).",
                     parameters: [Parameter("name", .name), Parameter("default", .anyValue, optional: true)],
                     example: "let allow = $(env ALLOW_NETWORKS \"\")") { call in
             let name = try call.text(0)
-            if let value = call.context.environment[name] { return .string(value) }
+            // Not a default either: the variable is set, to bytes wds cannot hold without changing them.
+            if call.context.environment[RunContext.invalidEnvironmentKey(name)] != nil {
+                throw call.fail("environment variable \(name) is not valid UTF-8 text", status: ExitStatus.failure,
+                                hint: "wds refuses a value it would have to change (a different file, a different network)")
+            }
+            if let value = call.context.environmentValue(name) { return .string(value) }
             if call.positionals.count > 1 { return call.positionals[1] }
             throw call.fail("environment variable \(name) is not set", hint: "give a default: $(env \(name) \"\")")
         },

@@ -3,8 +3,11 @@ import Lexer
 
 /// Running other programs: always an argv, never a shell in between.
 enum ProcessBuiltins {
+    /// Programs and child scripts: points of no return for the journal.
+    static let hostFamily = HostFamily("programs", builtins: specs.map(BuiltinRegistry.Entry.single))
+
     static let specs: [BuiltinSpec] = [
-        BuiltinSpec("run", summary: "Run PROGRAM with ARGS (each value one argument, no shell). A non-zero exit is a failure; inside $( … ) its standard output, without its final newlines, is the value (standard error is not captured). With --probe the program is declared read-only: `wds run` runs it as any other; trace, plan, verify and state start it only with --run-probes, and stop at it otherwise. Values reach the program as they are: one starting with '-' is an option to it, so put `--` before values when the program accepts it.",
+        BuiltinSpec("run", summary: "Run PROGRAM with ARGS (each value one argument, no shell). A non-zero exit is a failure; inside $( … ) its standard output, without its final newlines, is the value (UTF-8 text of at most 16 MiB, or a failure; standard error is not captured). With --probe the program is declared read-only: `wds run` runs it as any other; trace, plan, verify and state start it only with --run-probes, and stop at it otherwise. Values reach the program as they are: one starting with '-' is an option to it, so put `--` before values when the program accepts it.",
                     parameters: [Parameter("program")], rest: Parameter("arg", .anyValue),
                     options: [OptionSpec("--probe", summary: "the program only reads the host; trace, plan, verify and state run it with --run-probes"),
                               OptionSpec("--status", summary: "return the exit status as a number instead of failing on non-zero"),
@@ -24,6 +27,11 @@ enum ProcessBuiltins {
                 guard let text = call.positionals[index].text else {
                     throw Diagnostic("a \(call.positionals[index].typeName) cannot be one argument of a program",
                                      at: call.range(ofPositional: index), hint: "spread a list with ...$list")
+                }
+                // A C string ends at NUL: the program would get a shorter argument than the one named.
+                if text.utf8.contains(0) {
+                    throw Diagnostic("a value cannot contain a NUL byte", at: call.range(ofPositional: index),
+                                     hint: "a program's argument ends at the first NUL byte")
                 }
                 argv.append(text)
             }
@@ -63,13 +71,20 @@ enum ProcessBuiltins {
             }
             return capture ? .string(trimNewlines(output)) : .empty
         },
-        BuiltinSpec("run-script", summary: "Run another wds script with ARGS in its own process, with this same wds and in the same mode (traced when tracing). A non-zero exit is a failure.",
+        BuiltinSpec("run-script", summary: "Run another wds script with ARGS in its own process, with this same wds and in the same mode (traced when tracing). A non-zero exit is a failure. A SCRIPT written as a literal or \"$script_dir/…\" is loaded and checked with this script, before anything runs; a computed one only when it starts (its check failing is then status 1). Scripts may start one another 16 deep.",
                     parameters: [Parameter("script", .path)], rest: Parameter("arg"),
                     example: "run-script \"$script_dir/net.wds\" setup") { call in
             var arguments: [String] = []
             for index in call.positionals.indices.dropFirst() { arguments.append(try call.text(index)) }
             // Absolute, so a saved plan runs this script and not one that happens to sit in another folder.
             let path = Paths.absolute(try call.text(0))
+            // Each spawned child learns its depth from the environment (the host sets it); a child run in
+            // this process (trace, plan) from its context.
+            let depth = max(Int(call.context.environmentValue(Limits.scriptDepthVariable) ?? "") ?? 0, call.context.scriptDepth)
+            if depth >= Limits.maximumScriptDepth {
+                throw Diagnostic("run-script nested too deeply (more than \(Limits.maximumScriptDepth) scripts inside one another)",
+                                 at: call.range, hint: "does a script start itself without end?")
+            }
             try call.context.commitOpenBatches()
             let status: Int32
             if let inProcess = call.context.runScriptInProcess {
@@ -80,6 +95,11 @@ enum ProcessBuiltins {
                 call.context.forgetHost()
                 guard case .process(let code, _, _) = result else { return .empty }
                 status = code
+            }
+            if status == ExitStatus.usage {
+                // Status 2 promises that nothing ran; this script has run up to here.
+                throw call.fail("'\(Paths.base(path))' did not pass its check (status 2); it ran nothing, but this script ran until here",
+                                hint: "a path written as a literal or \"$script_dir/…\" is checked with this script, before anything runs")
             }
             if status != 0 {
                 throw call.fail("'\(Paths.base(path))' exited with status \(status)", status: status)

@@ -5,6 +5,8 @@ import Lexer
 /// program it runs afterwards inherits, as `ulimit` did in the shell scripts.
 /// Reading them is a probe of /proc/self/limits.
 enum RlimitBuiltins {
+    static let hostFamily = HostFamily("rlimit", builtins: [.family(family)])
+
     static let resource = Parameter("resource", .choice(ResourceLimit.allCases.map(\.rawValue)))
 
     /// The rows of /proc/self/limits, by resource.

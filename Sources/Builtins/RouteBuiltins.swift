@@ -6,6 +6,8 @@ import Lexer
 /// address), never cut out of text: the old `ip route get 8.8.8.8 | sed`
 /// trick breaks on the ` uid 0` modern iproute2 prints.
 enum RouteBuiltins {
+    static let hostFamily = HostFamily("route", builtins: [.family(family)])
+
     /// Where `route default` asks for the preferred source address.
     static let publicAddress: [AddressFamily: String] = [.ipv4: "8.8.8.8", .ipv6: "2001:4860:4860::8888"]
 

@@ -3,6 +3,8 @@ import Lexer
 
 /// Kernel parameters under /proc/sys.
 enum SysctlBuiltins {
+    static let hostFamily = HostFamily("sysctl", builtins: [.family(family)])
+
     static let family = BuiltinFamily("sysctl", summary: "Read and set kernel parameters (/proc/sys).", subcommands: [
         BuiltinSpec("sysctl get", summary: "The value of a kernel parameter, trimmed.",
                     parameters: [Parameter("key", .sysctlKey)], example: "sysctl get net.ipv4.ip_forward") { call in

@@ -13,9 +13,10 @@ struct PlanCommand: ParsableCommand {
         commandName: "plan",
         abstract: "Show what a script would change on this host, per area, changing nothing.",
         discussion: """
-            The script runs against an in-memory copy of the host: reads go to the live host, read-only;
-            changes go to a simulation. Exit status: 0 no changes, 10 changes, 1 a failure, 2 a check error.
-            With --out, the plan is saved with a fingerprint of everything it read, for `wds apply`.
+            The script runs against an in-memory copy of the host: reads go to the live host, read-only; \
+            changes go to a simulation. Exit status: 0 no changes, 10 changes, 1 a failure, 2 a check error. \
+            With --out, the plan is saved (its effects, the script's files pinned by SHA-256, what it read) and its \
+            digest printed, for `wds apply --expect`.
             """)
 
     @Option(help: "Save the plan (its effects and the fingerprints of the live state it read) to this file.")
@@ -32,13 +33,16 @@ struct PlanCommand: ParsableCommand {
         guard let plan else { throw ExitCode(status) }
         Spawn.writeAll(1, Array(plan.report.utf8))
         if let out {
+            let text = SavedPlan.serialize(plan)
             do {
-                _ = try SystemHost().perform(.writeFile(path: out, contents: Planner.save(plan), append: false),
+                _ = try SystemHost().perform(.writeFile(path: out, contents: text, append: false),
                                              at: .init(file: .init(name: out, text: ""), start: 0, end: 0))
             } catch let failure as CommandFailure {
                 Spawn.writeAll(2, Array(failure.render().utf8))
                 throw ExitCode(failure.status)
             }
+            // What a reviewer pins: `wds apply --expect DIGEST` applies this file and no other.
+            Spawn.writeAll(1, Array("plan digest: \(SavedPlan.digest(text))\n".utf8))
         }
         throw ExitCode(status)
     }
@@ -47,17 +51,53 @@ struct PlanCommand: ParsableCommand {
 struct ApplyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "apply",
-        abstract: "Perform exactly the effects of a saved plan, if the host still is as the plan read it.")
+        abstract: "Perform a saved plan, if its script still makes exactly its effects on this host.",
+        discussion: """
+            The plan file is not trusted: apply re-evaluates the plan's script (its files pinned by SHA-256) with \
+            the plan's arguments and environment against the live host, under the families' locks, and performs \
+            the effects only if they are exactly the plan's. --expect pins the file that was reviewed by the \
+            digest `wds plan --out` printed.
+            """)
+
+    @Option(help: ArgumentHelp("The digest `wds plan --out` printed for the reviewed plan (sha256:…).", valueName: "digest"))
+    var expect: String?
+
+    @Flag(name: .customLong("trust-plan"), help: "Apply without --expect: the plan file itself is trusted.")
+    var trustPlan = false
 
     @Argument(help: "A plan saved by `wds plan --out`.")
     var plan: String
 
     func run() throws {
-        guard let bytes = FileBytes.read(plan) else {
-            Spawn.writeAll(2, Array(Diagnostic("cannot read plan '\(plan)'", at: nil).render().utf8))
+        let bytes: [UInt8]
+        switch FileBytes.contents(of: plan) {
+        case .success(let contents): bytes = contents
+        case .failure(let failure):
+            Spawn.writeAll(2, Array(Diagnostic("cannot read plan '\(plan)': \(failure)", at: nil).render().utf8))
             throw ExitCode(ExitStatus.usage)
         }
-        throw ExitCode(Planner.apply(planText: String(decoding: bytes, as: UTF8.self), name: plan, output: Driver.standardOutput))
+        throw ExitCode(SavedPlan.apply(text: String(decoding: bytes, as: UTF8.self), name: plan, expect: expect, trusted: trustPlan,
+                                       output: Driver.standardOutput))
+    }
+}
+
+struct ShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Print a saved plan: its digest, what it was made from, and the effects apply would perform.")
+
+    @Argument(help: "A plan saved by `wds plan --out`.")
+    var plan: String
+
+    func run() throws {
+        let bytes: [UInt8]
+        switch FileBytes.contents(of: plan) {
+        case .success(let contents): bytes = contents
+        case .failure(let failure):
+            Spawn.writeAll(2, Array(Diagnostic("cannot read plan '\(plan)': \(failure)", at: nil).render().utf8))
+            throw ExitCode(ExitStatus.usage)
+        }
+        throw ExitCode(SavedPlan.show(text: String(decoding: bytes, as: UTF8.self), name: plan, output: Driver.standardOutput))
     }
 }
 

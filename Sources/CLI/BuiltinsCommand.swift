@@ -20,15 +20,20 @@ struct Help: ParsableCommand {
     @Flag(help: "Print the reference as Markdown (the Builtins section of docs/language.md).")
     var markdown = false
 
+    /// An unknown name is a usage error of `wds builtins` (with its usage), not of wds.
+    func validate() throws {
+        let registry = Builtins.standard
+        if let name, BuiltinReference.text(for: name, in: registry) == nil {
+            let hint = Suggestions.didYouMean(name, in: registry.names).map { " (\($0))" } ?? ""
+            throw ValidationError("no builtin named '\(name)'\(hint)")
+        }
+    }
+
     func run() throws {
         let registry = Builtins.standard
         if markdown {
             print(BuiltinReference.markdown(registry), terminator: "")
-        } else if let name {
-            guard let text = BuiltinReference.text(for: name, in: registry) else {
-                let hint = Suggestions.didYouMean(name, in: registry.names).map { " (\($0))" } ?? ""
-                throw ValidationError("no builtin named '\(name)'\(hint)")
-            }
+        } else if let name, let text = BuiltinReference.text(for: name, in: registry) {
             print(text, terminator: "")
         } else {
             print(BuiltinReference.overview(registry), terminator: "")

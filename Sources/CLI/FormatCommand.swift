@@ -12,7 +12,7 @@ struct FormatCommand: ParsableCommand {
         commandName: "fmt",
         abstract: "Rewrite scripts in wds's canonical layout (comments kept; formatting twice changes nothing).",
         discussion: """
-            With no flag, each file is rewritten in place (atomically) if it changed; `-` formats standard input to standard output. A file that does not parse is left as it is, and its errors are printed.
+            With no flag, each file is rewritten in place (atomically) if it changed; `-` formats standard input to standard output. A folder stands for every `.wds` file under it (entries whose name starts with `.` are skipped). A file that does not parse is left as it is, and its errors are printed.
 
             Exit status: 0 all formatted; 1 with --check or --diff, a file is not formatted; 2 a file does not parse, or cannot be read or written.
             """)
@@ -23,7 +23,9 @@ struct FormatCommand: ParsableCommand {
     @Flag(help: "Change nothing; print the change formatting would make, as a unified diff (exit 1 if any).")
     var diff = false
 
-    @Argument(help: "The scripts to format (`-` for standard input).")
+    @OptionGroup var color: ColorOptions
+
+    @Argument(help: "The scripts, or folders of scripts, to format (`-` for standard input).")
     var files: [String]
 
     func validate() throws {
@@ -31,13 +33,27 @@ struct FormatCommand: ParsableCommand {
     }
 
     func run() throws {
+        color.apply()
+        let colorDiff = color.choice.enabled(onDescriptor: 1)
         var status = ExitStatus.success
         var unformatted: [String] = []
-        for path in files {
+        var paths: [String] = []
+        for argument in files {
+            let found = FormatCommand.scripts(at: argument)
+            paths += found.files
+            for failure in found.failures {
+                FormatCommand.printError(Diagnostic("cannot read folder '\(failure.path)': \(failure.reason)", at: nil).render())
+                status = ExitStatus.usage
+            }
+        }
+        for path in paths {
             let isStandardInput = path == "-"
             let name = isStandardInput ? "<stdin>" : path
-            guard let bytes = isStandardInput ? FormatCommand.readStandardInput() : FileBytes.read(path) else {
-                FormatCommand.printError(Diagnostic("cannot read '\(path)'", at: nil).render())
+            let bytes: [UInt8]
+            switch isStandardInput ? FileBytes.standardInput() : FileBytes.contents(of: path) {
+            case .success(let contents): bytes = contents
+            case .failure(let failure):
+                FormatCommand.printError(Diagnostic("cannot read '\(name)': \(failure)", at: nil).render())
                 status = ExitStatus.usage
                 continue
             }
@@ -57,7 +73,10 @@ struct FormatCommand: ParsableCommand {
                 guard changed else { continue }
                 unformatted.append(name)
                 if check { Spawn.writeAll(1, Array((name + "\n").utf8)) }
-                if diff { Spawn.writeAll(1, Array(UnifiedDiff.diff(original, text, oldName: name + ".orig", newName: name).utf8)) }
+                if diff {
+                    let change = UnifiedDiff.diff(original, text, oldName: name + ".orig", newName: name)
+                    Spawn.writeAll(1, Array((colorDiff ? FormatCommand.colored(diff: change) : change).utf8))
+                }
                 if status == ExitStatus.success { status = ExitStatus.failure }
             } else if isStandardInput {
                 Spawn.writeAll(1, Array(text.utf8))
@@ -79,18 +98,55 @@ struct FormatCommand: ParsableCommand {
         Spawn.writeAll(2, Array(text.utf8))
     }
 
-    static func readStandardInput() -> [UInt8]? {
-        var result: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return nil
-            }
-            if n == 0 { return result }
-            result += buffer[0..<n]
+    /// A unified diff for a terminal: headers bold, hunk lines cyan, removals red, additions green.
+    static func colored(diff: String) -> String {
+        var out = ""
+        for line in diff.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
+            let code: String?
+            if line.hasPrefix("--- ") || line.hasPrefix("+++ ") { code = "1" }
+            else if line.hasPrefix("@@") { code = "36" }
+            else if line.hasPrefix("-") { code = "31" }
+            else if line.hasPrefix("+") { code = "32" }
+            else { code = nil }
+            out += code.map { "\u{1B}[\($0)m\(line)\u{1B}[0m\n" } ?? "\(line)\n"
         }
+        return out
+    }
+
+    struct FolderFailure: Error {
+        let path: String
+        let reason: FileBytes.Failure
+    }
+
+    /// An argument as the files it names: a folder (not through a symlink) is
+    /// every `.wds` file under it, in name order, entries starting with `.`
+    /// skipped (`.git`, `.build`); anything else is itself. A folder that
+    /// cannot be listed is a failure, and the rest are still found.
+    static func scripts(at path: String) -> (files: [String], failures: [FolderFailure]) {
+        var info = stat()
+        guard path != "-", lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { return ([path], []) }
+        guard let directory = opendir(path) else { return ([], [FolderFailure(path: path, reason: .init(code: errno))]) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if !name.hasPrefix(".") { names.append(name) }
+        }
+        closedir(directory)
+        var found: (files: [String], failures: [FolderFailure]) = ([], [])
+        for name in names.sorted() {
+            let child = path.hasSuffix("/") ? path + name : path + "/" + name
+            guard lstat(child, &info) == 0 else { continue }
+            if (info.st_mode & S_IFMT) == S_IFDIR {
+                let more = scripts(at: child)
+                found.files += more.files
+                found.failures += more.failures
+            } else if name.hasSuffix(".wds") {
+                found.files.append(child)
+            }
+        }
+        return found
     }
 
     /// Writes a temporary file beside the target (through a symlink, beside

@@ -20,7 +20,11 @@ struct Manual: ParsableCommand {
     func run() throws {
         var markdown: String?
         if let language {
-            guard let bytes = FileBytes.read(language) else { throw ValidationError("cannot read '\(language)'") }
+            let bytes: [UInt8]
+            switch FileBytes.contents(of: language) {
+            case .success(let contents): bytes = contents
+            case .failure(let failure): throw ValidationError("cannot read '\(language)': \(failure)")
+            }
             markdown = String(decoding: bytes, as: UTF8.self)
         }
         let tree = try JSON.parse(WDS._dumpHelp())
@@ -57,10 +61,18 @@ struct ManualPage {
             out += paragraphs(command["discussion"]?.stringValue)
             out += arguments(of: command, includeHelp: false)
         }
-        if let language { out.append(Roff.blocks(withoutBuiltins(language)).trimmingNewlines()) }
+        var reference = language.map(withoutBuiltins)
+        var status: String?
+        if let language = reference, let (section, rest) = exitStatus(in: language) {
+            (status, reference) = (section, rest)
+        }
+        if let reference { out.append(Roff.blocks(reference).trimmingNewlines()) }
         out += builtins
+        out.append(".ad b")
+        // The sections every man page has, where readers look for them: at the end.
+        if let status { out.append(Roff.blocks(status).trimmingNewlines()) }
+        out.append(Roff.blocks(environmentAndFiles + examples).trimmingNewlines())
         out += [
-            ".ad b",
             ".SH SEE ALSO",
             ".PP",
             "\\fBwds builtins\\fP \\fINAME\\fP describes one builtin; \\fBwds repl\\fP has \\fB:help\\fP.",

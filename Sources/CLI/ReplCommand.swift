@@ -15,9 +15,12 @@ struct ReplCommand: ParsableCommand {
         commandName: "repl",
         abstract: "An interactive console: statements are checked and run as you type them.",
         discussion: """
-            On a terminal it uses GNU readline (your ~/.inputrc, history in ~/.wds_history or $WDS_HISTORY).
-            It traces by default unless run as root; `:trace on|off` switches. Without a terminal it
-            reads statements from standard input, without prompts.
+            On a terminal it uses GNU readline (your ~/.inputrc, history in ~/.wds_history or $WDS_HISTORY). \
+            It traces by default unless run as root; `:trace on|off` switches.
+
+            Without a terminal it reads statements from standard input, without prompts, and stops at the \
+            first one that fails (with its status) unless --keep-going is given; input that ends inside a \
+            block is an error. `exit N` leaves with status N.
             """)
 
     @Flag(name: .customLong("trace"), help: "Start tracing (nothing changes).")
@@ -25,6 +28,9 @@ struct ReplCommand: ParsableCommand {
 
     @Flag(name: .customLong("run"), help: "Start executing for real.")
     var startRunning = false
+
+    @Flag(help: "Without a terminal, go on after a statement fails (the status is then the last failure's).")
+    var keepGoing = false
 
     func validate() throws {
         if startTracing && startRunning { throw ValidationError("choose one of --trace and --run") }
@@ -34,7 +40,8 @@ struct ReplCommand: ParsableCommand {
         let environment = processEnvironment()
         let tracing = startTracing || (!startRunning && getuid() != 0)
         let history = environment["WDS_HISTORY"] ?? environment["HOME"].map { $0 + "/.wds_history" }
-        let repl = Repl(interactive: isatty(0) != 0, tracing: tracing, environment: environment, historyPath: history)
+        let repl = Repl(interactive: isatty(0) != 0, tracing: tracing, keepGoing: keepGoing, environment: environment,
+                        historyPath: history)
         throw ExitCode(repl.loop())
     }
 }

@@ -10,7 +10,7 @@ import Glibc
 #endif
 
 struct ScriptArguments: ParsableArguments {
-    @Argument(help: "The script to run.")
+    @Argument(help: "The script to run (`-` for standard input).")
     var file: String
 
     @Argument(parsing: .captureForPassthrough, help: "Arguments for the script ($1, $2, … and $args).")
@@ -21,19 +21,23 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a script, then run it for real on this host.",
         discussion: """
-            With --sandbox it runs for real inside throwaway network and mount namespaces that copy the
-            host's uplink, then prints the state it built and the change; nothing outside the sandbox changes.
+            With --sandbox it runs for real inside a throwaway container (user, PID, UTS, IPC, mount, network and \
+            cgroup namespaces, read-only locked mounts, a copy of the host's uplink), then prints everything it \
+            changed; nothing outside the sandbox changes.
             """)
 
-    @Flag(help: "Run in throwaway namespaces and report the resulting state; the host does not change.")
+    @Flag(help: "Run in a throwaway container and report everything the script changed; the host does not change.")
     var sandbox = false
 
     @Flag(name: .customLong("no-batch"), help: "Apply each iptables change at once (one `iptables -w` each) instead of one commit per run.")
     var noBatch = false
 
+    @OptionGroup var color: ColorOptions
+
     @OptionGroup var script: ScriptArguments
 
     func run() throws {
+        color.apply()
         if sandbox {
             throw ExitCode(Sandbox.run(path: script.file, arguments: script.arguments, output: Driver.standardOutput))
         }
@@ -51,7 +55,7 @@ struct Trace: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a script, then print every effect it would have, changing nothing.",
         discussion: """
-            Each mutation is printed as the equivalent shell command followed by `# FILE:LINE`; probes
+            Each mutation is printed as the equivalent shell command followed by `# FILE:LINE`; probes \
             (reads of the host) are printed as `# probe: …` comments, so the output replays in bash.
             """)
 
@@ -71,6 +75,8 @@ struct Trace: ParsableCommand {
     @Flag(name: .customLong("no-header"), help: .hidden)
     var noHeader = false
 
+    @OptionGroup var color: ColorOptions
+
     @OptionGroup var script: ScriptArguments
 
     func validate() throws {
@@ -80,6 +86,7 @@ struct Trace: ParsableCommand {
     }
 
     func run() throws {
+        color.apply()
         var options = Driver.Options()
         options.mode = .trace
         options.traceFormat = TraceHost.Format(rawValue: format)!
@@ -98,10 +105,13 @@ struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Parse and check scripts, and everything they source, without running anything.")
 
-    @Argument(help: "The scripts to check.")
+    @OptionGroup var color: ColorOptions
+
+    @Argument(help: "The scripts to check (`-` for standard input).")
     var files: [String]
 
     func run() throws {
+        color.apply()
         throw ExitCode(Driver.check(paths: files))
     }
 }
@@ -117,9 +127,12 @@ struct State: ParsableCommand {
     @Flag(name: .customLong("run-probes"), help: ArgumentHelp(runProbesHelp))
     var runProbes = false
 
+    @OptionGroup var color: ColorOptions
+
     @OptionGroup var script: ScriptArguments
 
     func run() throws {
+        color.apply()
         var options = Driver.Options()
         options.mode = .trace
         options.recordStatePath = output

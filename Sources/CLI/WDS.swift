@@ -16,14 +16,16 @@ struct WDS: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wds",
         abstract: "Prepare container hosts with checked, traceable scripts.",
+        // One line per paragraph (a trailing \ joins source lines): the parser wraps it at the terminal's width.
         discussion: """
             `wds FILE [ARGS…]` is `wds run FILE [ARGS…]`, so a script may start with `#!/usr/bin/env wds`.
-            Exit status: 0 success, 1 a failure while running, 2 a usage or check error (nothing ran),
-            3 a lock timed out, 4 a program is missing, 5 the kernel refused, 6 no space; `exit N` gives N.
+
+            Exit status: 0 success, 1 a failure while running, 2 a usage or check error (nothing ran), \
+            3 a lock timed out, 4 a program is missing, 5 the kernel refused, 6 no space; `exit N` gives N. \
             `wds plan` and `wds verify` exit 10 when the host differs from what the script would make.
             """,
         version: version,
-        subcommands: [Run.self, Trace.self, Check.self, FormatCommand.self, State.self, PlanCommand.self, ApplyCommand.self, VerifyCommand.self, ReplCommand.self, Help.self, Manual.self, SandboxInner.self, IptablesCanonical.self],
+        subcommands: [Run.self, Trace.self, Check.self, FormatCommand.self, State.self, PlanCommand.self, ApplyCommand.self, ShowCommand.self, VerifyCommand.self, ReplCommand.self, Help.self, Manual.self, SandboxInner.self, IptablesCanonical.self],
         defaultSubcommand: Run.self
     )
 }
@@ -32,20 +34,46 @@ extension WDS {
     /// The subcommands' names, known without building the parser's command
     /// tree (the fast path in main.swift); `wds --help` lists the same.
     static let subcommandNames: Set<String> = [
-        "run", "trace", "check", "fmt", "state", "plan", "apply", "verify", "repl", "builtins", "manual", "sandbox-inner", "iptables-canonical",
+        "run", "trace", "check", "fmt", "state", "plan", "apply", "show", "verify", "repl", "builtins", "manual", "sandbox-inner", "iptables-canonical",
     ]
 }
 
+/// The environment as a script reads it. A variable whose bytes are not UTF-8
+/// is not decoded (that would replace bytes with U+FFFD, and name another
+/// file): it is recorded under `RunContext.invalidEnvironmentKey`, and `env`
+/// refuses it. Programs wds starts get the environment as it is.
 func processEnvironment() -> [String: String] {
     var result: [String: String] = [:]
     var pointer = environ
     while let entry = pointer.pointee {
-        let text = String(cString: entry)
-        if let equals = text.firstIndex(of: "=") {
-            result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+        let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(entry).assumingMemoryBound(to: UInt8.self), count: strlen(entry)))
+        if let equals = bytes.firstIndex(of: UInt8(ascii: "=")) {
+            let name = String(decoding: bytes[..<equals], as: UTF8.self)
+            if let value = String(validating: bytes[(equals + 1)...], as: UTF8.self) {
+                result[name] = value
+            } else {
+                result[RunContext.invalidEnvironmentKey(name)] = ""
+            }
         }
         pointer += 1
     }
     return result
+}
+
+/// The command line's arguments, refused (status 2, nothing runs) when one is
+/// not UTF-8: a script path or a script argument would otherwise become a
+/// different string, and name a different file.
+func checkArgumentEncoding() {
+    for index in 1..<Int(CommandLine.argc) {
+        guard let argument = CommandLine.unsafeArgv[index] else { continue }
+        let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(argument).assumingMemoryBound(to: UInt8.self), count: strlen(argument)))
+        if String(validating: bytes, as: UTF8.self) == nil {
+            let shown = bytes.map { $0 >= 0x20 && $0 < 0x7F ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16) }.joined()
+            let message = Diagnostic("command-line argument \(index) ('\(shown)') is not valid UTF-8", at: nil,
+                                     hint: "wds refuses a value it would have to change; a script argument names exactly one file or value")
+            Spawn.writeAll(2, Array(message.render().utf8))
+            exit(ExitStatus.usage)
+        }
+    }
 }
 

@@ -12,6 +12,11 @@ import Glibc
 /// Parses and runs like `ParsableCommand.main()`, except that a usage error
 /// exits with wds's status 2 (ArgumentParser's own is 64).
 func runCommandLine(_ arguments: [String]) -> Never {
+    if let option = unknownTopLevelOption(arguments) {
+        let hint = option.count > 2 ? Suggestions.didYouMean(option, in: topLevelOptions).map { " (\($0))" } ?? "" : ""
+        Spawn.writeAll(2, Array("Error: Unknown option '\(option)'\(hint)\nUsage: wds <subcommand>\n  See 'wds --help' for more information.\n".utf8))
+        exit(ExitStatus.usage)
+    }
     do {
         var command = try WDS.parseAsRoot(arguments)
         try command.run()
@@ -25,6 +30,21 @@ func runCommandLine(_ arguments: [String]) -> Never {
         }
         WDS.exit(withError: error)
     }
+}
+
+/// The options wds takes before a subcommand or script: its own, and those of
+/// `run`, the default subcommand (`wds --sandbox FILE`).
+let topLevelOptions = ["-h", "--help", "--version", "--sandbox", "--no-batch", "--color", "--experimental-dump-help"]
+
+/// `wds --verison`: an unknown option before any subcommand or script, which
+/// the parser, trying the default `run`, would report as a missing `<file>`.
+func unknownTopLevelOption(_ arguments: [String]) -> String? {
+    for word in arguments {
+        guard word.hasPrefix("-"), word != "-", word != "--" else { return nil }
+        let name = String(word.split(separator: "=", maxSplits: 1)[0])
+        if !topLevelOptions.contains(name) { return name }
+    }
+    return nil
 }
 
 /// `wds run FILE ARGS…` and `wds FILE ARGS…` with no options — how scripts
@@ -42,8 +62,26 @@ func fastRun(_ arguments: [String]) -> [String]? {
     return Array(rest)
 }
 
+/// `wds --generate-completion-script SHELL` (or `=SHELL`): wds's own completions
+/// (Completions.swift), in place of swift-argument-parser's.
+func completionScript(_ arguments: [String]) -> Never? {
+    let option = "--generate-completion-script"
+    guard let first = arguments.first, first == option || first.hasPrefix(option + "=") else { return nil }
+    let shell = first == option ? (arguments.count > 1 ? arguments[1] : "") : String(first.dropFirst(option.count + 1))
+    guard arguments.count == (first == option ? 2 : 1), let script = Completions.script(for: shell) else {
+        Spawn.writeAll(2, Array("wds: \(option) needs one of bash, zsh or fish\n".utf8))
+        exit(ExitStatus.usage)
+    }
+    Spawn.writeAll(1, Array(script.utf8))
+    exit(0)
+}
+
 // `wds` alone: the REPL on a terminal, the usage otherwise.
+checkArgumentEncoding()
 let commandLine = Array(CommandLine.arguments.dropFirst())
+_ = completionScript(commandLine)
+// Diagnostics are coloured on a terminal unless NO_COLOR says otherwise; `--color` decides in the commands that take it.
+Diagnostic.colors = ColorChoice.auto.enabled(onDescriptor: 2)
 if let script = fastRun(commandLine) {
     var options = Driver.Options()
     options.arguments = Array(script.dropFirst())

@@ -39,6 +39,11 @@ void wds_readline_setup(const char *name, wds_completion_generator generator) {
     rl_readline_name = strdup(name);
     current_generator = generator;
     rl_attempted_completion_function = attempt_completion;
+    /* Words end at blanks, quotes, brackets and `$(`: `echo "$na` and
+       `$(basen` complete the part being typed. A `$` starts a word and stays
+       in it, so variables complete with their `$`. */
+    rl_completer_word_break_characters = " \t\n\"'`;|&{}()[]<>$";
+    rl_special_prefixes = "$";
     rl_catch_signals = 0;
     struct sigaction action;
     memset(&action, 0, sizeof action);
@@ -49,10 +54,13 @@ void wds_readline_setup(const char *name, wds_completion_generator generator) {
 
 char *wds_readline(const char *prompt) {
     if (sigsetjmp(abandon_line, 1) != 0) {
+        /* As bash draws it: "^C" where the cursor is, before the terminal is
+           restored (which returns to the start of the line), then a new line. */
+        rl_echo_signal_char(SIGINT);
         rl_free_line_state();
         rl_cleanup_after_signal();
-        fputs("^C\n", stdout);
-        fflush(stdout);
+        fputs("\n", rl_outstream ? rl_outstream : stdout);
+        fflush(rl_outstream ? rl_outstream : stdout);
         return strdup("");
     }
     inside_readline = 1;

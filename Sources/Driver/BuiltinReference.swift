@@ -16,6 +16,12 @@ public enum BuiltinReference {
         }
     }
 
+    /// One subcommand of a family (`rule append`), or nil.
+    public static func text(for name: String, subcommand: String, in registry: BuiltinRegistry) -> String? {
+        guard case .family(let family)? = registry.entries[name], let spec = family.subcommand(subcommand) else { return nil }
+        return describe(spec)
+    }
+
     static func describe(_ spec: BuiltinSpec) -> String {
         var out = "  \(spec.synopsis)\n      \(spec.summary)\n"
         for option in spec.options where !option.summary.isEmpty {
@@ -40,12 +46,21 @@ public enum BuiltinReference {
         name + String(repeating: " ", count: max(1, 18 - name.count))
     }
 
-    /// Up to the first full stop that ends a sentence (". " or the end), not one inside "(.)".
+    /// Up to the first full stop that ends a sentence (". " or the end), not
+    /// one inside a word ("(.)", "/proc/sys.") or inside parentheses
+    /// ("(without . and ..)").
     static func firstSentence(_ text: String) -> String {
+        var depth = 0
         var index = text.startIndex
-        while let dot = text[index...].firstIndex(of: ".") {
-            let next = text.index(after: dot)
-            if next == text.endIndex || text[next] == " " { return String(text[...dot]) }
+        while index < text.endIndex {
+            let next = text.index(after: index)
+            switch text[index] {
+            case "(": depth += 1
+            case ")": depth = max(0, depth - 1)
+            case "." where depth == 0 && (next == text.endIndex || text[next] == " "):
+                return String(text[...index])
+            default: break
+            }
             index = next
         }
         return text

@@ -74,8 +74,11 @@ public enum Driver {
                 probes = ProbeProgramGate(probes, command: options.recordStatePath != nil ? "wds state" : "wds trace")
             }
             if let statePath = options.statePath {
-                guard let bytes = FileBytes.read(statePath) else {
-                    output(Diagnostic("cannot read state file '\(statePath)'", at: nil).render(), true)
+                let bytes: [UInt8]
+                switch FileBytes.contents(of: statePath) {
+                case .success(let contents): bytes = contents
+                case .failure(let failure):
+                    output(Diagnostic("cannot read state file '\(statePath)': \(failure)", at: nil).render(), true)
                     return ExitStatus.usage
                 }
                 do {
@@ -100,11 +103,11 @@ public enum Driver {
         }
         let context = RunContext(host: host, environment: options.environment, arguments: options.arguments, journal: journal)
         (host as? TraceHost)?.tracker = context.probes
-        IptablesEngine.install(in: context, batch: options.batchIptables)
+        Builtins.standard.installFamilies(in: context, batch: options.batchIptables)
         if options.mode == .trace {
             let trace = host as? TraceHost
             context.runScriptInProcess = { childPath, arguments, call in
-                trace?.comment("run-script: \(shellLine([SystemHost.currentExecutable, "trace", childPath] + arguments))  # \(call.range.shortLocation)")
+                trace?.comment("run-script: \(shellLine([SystemHost.currentExecutable, "trace", childPath] + arguments))  # \(call.range.shortLocation), point of no return")
                 return try runChild(path: childPath, arguments: arguments, call: call)
             }
         }
@@ -133,6 +136,7 @@ public enum Driver {
             throw CommandFailure("'\(Paths.base(path))' does not pass the check:\n" + diagnostics.map { $0.render() }.joined(),
                                  at: call.range, status: ExitStatus.usage)
         }
+        call.context.inputs.noteLoaded(script)
         let child = Interpreter(registry: Builtins.standard, context: call.context.child(arguments: arguments), scriptPath: path)
         let report: (String) -> Void = { _ = try? call.perform(.print(text: $0, toStandardError: true, newline: false)) }
         do {

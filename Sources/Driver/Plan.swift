@@ -11,21 +11,32 @@ import Lexer
 /// a host that has moved on is refused.
 public struct Plan {
     /// One line of the difference: `+` added, `-` removed, `~` changed, under an area heading.
-    public struct Line: Equatable {
-        public var area: String
-        public var sign: PlannedChange.Sign
-        public var text: String
-    }
+    public typealias Line = PlanLine
 
     public var script: String
     public var arguments: [String]
+    /// What `wds apply` re-derives the plan from, besides the host: the environment
+    /// variables the run read (nil: unset), every script file it loaded with its
+    /// SHA-256, and whether probe programs ran.
+    public var environment: [(name: String, value: String?)] = []
+    public var files: [(path: String, sha256: String)] = []
+    public var runProbes = false
     public var lines: [Line]
     public var probes: [ProbeRecorder.Probe]
     public var mutations: [MutationRecorder.Mutation]
-    /// What `verify --fix` performs: the missing pieces only.
+    /// What `verify --fix` performs: the missing pieces only, and how many pieces that is.
     var fixes: [Effect] = []
-    /// Restore payloads that insert the missing iptables rules where they belong, per family.
-    var iptablesFixes: [(AddressFamily, String, IptablesTool)] = []
+    var fixedCount = 0
+    /// What each family holds while verify checks the host and fixes it (a lock, and its release).
+    var holds: [(take: Effect, release: Effect)] = []
+
+    /// A family's part of the plan.
+    mutating func add(_ family: FamilyPlan) {
+        lines += family.lines
+        fixes += family.fixes
+        fixedCount += family.fixedCount
+        if let hold = family.holdDuringFix { holds.append(hold) }
+    }
 
     public var hasChanges: Bool { !lines.isEmpty }
 
@@ -65,7 +76,7 @@ public enum Planner {
         let simulation = SimulatedHost(probes: recorder, childTraceArguments: nil)
         let mutations = MutationRecorder(simulation)
         let context = RunContext(host: mutations, environment: environment, arguments: arguments)
-        IptablesEngine.install(in: context, batch: true)
+        Builtins.standard.installFamilies(in: context, batch: true)
         // A child script is planned with its parent, on the same simulated host.
         context.runScriptInProcess = { childPath, childArguments, call in
             try Driver.runChild(path: childPath, arguments: childArguments, call: call)
@@ -83,7 +94,9 @@ public enum Planner {
                 output("wds: the run would end with status \(status); no plan\n", true)
                 return (nil, status)
             }
-            for table in try IptablesEngine.plannedTables(context, at: location) { plan.add(table) }
+            for family in context.transactionalFamilies.compactMap({ $0 as? PlannableFamily }) {
+                plan.add(try family.plan(context, at: location))
+            }
         } catch let failure as CommandFailure {
             context.abandonOpenBatches()
             output(failure.render(), true)
@@ -99,7 +112,10 @@ public enum Planner {
         }
         for change in simulation.plannedChanges(live: recorder, at: location) {
             plan.lines.append(Plan.Line(area: change.area, sign: change.sign, text: change.text))
-            if change.sign != .remove, let effect = change.effect { plan.fixes.append(effect) }
+            if change.sign != .remove, let effect = change.effect {
+                plan.fixes.append(effect)
+                plan.fixedCount += 1
+            }
         }
         // Programs and other scripts cannot be simulated: each is a change the plan cannot look
         // into, always shown and always counted. A script's content is fingerprinted, so
@@ -119,80 +135,10 @@ public enum Planner {
         }
         plan.probes = recorder.probes
         plan.mutations = mutations.mutations
+        plan.environment = context.inputs.environment
+        plan.files = SavedPlan.files(of: [script] + context.inputs.scripts)
+        plan.runProbes = runProbes
         return (plan, plan.hasChanges ? ExitStatus.changesPending : ExitStatus.success)
-    }
-
-    // MARK: Saved plans
-
-    public static func save(_ plan: Plan) -> String {
-        JSON.object([
-            ("wds-plan", .number(1)),
-            ("script", .string(plan.script)),
-            ("arguments", .array(plan.arguments.map(JSON.string))),
-            ("changes", .array(plan.lines.map { .string("\($0.area): \($0.sign.rawValue) \($0.text)") })),
-            ("probes", .array(plan.probes.map {
-                .object([("effect", $0.effect.json), ("location", .string($0.location)),
-                         ("sha256", .string(ProbeRecorder.fingerprint($0.effect, $0.answer)))])
-            })),
-            ("effects", .array(plan.mutations.map { .object([("effect", $0.effect.json), ("location", .string($0.location))]) })),
-        ]).serialized + "\n"
-    }
-
-    /// `wds apply PLAN`: refuses when any live state the plan read has changed; otherwise performs its effects.
-    public static func apply(planText: String, name: String, output: @escaping Driver.Output) -> Int32 {
-        func refuse(_ message: String, hint: String? = nil) -> Int32 {
-            output(Diagnostic(message, at: nil, hint: hint).render(), true)
-            return ExitStatus.failure
-        }
-        guard let json = try? JSON.parse(planText), json["wds-plan"] != nil,
-              let probes = json["probes"]?.arrayValue, let effects = json["effects"]?.arrayValue else {
-            return refuse("'\(name)' is not a wds plan (made by `wds plan --out`)")
-        }
-        var steps: [(Effect, String)] = []
-        for entry in effects {
-            guard let effect = entry["effect"].flatMap(Effect.init(json:)) else { return refuse("'\(name)' has an effect wds cannot read") }
-            steps.append((effect, entry["location"]?.stringValue ?? "?"))
-        }
-        let file = SourceFile(name: name, text: "")
-        let location = SourceRange(file: file, start: 0, end: 0)
-        let system = SystemHost(output: output)
-        // Hold the iptables lock (if the plan takes it) from the check to the commit.
-        var heldLock: Effect?
-        if let lock = steps.first(where: { if case .iptablesLock = $0.0 { return true } else { return false } })?.0 {
-            do { _ = try system.perform(lock, at: location) } catch let failure as CommandFailure {
-                output(failure.render(), true)
-                return failure.status
-            } catch { return ExitStatus.failure }
-            heldLock = lock
-        }
-        let live = ReadOnlyHost(system)
-        for probe in probes {
-            guard let effect = probe["effect"].flatMap(Effect.init(json:)), let expected = probe["sha256"]?.stringValue else {
-                return refuse("'\(name)' has a probe wds cannot read")
-            }
-            let answer = try? live.perform(effect, at: location)
-            if answer.map({ ProbeRecorder.fingerprint(effect, $0) }) != expected {
-                if let heldLock, case .iptablesLock(let path, _) = heldLock { _ = try? system.perform(.iptablesUnlock(path: path), at: location) }
-                return refuse("the host has changed since the plan was made: `\(effect.shellCommand)` (read at \(probe["location"]?.stringValue ?? "?")) answers differently now",
-                              hint: "nothing was applied; make a new plan with `wds plan --out`")
-            }
-        }
-        for (effect, place) in steps {
-            if case .iptablesStaged = effect { continue }
-            if let heldLock, effect == heldLock { continue }
-            do {
-                let result = try system.perform(effect, at: location)
-                if case .iptablesRestore = effect, case .process(let status, _, let errorOutput) = result, status != 0 {
-                    return refuse("iptables refused the plan's commit (from \(place)): \(errorOutput)")
-                }
-            } catch let failure as CommandFailure {
-                output(failure.render(), true)
-                return failure.status
-            } catch {
-                return refuse("\(effect.shellCommand) failed: \(error)")
-            }
-        }
-        return ExitStatus.success
     }
 
     // MARK: Verify
@@ -216,7 +162,7 @@ public enum Planner {
                    + (unverifiable.isEmpty ? "" : ", but for what those programs do") + "\n", false)
             return ExitStatus.success
         }
-        for (title, signs) in [("missing", [PlannedChange.Sign.add]), ("different", [.change]), ("extra", [.remove])] {
+        for (title, signs) in [("missing", [PlanLine.Sign.add]), ("different", [.change]), ("extra", [.remove])] {
             let lines = drift.filter { signs.contains($0.sign) }
             guard !lines.isEmpty else { continue }
             out += "\(title):\n" + lines.map { "  \($0.area): \($0.text)\n" }.joined()
@@ -225,12 +171,11 @@ public enum Planner {
         guard fix else { return ExitStatus.changesPending }
         let location = SourceRange(file: SourceFile(name: Paths.base(path), text: ""), start: 0, end: 0)
         let system = SystemHost(output: output)
-        // As apply does: take the iptables lock, then make sure the host is still as verify read it,
-        // so the positions of the missing rules are still right.
-        let lockPath = environment["WDS_IPTABLES_LOCK"] ?? IptablesEngine.defaultLockPath
-        defer { _ = try? system.perform(.iptablesUnlock(path: lockPath), at: location) }
+        // As apply does: take each family's lock, then make sure the host is still as verify read it,
+        // so the positions of the missing pieces are still right.
+        defer { for hold in plan.holds.reversed() { _ = try? system.perform(hold.release, at: location) } }
         do {
-            _ = try system.perform(.iptablesLock(path: lockPath, timeoutSeconds: 60), at: location)
+            for hold in plan.holds { _ = try system.perform(hold.take, at: location) }
         } catch let failure as CommandFailure {
             output(failure.render(), true)
             return failure.status
@@ -245,11 +190,10 @@ public enum Planner {
             return ExitStatus.failure
         }
         do {
-            for effect in plan.fixes { _ = try system.perform(effect, at: location) }
-            for (family, payload, tool) in plan.iptablesFixes {
-                let result = try system.perform(.iptablesRestore(family: family, payload: payload, tool: tool), at: location)
-                if case .process(let code, _, let errorOutput) = result, code != 0 {
-                    output(Diagnostic("iptables refused the fix: \(errorOutput)", at: nil).render(), true)
+            for effect in plan.fixes {
+                // A refusal some programs answer rather than throw (iptables-restore) is a refusal too.
+                if case .process(let code, _, let errorOutput) = try system.perform(effect, at: location), code != 0 {
+                    output(Diagnostic("the kernel refused the fix `\(effect.shellCommand)`: \(errorOutput)", at: nil).render(), true)
                     return ExitStatus.kernelRefused
                 }
             }
@@ -259,9 +203,7 @@ public enum Planner {
         } catch {
             return ExitStatus.failure
         }
-        let fixed = plan.fixes.count + plan.iptablesFixes.reduce(0) { count, fix in
-            count + fix.1.split(separator: "\n").filter { $0.hasPrefix("-I ") || $0.hasPrefix("-N ") || $0.hasPrefix("-P ") }.count
-        }
+        let fixed = plan.fixedCount
         let moved = drift.filter { $0.sign == .change && $0.text.hasPrefix("moved to position") }.count
         output("fixed: \(fixed) missing or different piece(s) put back; extra ones left as they are"
                + (moved > 0 ? "; \(moved) rule(s) out of order left as they are (run the script to reorder)" : "") + "\n", false)

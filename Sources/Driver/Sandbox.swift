@@ -6,13 +6,21 @@ import Builtins
 import Interpreter
 import Lexer
 
-/// `wds run --sandbox`: the script runs for real, but inside fresh network
-/// and mount namespaces (and a user namespace when not root), with a stand-in
-/// for the host's uplink, so route lookups answer as on the host. Afterwards
-/// it prints the state the script built and the change against the state
-/// before. Nothing outside the sandbox changes: the root file system is
-/// read-only in it, /tmp and /run are overlays whose writes vanish, global
-/// sysctls are recorded but not written, and cgroups it makes are removed.
+/// `wds run --sandbox`: the script runs for real, inside a container of its
+/// own, and the report shows what it changed there. The container is a user
+/// namespace whose root is an unprivileged user outside (uid `sandboxUser`
+/// when wds runs as root, the caller otherwise), with its own PID, UTS, IPC,
+/// mount, network and cgroup namespaces: outer processes are invisible (a
+/// /proc of its own), every mount is read-only and locked (the sandbox cannot
+/// remount or unmount it), /tmp and /run are overlays whose writes stay in a
+/// scratch tmpfs, the network is a stand-in for the host's uplink (its name,
+/// address and gateway, so route lookups answer as on the host), and scratch
+/// cgroups can be made only below a cgroup delegated to the sandbox, which is
+/// removed afterwards. The kernel holds programs to all of this as it holds
+/// wds's builtins. Three processes make it: this one (keeps its privileges,
+/// makes and removes the cgroup), the fence (`sandbox-inner --stage fence`:
+/// mount and PID namespaces, lays out the file system) and the inside
+/// (`--stage run`: the user namespace; builds the network, runs, reports).
 public enum Sandbox {
     /// The host's uplink, copied into the sandbox.
     public struct Uplink: Equatable {
@@ -51,51 +59,139 @@ public enum Sandbox {
         return Uplink(name: device, address: "\(local)/\(Int(length))", gateway: first["gateway"]?.stringValue)
     }
 
-    /// Re-runs this wds inside new namespaces; returns the script's exit status.
-    public static func run(path: String, arguments: [String], output: @escaping Driver.Output) -> Int32 {
-        var unshare = ["unshare", "--net", "--mount", "--propagation", "private", "--fork"]
-        if getuid() != 0 { unshare += ["--user", "--map-root-user"] }
-        var inner = [SystemHost.currentExecutable, "sandbox-inner"]
-        if let uplink = hostUplink() { inner += ["--uplink", uplink.argument] }
-        inner += ["--", path] + arguments
-        do {
-            let outcome = try Spawn.run(unshare + inner, capture: false, captureError: false)
-            return outcome.status
-        } catch {
-            output(Diagnostic("cannot create the sandbox's namespaces (unshare): \(error)", at: nil,
-                              hint: "the sandbox needs root, or unprivileged user namespaces").render(), true)
-            return ExitStatus.failure
+    /// The uid outside that is root inside, when wds runs as root: a user that owns nothing on the host.
+    public static let sandboxUser: uid_t = 2_000_000_000
+
+    /// Where the sandbox's own wds notes what it did not simulate (inside, excluded from the report's files).
+    static let journal = "/run/.wds-sandbox-journal"
+
+    /// Where the stages meet: what the fence passes on to the inside.
+    public struct Settings {
+        public var uplink: Uplink?
+        /// The cgroup v2 mount point, remounted inside rooted at the sandbox's delegated group.
+        public var cgroupMount: String?
+        /// The delegated group, on the host, that the fence joins.
+        public var cgroup: String?
+        /// Why there is no delegated group, for the report.
+        public var noCgroupReason: String?
+        public init() {}
+
+        var arguments: [String] {
+            var result: [String] = []
+            if let uplink { result += ["--uplink", uplink.argument] }
+            if let cgroupMount, let cgroup { result += ["--cgroup-mount", cgroupMount, "--cgroup", cgroup] }
+            if let noCgroupReason { result += ["--no-cgroup", noCgroupReason] }
+            return result
         }
     }
 
-    /// Inside the namespaces: build the stand-in network, fence the file
-    /// system, run the script, report, clean up.
-    public static func runInside(path: String, arguments: [String], uplink: Uplink?, environment: [String: String],
-                                 output: @escaping Driver.Output) -> Int32 {
-        // Read and check everything before the file system changes under us.
-        let (script, diagnostics) = Driver.load(path: path)
-        guard let script, diagnostics.isEmpty else {
-            for diagnostic in diagnostics { output(diagnostic.render(), true) }
-            return ExitStatus.usage
+    /// Starts the fence in new mount and PID namespaces; returns the script's exit status once the
+    /// sandbox is gone and its cgroup removed.
+    public static func run(path: String, arguments: [String], output: @escaping Driver.Output) -> Int32 {
+        var settings = Settings()
+        settings.uplink = hostUplink()
+        var cgroup: SandboxCgroup?
+        if getuid() == 0 {
+            let (made, reason) = SandboxCgroup.create(owner: sandboxUser)
+            cgroup = made
+            settings.cgroupMount = made?.mountPoint
+            settings.cgroup = made?.path
+            settings.noCgroupReason = reason
+        } else {
+            settings.noCgroupReason = "wds does not run as root, so it cannot delegate a cgroup"
         }
+        var unshare = ["unshare", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc", "--propagation", "private"]
+        // Without root, a first user namespace gives the fence its privileges over these namespaces.
+        if getuid() != 0 { unshare += ["--user", "--map-root-user"] }
+        let fence = [SystemHost.currentExecutable, "sandbox-inner", "--stage", "fence"] + settings.arguments + ["--", path] + arguments
+        let status: Int32
         do {
-            try buildNetwork(uplink)
-            try fenceFileSystem()
+            status = try Spawn.run(unshare + fence, capture: false, captureError: false).status
+        } catch {
+            output(Diagnostic("cannot create the sandbox's namespaces (unshare): \(error)", at: nil,
+                              hint: "the sandbox needs root, or unprivileged user namespaces").render(), true)
+            status = ExitStatus.failure
+        }
+        for leftover in cgroup?.remove() ?? [] {
+            output("wds: sandbox: could not remove the cgroup \(leftover)\n", true)
+        }
+        return status
+    }
+
+    /// The fence: joins the cgroup, fences the file system, then becomes the inside, as the
+    /// sandbox's user, in a new user namespace with its UTS, IPC, network, cgroup and mount namespaces.
+    public static func runFence(path: String, arguments: [String], settings: Settings, output: @escaping Driver.Output) -> Int32 {
+        // As real root, the sandbox's root is a user that owns nothing; started without root, the caller.
+        let owner: uid_t = isInUserNamespace ? 0 : sandboxUser
+        do {
+            if let cgroup = settings.cgroup { try SandboxFence.join(cgroup: cgroup) }
+            try SandboxFence.fence(owner: owner, cgroupMount: settings.cgroupMount)
         } catch {
             output("wds: sandbox: \(error)\n", true)
             return ExitStatus.failure
         }
-        let before = snapshot()
-        // A script run with run-script is a child wds: it guards its effects the same way.
+        var argv: [String] = []
+        if owner != 0 {
+            argv += ["setpriv", "--reuid=\(owner)", "--regid=\(owner)", "--clear-groups", "--no-new-privs", "--"]
+        }
+        argv += ["unshare", "--user", "--map-root-user", "--uts", "--ipc", "--net", "--cgroup", "--mount", "--propagation", "private", "--"]
+        argv += [SandboxFence.executable, "sandbox-inner", "--stage", "run"] + settings.arguments + ["--", path] + arguments
+        var cArguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        execvp(argv[0], &cArguments)
+        output("wds: sandbox: cannot start \(argv[0]): \(String(cString: strerror(errno)))\n", true)
+        return ExitStatus.missingProgram
+    }
+
+    /// Whether this process is already in a user namespace other than the first (a fence started without root).
+    static var isInUserNamespace: Bool {
+        guard let bytes = FileBytes.read("/proc/self/uid_map") else { return false }
+        return !String(decoding: bytes, as: UTF8.self).split(separator: "\n").contains {
+            $0.split(separator: " ").map(String.init) == ["0", "0", "4294967295"]
+        }
+    }
+
+    /// Inside: build the stand-in network and the cgroup tree, run the script, report, clean up.
+    public static func runInside(path: String, arguments: [String], settings: Settings, environment: [String: String],
+                                 output: @escaping Driver.Output) -> Int32 {
+        let (script, diagnostics) = Driver.load(path: path)
+        guard let script, diagnostics.isEmpty else {
+            for diagnostic in diagnostics { output(diagnostic.render(), true) }
+            if diagnostics.contains(where: { $0.message.hasPrefix("cannot read") }) {
+                output("hint: the sandbox reads the script as an unprivileged user: it and the folders above it must be readable by others\n", true)
+            }
+            return ExitStatus.usage
+        }
+        do {
+            try buildNetwork(settings.uplink)
+            if let mountPoint = settings.cgroupMount {
+                // The cgroup namespace is rooted at the delegated group: this mount shows only it.
+                try SandboxFence.check(mount("none", mountPoint, "cgroup2", UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC), nil),
+                                       "mount cgroup2 on \(mountPoint)")
+            }
+        } catch {
+            output("wds: sandbox: \(error)\n", true)
+            return ExitStatus.failure
+        }
+        let before = snapshot(cgroupMount: settings.cgroupMount)
+        // A script started with run-script is a child wds: it notes what it cannot simulate the same way.
         setenv("WDS_SANDBOX", "1", 1)
-        let host = SandboxHost(SystemHost(output: output))
-        let context = RunContext(host: host, environment: environment, arguments: arguments)
+        setenv("WDS_SANDBOX_JOURNAL", journal, 1)
+        // As `wds run` does: journaled (a failed run is undone in here too), every family's batch under its lock.
+        let undo = Journal(enabled: true)
+        let host = JournalingHost(SandboxHost(SystemHost(output: output), journal: journal), journal: undo)
+        let context = RunContext(host: host, environment: environment.merging(["WDS_SANDBOX": "1", "WDS_SANDBOX_JOURNAL": journal]) { $1 },
+                                 arguments: arguments, journal: undo)
+        Builtins.standard.installFamilies(in: context, batch: true)
         let interpreter = Interpreter(registry: Builtins.standard, context: context, scriptPath: path)
         let status = Driver.execute(script, with: interpreter, output: output)
-        let after = snapshot()
-        let leftovers = host.removeCgroupDirectories()
-        output(report(path: path, arguments: arguments, status: status, uplink: uplink, before: before, after: after,
-                      host: host, leftovers: leftovers), false)
+        let after = snapshot(cgroupMount: settings.cgroupMount)
+        // The script's cgroups, deepest first (the outer wds removes them in any case, with the sandbox's own).
+        var leftovers: [String] = []
+        if let mountPoint = settings.cgroupMount {
+            leftovers = SandboxCgroup.directories(below: mountPoint).reversed().filter { rmdir($0) != 0 && errno != ENOENT }
+        }
+        output(report(path: path, arguments: arguments, status: status, settings: settings, before: before, after: after,
+                      leftovers: leftovers), false)
         return status
     }
 
@@ -125,83 +221,16 @@ public enum Sandbox {
         }
     }
 
-    /// The root read-only; /tmp and /run overlays on a private tmpfs, so the
-    /// script can write there and nothing reaches the host.
-    static func fenceFileSystem() throws {
-        func check(_ result: Int32, _ what: String) throws {
-            if result != 0 { throw SandboxError(description: "\(what): \(String(cString: strerror(errno)))") }
-        }
-        try check(mount("none", "/dev/shm", "tmpfs", 0, nil), "mount tmpfs on /dev/shm")
-        for (index, directory) in ["/tmp", "/run"].enumerated() {
-            let upper = "/dev/shm/upper\(index)", work = "/dev/shm/work\(index)"
-            mkdir(upper, 0o755)
-            mkdir(work, 0o755)
-            let options = "lowerdir=\(directory),upperdir=\(upper),workdir=\(work)"
-            if mount("overlay", directory, "overlay", 0, options) != 0 {
-                // Without overlay support: an empty scratch tmpfs instead.
-                try check(mount("none", directory, "tmpfs", 0, nil), "mount tmpfs on \(directory)")
-            }
-        }
-        try check(mount("none", "/", nil, UInt(MS_REMOUNT | MS_BIND | MS_RDONLY), nil), "remount / read-only")
-        // Every other mount too (/sys, /boot, a separate /var…): a remount of the root does not
-        // reach the mounts below it. /proc and /dev stay as they are (SandboxHost guards
-        // /proc/sys); /tmp, /run and /dev/shm are the sandbox's own.
-        let ownOrKept = ["/tmp", "/run", "/dev/shm", "/proc", "/dev"]
-        for mountpoint in mountPoints().reversed()
-        where !ownOrKept.contains(where: { mountpoint == $0 || mountpoint.hasPrefix($0 + "/") }) && mountpoint != "/" {
-            _ = mount("none", mountpoint, nil, UInt(MS_REMOUNT | MS_BIND | MS_RDONLY), nil)
-        }
+    /// The journal's entries: sysctls the script set, and effects not simulated, as JSON objects.
+    static func journalEntries() -> [JSON] {
+        guard let bytes = FileBytes.read(journal) else { return [] }
+        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").compactMap { try? JSON.parse(String($0)) }
     }
 
-    static func mountPoints() -> [String] {
-        guard let bytes = FileBytes.read("/proc/self/mountinfo") else { return [] }
-        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").compactMap { line in
-            let fields = line.split(separator: " ")
-            return fields.count > 4 ? String(fields[4]) : nil
-        }
-    }
-
-    struct Snapshot {
-        /// iptables-save normalized as the Warden reference data is (comments dropped, counters zeroed), by family.
-        var saved: [String: String] = [:]
-        var rules: [String: [String]] = [:]   // "IPv4 filter" → lines without counters
-        var mounts: [String] = []
-    }
-
-    static func snapshot() -> Snapshot {
-        var result = Snapshot()
-        for (family, command) in [("IPv4", "iptables-save"), ("IPv6", "ip6tables-save")] {
-            guard let saved = try? Spawn.run([command], capture: true), saved.status == 0 else { continue }
-            result.saved[family] = saved.standardOutput.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { line -> String in
-                guard line.hasPrefix(":"), let bracket = line.lastIndex(of: "[") else { return String(line) }
-                return line[..<bracket] + "[0:0]"
-            }.map { $0 + "\n" }.joined()
-            var table = ""
-            for line in saved.standardOutput.split(separator: "\n") where !line.hasPrefix("#") {
-                if line.hasPrefix("*") { table = "\(family) \(line.dropFirst())"; continue }
-                if line == "COMMIT" { continue }
-                // Counters are not state the script made.
-                var text = String(line)
-                if text.hasPrefix(":"), let bracket = text.lastIndex(of: "[") {
-                    text = String(text[..<bracket].reversed().drop(while: { $0 == " " }).reversed())
-                }
-                result.rules[table, default: []].append(text)
-            }
-        }
-        if let bytes = FileBytes.read("/proc/self/mountinfo") {
-            for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
-                let fields = line.split(separator: " ")
-                guard let dash = fields.firstIndex(of: "-"), dash + 2 < fields.count else { continue }
-                result.mounts.append("\(fields[4]) \(fields[dash + 1]) \(fields[dash + 2])")
-            }
-        }
-        return result
-    }
-
-    static func report(path: String, arguments: [String], status: Int32, uplink: Uplink?, before: Snapshot, after: Snapshot,
-                       host: SandboxHost, leftovers: [String]) -> String {
+    static func report(path: String, arguments: [String], status: Int32, settings: Settings, before: Snapshot, after: Snapshot,
+                       leftovers: [String]) -> String {
         var out = "== sandbox: \(shellLine([path] + arguments)) exited with status \(status)\n"
-        if let uplink {
+        if let uplink = settings.uplink {
             out += "== uplink stand-in: \(uplink.name) \(uplink.address)\(uplink.gateway.map { " via \($0)" } ?? "")\n"
         }
         for family in ["IPv4", "IPv6"] where !(after.saved[family] ?? "").isEmpty {
@@ -222,16 +251,49 @@ public enum Sandbox {
         let removed = before.mounts.filter { !after.mounts.contains($0) }
         out += removed.map { "- \($0)\n" }.joined() + added.map { "+ \($0)\n" }.joined()
         if added.isEmpty && removed.isEmpty { out += "  (none)\n" }
-        out += "== cgroups created (removed again after the run)\n"
-        out += host.cgroupDirectories.isEmpty ? "  (none)\n" : host.cgroupDirectories.map { "+ \($0)\n" }.joined()
+        let files = fileChanges(before: before, after: after, journal: journal)
+        out += "== files and directories\n" + (files.isEmpty ? "  (none)\n" : files.map { $0 + "\n" }.joined())
+        let cgroups = after.cgroups.filter { !before.cgroups.contains($0) }
+        if let cgroup = settings.cgroup {
+            out += "== cgroups created (below the sandbox's own group, \(cgroup) on the host; removed with it after the run)\n"
+        } else {
+            out += "== cgroups created\n"
+        }
+        if settings.cgroupMount == nil {
+            out += "  (no delegated cgroup: \(settings.noCgroupReason ?? "none"))\n"
+        } else {
+            out += cgroups.isEmpty ? "  (none)\n" : cgroups.map { "+ \($0)\n" }.joined()
+        }
         for path in leftovers { out += "! could not remove \(path)\n" }
-        if !host.withheld.isEmpty {
-            out += "== not performed in the sandbox\n" + host.withheld.map { "  \($0.command)  (\($0.reason))\n" }.joined()
+        if before.hostname != after.hostname {
+            out += "== hostname (the sandbox's own UTS namespace)\n  \(before.hostname) -> \(after.hostname)\n"
+        }
+        let entries = journalEntries()
+        let notSimulated = entries.compactMap { entry -> String? in
+            guard let command = entry["notSimulated"]?.stringValue else { return nil }
+            return "  \(command)  (\(entry["reason"]?.stringValue ?? ""), \(entry["location"]?.stringValue ?? ""))\n"
         }
         out += "== sysctls\n"
-        out += host.sysctls.isEmpty ? "  (none)\n" : host.sysctls.map {
-            "  \($0.key): \($0.before) -> \($0.after)\($0.applied ? "" : " (global to the machine: recorded, not applied)")\n"
-        }.joined()
+        var sysctlLines: [String] = []
+        var shown: Set<String> = []
+        for entry in entries {
+            guard let key = entry["sysctl"]?.stringValue, let value = entry["after"]?.stringValue else { continue }
+            shown.insert(key)
+            if entry["applied"] == .bool(true) {
+                sysctlLines.append("  \(key): \(entry["before"]?.stringValue ?? "") -> \(after.netSysctls[key] ?? value)\n")
+            } else {
+                sysctlLines.append("  \(key): \(entry["before"]?.stringValue ?? "") -> \(value) (outside the network namespace: not simulated)\n")
+            }
+        }
+        // Network sysctls that changed otherwise: with those above (forwarding), or by a program.
+        for (key, value) in after.netSysctls.sorted(by: { $0.key < $1.key }) where !shown.contains(key) {
+            guard let old = before.netSysctls[key], old != value else { continue }
+            sysctlLines.append("  \(key): \(old) -> \(value) (changed with the above, or by a program)\n")
+        }
+        out += sysctlLines.isEmpty ? "  (none)\n" : sysctlLines.joined()
+        if !notSimulated.isEmpty {
+            out += "== not simulated in the sandbox (a user namespace cannot make these)\n" + notSimulated.joined()
+        }
         return out
     }
 }

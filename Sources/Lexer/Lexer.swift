@@ -267,8 +267,9 @@ public struct Lexer {
                     pieces.append(.literal(String(decoding: [d], as: UTF8.self), quoted: true, range(literalStart, position)))
                     literalStart = position
                 } else {
-                    // Nothing follows: the backslash would quietly vanish here and turn into a
-                    // continuation once a newline is added (by an editor, or by `wds fmt`).
+                    // Nothing follows (or only a carriage return): the backslash would quietly vanish
+                    // here, or quote the CR, and turn into a continuation once a newline is added
+                    // (by an editor, or by `wds fmt`).
                     return errorToken("a backslash at the end of the file escapes nothing", at: position - 1, position,
                                       hint: "remove it, or put the line it continues after it")
                 }

@@ -88,7 +88,9 @@ public final class ReadlineLineReader: LineReader {
             let line = String(cString: wds_readline_line_buffer())
             let start = Int(wds_readline_completion_start())
             candidates = completer?.candidates(line: line, wordStart: start, word: word) ?? []
-            if candidates.count == 1, candidates[0].hasSuffix("/") { wds_readline_no_append() }
+            if candidates.count == 1, completer?.appendsSpace(line: line, wordStart: start, candidate: candidates[0]) == false {
+                wds_readline_no_append()
+            }
         }
         guard Int(state) < candidates.count else { return nil }
         return strdup(candidates[Int(state)])

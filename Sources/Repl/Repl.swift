@@ -10,8 +10,12 @@ import Glibc
 
 /// The interactive console. Each complete statement is parsed, checked and
 /// run in the session's backend; an error prints its diagnostic and the
-/// session goes on, keeping its variables and functions. An open block, quote
-/// or trailing `\` continues on a second prompt.
+/// session goes on, keeping its variables and functions (a new `def` of a
+/// name replaces the old one). An open block, quote or trailing `\` continues
+/// on a second prompt. Each entry is numbered, and its diagnostics name it
+/// (`repl[3]:1:5`). Piped input (no terminal) stops at the first entry that
+/// fails, with its status, unless `keepGoing`; input that ends inside a block
+/// is an error. `exit N` leaves with N.
 public final class Repl {
     let reader: LineReader
     let host: SwitchableHost
@@ -19,13 +23,17 @@ public final class Repl {
     let registry: BuiltinRegistry
     let write: (String, Bool) -> Void
     let interactive: Bool
-    var inputCount = 0
+    let keepGoing: Bool
+    /// This session's entries, in order: entry N is `entries[N - 1]`.
+    var entries: [String] = []
 
-    public init(reader: LineReader? = nil, interactive: Bool, tracing: Bool, environment: [String: String],
-                historyPath: String?, write: @escaping @Sendable (String, Bool) -> Void = Driver.standardOutput) {
+    public init(reader: LineReader? = nil, interactive: Bool, tracing: Bool, keepGoing: Bool = false,
+                environment: [String: String], historyPath: String?,
+                write: @escaping @Sendable (String, Bool) -> Void = Driver.standardOutput) {
         self.registry = Builtins.standard
         self.write = write
         self.interactive = interactive
+        self.keepGoing = keepGoing
         self.host = SwitchableHost(tracing: tracing, write: write)
         let context = RunContext(host: host, environment: environment, arguments: [])
         self.interpreter = Interpreter(registry: registry, context: context, scriptPath: nil)
@@ -38,7 +46,7 @@ public final class Repl {
                 registry: registry,
                 variables: { interpreter.variableNames },
                 functions: { interpreter.functionNames },
-                liveNames: { LiveNames.names(for: $0, type: $1, host: probes) },
+                liveNames: { LiveNames.names(for: $0, type: $1, options: $2, host: probes) },
                 listDirectory: { LiveNames.directory($0, host: probes) })
             self.reader = ReadlineLineReader(historyPath: historyPath, completer: completer)
         } else {
@@ -49,7 +57,14 @@ public final class Repl {
     var prompt: String { interactive ? (host.tracing ? "wds[trace]> " : "wds[run]> ") : "" }
     var continuationPrompt: String { interactive ? "...> " : "" }
 
-    /// Reads and runs until end of input or `:quit`; the status of the last failure, or 0.
+    /// What an entry came to: its status, or `exit N`, which leaves the session.
+    enum Outcome: Equatable {
+        case status(Int32)
+        case leave(Int32)
+    }
+
+    /// Reads and runs until end of input, `:quit` or `exit N`; returns N, or
+    /// the status of the last entry that failed, or 0.
     @discardableResult
     public func loop() -> Int32 {
         if interactive {
@@ -60,46 +75,84 @@ public final class Repl {
         while true {
             guard let line = reader.readLine(prompt: buffer.isEmpty ? prompt : continuationPrompt) else {
                 if interactive { write("\n", false) }
+                guard buffer.isEmpty else { return unfinished(buffer) }
                 return status
             }
             if reader.takeInterrupt() {
                 buffer = ""  // Ctrl-C abandons the statement being typed.
                 if line.isEmpty { continue }
             }
+            let outcome: Outcome
             if buffer.isEmpty, line.hasPrefix(":") {
                 reader.remember(line)
-                if !meta(line) { return status }
-                continue
+                guard let metaOutcome = meta(line) else { return status }
+                outcome = metaOutcome
+            } else {
+                buffer += buffer.isEmpty ? line : "\n" + line
+                if line.hasSuffix("\\") && !line.hasSuffix("\\\\") { continue }
+                let source = SourceFile(name: entryName(entries.count + 1), text: buffer + "\n")
+                var loader = Loader()
+                let script = loader.load(source)
+                if loader.incomplete && isIncomplete(source) { continue }
+                reader.remember(buffer)
+                entries.append(buffer)
+                buffer = ""
+                outcome = execute(script, diagnostics: loader.diagnostics)
             }
-            buffer += buffer.isEmpty ? line : "\n" + line
-            if line.hasSuffix("\\") && !line.hasSuffix("\\\\") { continue }
-            let source = SourceFile(name: "repl", text: buffer + "\n")
-            var loader = Loader()
-            let script = loader.load(source)
-            if loader.incomplete && loader.diagnostics.allSatisfy({ _ in true }) && isIncomplete(source) {
-                continue
+            switch outcome {
+            case .leave(let code):
+                return code
+            case .status(let code) where code != 0:
+                status = code
+                // Piped input stops at the first failure, as psql's ON_ERROR_STOP does.
+                if !interactive && !keepGoing { return code }
+            case .status:
+                break
             }
-            reader.remember(buffer)
-            buffer = ""
-            status = execute(script, diagnostics: loader.diagnostics)
         }
     }
+
+    /// How entry N is named in its diagnostics: `repl[N]:LINE:COLUMN`.
+    func entryName(_ number: Int) -> String { "repl[\(number)]" }
 
     func isIncomplete(_ source: SourceFile) -> Bool {
         Parser.parse(source).incomplete
     }
 
+    /// Input ended inside a block, a quote or after a `\`: what the parser says
+    /// about it, and the usage status. Nothing of it ran.
+    func unfinished(_ buffer: String) -> Int32 {
+        let source = SourceFile(name: entryName(entries.count + 1), text: buffer + "\n")
+        entries.append(buffer)
+        var diagnostics = Parser.parse(source).diagnostics
+        if diagnostics.isEmpty { diagnostics = [Diagnostic("the input ended in the middle of a statement", at: nil)] }
+        for diagnostic in diagnostics { write(diagnostic.render(), true) }
+        return ExitStatus.usage
+    }
+
+    /// The functions a script defines (with what it sources): a new definition
+    /// in the session replaces an earlier one rather than being "defined twice".
+    static func definedFunctions(_ script: Script) -> [String] {
+        var names: [String] = []
+        for statement in script.statements {
+            if case .function(let declaration) = statement.kind { names.append(declaration.name.name) }
+        }
+        return names + script.sourced.values.flatMap(definedFunctions)
+    }
+
     /// Checks and runs one complete input; prints diagnostics and values.
-    func execute(_ script: Script, diagnostics: [Diagnostic]) -> Int32 {
-        inputCount += 1
+    /// In a `:load`ed script (`loaded`), `exit N` ends the script, not the session.
+    func execute(_ script: Script, diagnostics: [Diagnostic], loaded: Bool = false) -> Outcome {
         var problems = diagnostics
         if problems.isEmpty {
+            var functions = interpreter.functionDeclarations
+            for name in Repl.definedFunctions(script) { functions[name] = nil }
             problems = Checker.check(script, registry: registry, knownVariables: interpreter.variableNames,
-                                     knownFunctions: interpreter.functionDeclarations)
+                                     knownFunctions: functions)
         }
         guard problems.isEmpty else {
             for problem in problems { write(problem.render(), true) }
-            return ExitStatus.usage
+            return .status(ExitStatus.usage)
         }
         // Each entry ends its batch, and the next one reads the host afresh: another shell may have changed it.
         defer { interpreter.context.forgetHost() }
@@ -107,89 +160,122 @@ public final class Repl {
             let value = try interpreter.execute(script)
             try interpreter.context.commitOpenBatches()
             if value != .empty { write(value.description + "\n", false) }
-            return 0
+            return .status(0)
         } catch let failure as CommandFailure {
             interpreter.context.abandonOpenBatches()
             write(failure.render(), true)
-            return failure.status
+            return .status(failure.status)
         } catch let diagnostic as Diagnostic {
             interpreter.context.abandonOpenBatches()
             write(diagnostic.render(), true)
-            return ExitStatus.failure
-        } catch {
-            // `exit`, or `return`/`break` at the top level: the session goes on.
+            return .status(ExitStatus.failure)
+        } catch let exit as SessionExit {
+            // `exit N` is not a failure: what the entry changed is committed.
             try? interpreter.context.commitOpenBatches()
-            return 0
+            guard loaded else { return .leave(exit.status) }
+            if exit.status != 0 { write("\(script.file.name) exited with status \(exit.status)\n", true) }
+            return .status(exit.status)
+        } catch {
+            // `return` or `break` at the top level: the session goes on.
+            try? interpreter.context.commitOpenBatches()
+            return .status(0)
         }
     }
 
-    /// `:help`, `:trace`, `:load`, `:history`, `:quit`; false to leave.
-    func meta(_ line: String) -> Bool {
+    /// `:help`, `:trace`, `:load`, `:history`, `:quit`; nil to leave.
+    func meta(_ line: String) -> Outcome? {
         let words = line.split(separator: " ").map(String.init)
         switch words[0] {
         case ":quit", ":q", ":exit":
-            return false
+            return nil
         case ":help":
-            if words.count > 1 {
-                write(BuiltinReference.text(for: words[1], in: registry)
-                      ?? "no builtin named '\(words[1])'\(Suggestions.didYouMean(words[1], in: registry.names).map { " (\($0))" } ?? "")\n",
-                      false)
-            } else {
-                write("""
-                    Statements run as you type them; an open block, quote or trailing \\ continues.
-                    :trace on|off   trace (print, change nothing) or execute for real
-                    :help BUILTIN   the synopsis of a builtin
-                    :load FILE      run a script in this session
-                    :history        the statements entered so far
-                    :quit           leave (or Ctrl-D)
-                    Builtins:
-
-                    """ + BuiltinReference.overview(registry), false)
-            }
+            return help(Array(words.dropFirst()))
         case ":trace":
             guard words.count == 2, words[1] == "on" || words[1] == "off" else {
                 write("usage: :trace on|off (now \(host.tracing ? "on" : "off"))\n", true)
-                return true
+                return .status(ExitStatus.usage)
             }
             host.tracing = words[1] == "on"
             interpreter.context.resetHostModels()
             write(host.tracing ? "tracing: nothing will change\n" : "executing for real\n", false)
         case ":load":
-            guard words.count == 2 else {
-                write("usage: :load FILE\n", true)
-                return true
+            guard words.count >= 2 else {
+                write("usage: :load FILE [ARGS…]\n", true)
+                return .status(ExitStatus.usage)
             }
             var loader = Loader()
             guard let script = loader.load(path: words[1]) else {
                 for diagnostic in loader.diagnostics { write(diagnostic.render(), true) }
-                return true
+                return .status(ExitStatus.usage)
             }
-            _ = execute(script, diagnostics: loader.diagnostics)
+            // As `wds run FILE ARGS…` would see them; they stay until the next :load.
+            interpreter.setScript(path: words[1], arguments: Array(words.dropFirst(2)))
+            return execute(script, diagnostics: loader.diagnostics, loaded: true)
         case ":history":
-            for (index, entry) in reader.history.enumerated() { write("\(index + 1)  \(entry)\n", false) }
+            for (index, entry) in entries.enumerated() {
+                write("\(index + 1)  \(entry.split(separator: "\n").joined(separator: "\n   "))\n", false)
+            }
         default:
             write("unknown command '\(words[0])'\(Suggestions.didYouMean(words[0], in: Completer.metaCommands).map { " (\($0))" } ?? "")\n", true)
+            return .status(ExitStatus.usage)
         }
-        return true
+        return .status(0)
+    }
+
+    /// `:help`, `:help BUILTIN`, `:help FAMILY SUBCOMMAND`, `:help KEYWORD`.
+    func help(_ words: [String]) -> Outcome {
+        switch words.count {
+        case 0:
+            write("""
+                Statements run as you type them; an open block, quote or trailing \\ continues.
+                A value alone ($x, "$a-$b") shows it; errors name the entry (repl[3]:1:5 is entry 3).
+                :trace on|off          trace (print, change nothing) or execute for real
+                :help NAME             a builtin, one subcommand (:help rule append) or a keyword
+                :load FILE [ARGS…]     run a script in this session, with $script, $1… as a run has them
+                :history               this session's entries, numbered
+                :quit                  leave (or Ctrl-D, or exit N to leave with status N)
+                Keywords: \(KeywordHelp.keywords.joined(separator: " "))
+                Builtins:
+
+                """ + BuiltinReference.overview(registry), false)
+            return .status(0)
+        case 1:
+            if let text = BuiltinReference.text(for: words[0], in: registry) ?? KeywordHelp.text(for: words[0]) {
+                write(text, false)
+                return .status(0)
+            }
+            let hint = Suggestions.didYouMean(words[0], in: registry.names + KeywordHelp.keywords).map { " (\($0))" } ?? ""
+            write("no builtin or keyword named '\(words[0])'\(hint)\n", true)
+        default:
+            if let text = BuiltinReference.text(for: words[0], subcommand: words[1], in: registry) {
+                write(text, false)
+                return .status(0)
+            }
+            if case .family(let family)? = registry.entries[words[0]] {
+                let hint = Suggestions.didYouMean(words[1], in: family.subcommandNames).map { " (\($0))" } ?? ""
+                write("'\(words[0])' has no subcommand '\(words[1])'\(hint)\n", true)
+            } else {
+                write("no builtin family named '\(words[0])'\n", true)
+            }
+        }
+        return .status(ExitStatus.usage)
     }
 }
 
 /// Names read from the live host for completion; empty where it cannot be read.
 enum LiveNames {
-    static func names(for parameter: String, type: ArgumentType, host: Host) -> [String] {
+    static func names(for parameter: String, type: ArgumentType, options: [String: String], host: Host) -> [String] {
         let location = SourceRange(file: SourceFile(name: "completion", text: ""), start: 0, end: 0)
         if parameter == "subsystem" { return cgroupSubsystems(host: host, at: location) }
         switch type {
         case .chain:
-            var chains: [String] = []
-            for table in ["filter", "nat"] {
-                if case .text(let saved)? = try? host.perform(.iptablesSave(family: .ipv4, table: table), at: location) {
-                    for line in saved.split(separator: "\n") where line.hasPrefix(":") {
-                        chains.append(String(line.dropFirst().split(separator: " ")[0]))
-                    }
-                }
+            // The chains of the table the command names (`--table nat`), filter by default, of IPv6 with --ipv6.
+            let table = options["--table"] ?? "filter"
+            let family: AddressFamily = options["--ipv6"] != nil ? .ipv6 : .ipv4
+            guard case .text(let saved)? = try? host.perform(.iptablesSave(family: family, table: table), at: location) else {
+                return []
             }
-            return chains
+            return saved.split(separator: "\n").filter { $0.hasPrefix(":") }.map { String($0.dropFirst().split(separator: " ")[0]) }
         case .interface:
             return directory("/sys/class/net", host: host).map(\.name)
         default:

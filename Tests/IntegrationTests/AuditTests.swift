@@ -46,10 +46,10 @@ final class AuditTests: XCTestCase {
         let applied = Namespace.run("""
             \(Self.environment)
             D=$(mktemp -d)
-            "$WDS" plan --out $D/plan.json \(Self.scripts)/net.wds setup > /dev/null; echo "plan=$?"
+            "$WDS" plan --out $D/plan.json \(Self.scripts)/net.wds setup > $D/out; echo "plan=$?"
             # iptables-save's "# Generated … on DATE" line changes by the second: not a change of the host.
             sleep 1.2
-            "$WDS" apply $D/plan.json; echo "apply=$?"
+            "$WDS" apply --expect $(sed -n 's/^plan digest: //p' $D/out) $D/plan.json; echo "apply=$?"
             \(Namespace.normalizedRulesCommand)
             """)
         XCTAssertEqual(applied.standardOutput, "plan=10\napply=0\n" + (try reference("expected.rules")), applied.standardError)
@@ -61,7 +61,7 @@ final class AuditTests: XCTestCase {
             "$WDS" plan --out $D/plan.json \(Self.scripts)/net.wds teardown > /dev/null; echo "plan=$?"
             iptables -A warden-default -d 172.16.0.0/12 -j RETURN
             \(Namespace.normalizedRulesCommand) > $D/before
-            "$WDS" apply $D/plan.json; echo "apply=$?"
+            "$WDS" apply --trust-plan $D/plan.json; echo "apply=$?"
             \(Namespace.normalizedRulesCommand) | cmp - $D/before && echo unchanged
             """)
         XCTAssertEqual(refused.standardOutput, "plan=10\napply=1\nunchanged\n", refused.standardError)
@@ -142,10 +142,14 @@ final class AuditProgramTests: XCTestCase {
         try "echo \"child says $1\"\nwrite-file \"$script_dir/out\" \"$1\"\n".write(toFile: directory + "/child.wds", atomically: true, encoding: .utf8)
         let result = Namespace.run("""
             cd \(Namespace.shellQuote(directory))
-            "$WDS" plan --out plan.json parent.wds; echo "plan=$?"
-            echo 'write-file "$script_dir/out" edited' > child.wds
-            "$WDS" apply plan.json; echo "apply=$?"
+            rm -f out
+            "$WDS" plan --out plan.json parent.wds | grep -v '^plan digest: '; echo "plan=${PIPESTATUS[0]}"
+            "$WDS" apply --trust-plan plan.json; echo "apply=$?"
             cat out; echo
+            rm out
+            echo 'write-file "$script_dir/out" edited' > child.wds
+            "$WDS" apply --trust-plan plan.json; echo "apply=$?"
+            ls out 2>/dev/null
             """)
         XCTAssertEqual(result.standardOutput, """
             files:
@@ -157,7 +161,10 @@ final class AuditProgramTests: XCTestCase {
             child says hello
             apply=0
             hello
+            apply=1
 
             """, result.standardError)
+        // The child's file is pinned by the plan: edited, the plan is refused.
+        XCTAssertTrue(result.standardError.contains("\(directory)/child.wds has changed since the plan was made"), result.standardError)
     }
 }

@@ -48,7 +48,7 @@ final class CoreIntegrationTests: XCTestCase {
             "printf %s $'two words\\n' >> ./out/a.txt  # test.wds:4",
             "printf '%s\\n' 1 > /proc/sys/net/ipv4/ip_forward  # test.wds:5",
             "exec 9>>./out/lock && flock -w 2 9  # test.wds:6",
-            "touch ./out/locked  # test.wds:7",
+            "touch ./out/locked  # test.wds:7, point of no return",
             "exec 9>&-  # test.wds:6",
             // The trace answers the sysctl read from what it would have written.
             "printf '%s\\n' forward=1  # test.wds:9, after a probe",

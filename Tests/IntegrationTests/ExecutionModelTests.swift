@@ -295,4 +295,107 @@ final class ExecutionModelTests: XCTestCase {
             """)
         XCTAssertEqual(result.standardOutput, "web: no\nother: yes\n", result.standardError)
     }
+
+    /// 2c. Undo puts back only what the run left: a file or sysctl someone changed in between is
+    /// left as it is, and the run names it instead of overwriting it blindly.
+    func testUndoLeavesWhatOthersChangedAndSaysSo() throws {
+        try Namespace.requireNamespaces()
+        let script = """
+            write-file /tmp/shared "from the run"
+            sysctl set net.ipv4.ip_forward 1
+            write-file /tmp/ready x
+            lock /tmp/gate timeout 20s { }
+            fail "stop"
+
+            """
+        let result = Namespace.run("""
+            \(Self.privateTmp(with: script))
+            exec 9>/tmp/gate && flock 9
+            "$WDS" run /tmp/test.wds 2>/tmp/err 9>&- & pid=$!
+            for i in $(seq 100); do [ -e /tmp/ready ] && break; sleep 0.05; done
+            printf other > /tmp/shared
+            echo 0 > /proc/sys/net/ipv4/ip_forward
+            exec 9>&-
+            wait $pid; echo "status=$?"
+            cat /tmp/shared; echo; cat /proc/sys/net/ipv4/ip_forward; ls /tmp | grep ready
+            cat /tmp/err >&2
+            """)
+        XCTAssertEqual(result.standardOutput, "status=1\nother\n0\n", result.standardError)
+        XCTAssertTrue(result.standardError.contains("/tmp/shared changed after the run wrote it: left as it is"), result.standardError)
+        XCTAssertTrue(result.standardError.contains("net.ipv4.ip_forward is 0 now, not what the run set: left as it is"),
+                      result.standardError)
+    }
+
+    /// What `kill -9` between two batches leaves: the batch committed before it, nothing of the
+    /// open one, and none of the undo (the journal dies with the process).
+    func testKillBetweenTwoBatches() throws {
+        try Namespace.requireNamespaces()
+        let script = """
+            chain create first
+            iptables commit
+            write-file /tmp/ready x
+            chain create second
+            # Evaluating commits nothing: this keeps the second batch open until the kill.
+            let i = 0
+            while $i < 100000000 { i = $(add $i 1) }
+
+            """
+        let result = Namespace.run("""
+            \(Self.privateTmp(with: script))
+            "$WDS" run /tmp/test.wds & pid=$!
+            for i in $(seq 100); do [ -e /tmp/ready ] && break; sleep 0.05; done
+            sleep 0.2; kill -9 $pid; wait $pid; echo "status=$?"
+            iptables -S | grep -E 'first|second'; ls /tmp | grep ready
+            """)
+        XCTAssertEqual(result.standardOutput, "status=137\n-N first\nready\n", result.standardError)
+    }
+
+    /// The trace and the plan mark what a failed run could not undo.
+    func testTraceAndPlanMarkPointsOfNoReturn() throws {
+        try Namespace.requireNamespaces()
+        let script = """
+            write-file /tmp/kept "x"
+            remove-file /tmp/old
+            run true
+
+            """
+        let result = Namespace.run("""
+            \(Self.privateTmp(with: script))
+            printf old > /tmp/old
+            cd /tmp && "$WDS" trace test.wds | grep -v '^#' | sed 's/.*  # //'
+            "$WDS" plan /tmp/test.wds | grep -F -- '- /tmp/old'
+            """)
+        XCTAssertEqual(result.standardOutput, """
+            test.wds:1
+            test.wds:2, point of no return
+            test.wds:3, point of no return
+              - /tmp/old  (point of no return)
+
+            """, result.standardError)
+    }
+
+    /// Across run-script: Warden's setup.wds (mounts, then net.wds as a child script) traced
+    /// and replayed in bash leaves the state `wds run` leaves: each child effect once.
+    func testATraceAcrossRunScriptReplaysAsTheRun() throws {
+        try Namespace.requireNamespaces()
+        let state = """
+            iptables-save | grep -v '^#' | sed -E '/^:/ s/\\[[0-9]+:[0-9]+\\]$/[0:0]/'
+            awk '{ for (i = 7; $i != "-"; i++); print $5, $(i+1) }' /proc/self/mountinfo | grep '^/tmp/warden' | LC_ALL=C sort
+            cat /proc/sys/net/ipv4/ip_forward
+            """
+        func inNamespace(_ body: String) -> Namespace.Result {
+            Namespace.run("""
+                private_tmp
+                \(Self.environment) DISK_QUOTA_ENABLED=false
+                mkdir /tmp/host && cp \(Self.scripts)/setup.wds \(Self.scripts)/net.wds /tmp/host/
+                \(body)
+                \(state)
+                """)
+        }
+        let run = inNamespace("\"$WDS\" run /tmp/host/setup.wds >/dev/null || echo 'run failed'")
+        let replay = inNamespace("\"$WDS\" trace /tmp/host/setup.wds > /tmp/trace.sh && bash -e /tmp/trace.sh || echo 'replay failed'")
+        XCTAssertTrue(run.standardOutput.contains("-A warden-forward -i eth0 -j ACCEPT"), run.standardOutput + run.standardError)
+        XCTAssertTrue(run.standardOutput.contains("/tmp/warden/cgroup/memory cgroup"), run.standardOutput + run.standardError)
+        XCTAssertEqual(replay.standardOutput, run.standardOutput, replay.standardError)
+    }
 }

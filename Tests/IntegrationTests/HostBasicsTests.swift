@@ -158,10 +158,10 @@ final class HostBasicsTests: XCTestCase {
 
             """)
         XCTAssertEqual(run.after, """
-            umount -- /tmp/m/a/b  # /tmp/t/test.wds:2, after a probe
-            umount -- /tmp/m/c  # /tmp/t/test.wds:2, after a probe
-            umount -- /tmp/m/a  # /tmp/t/test.wds:2, after a probe
-            umount -- /tmp/m2  # /tmp/t/test.wds:4, after a probe
+            umount -- /tmp/m/a/b  # /tmp/t/test.wds:2, after a probe, point of no return
+            umount -- /tmp/m/c  # /tmp/t/test.wds:2, after a probe, point of no return
+            umount -- /tmp/m/a  # /tmp/t/test.wds:2, after a probe, point of no return
+            umount -- /tmp/m2  # /tmp/t/test.wds:4, after a probe, point of no return
 
             """)
     }

@@ -11,12 +11,17 @@ import XCTest
 ///
 /// The `.expected` format is the golden one (GoldenScriptTests), plus:
 ///
-///     -- env        NAME=VALUE lines for the script's environment; in VALUE,
-///                   `\n`, `\r`, `\t` and `\\` are escapes (so a value can hold a newline)
+///     -- env        NAME=VALUE lines for the script's environment; VALUE is read as
+///                   bash's $'…' reads it: `\n`, `\r`, `\t`, `\e`, `\\` and `\xNN` (the byte
+///                   NN) are escapes, so a value can hold a newline or be invalid UTF-8
+///     -- args       the script's arguments after `$1`, one a line, read the same way
+///     -- setup      bash lines run before the first snapshot, with `$TMP` the scratch
+///                   directory: what an attacker prepared (a planted link, a FIFO)
 ///     -- changes    the lines the run may add (`+ line`) or remove (`- line`) in the
 ///                   state snapshot, when a hostile value is accepted but made harmless
 ///
 /// Paths are shown as `$TMP` (the scratch directory) and `$ROOT` (the checkout).
+/// Each run is killed after 60 s (status 124), so a hang fails its case instead of the suite.
 /// The in-process golden test skips this folder: these scripts reach the host.
 /// `WDS_RECORD=1` rewrites the expected files from what the runs did, for review.
 final class HostileInputTests: XCTestCase {
@@ -70,18 +75,21 @@ final class HostileInputTests: XCTestCase {
     }
 
     static func runInNamespace(file: String, expected: HostileExpected) throws -> Outcome {
-        let exports = expected.environment.map { "export \($0.key)=\(Namespace.shellQuote($0.value))" }.joined(separator: "\n")
-        let arguments = expected.arguments.map(Namespace.shellQuote).joined(separator: " ")
+        let exports = expected.environment.map { "export \($0.key)=\(HostileExpected.bashWord($0.value))" }.joined(separator: "\n")
+        let arguments = expected.arguments.map(HostileExpected.bashWord).joined(separator: " ")
         let script = """
             private_tmp
             mkdir -p /tmp/.harness /tmp/scratch/sub
             echo keep > /tmp/scratch/keep
             iptables -N keep-chain && iptables -A keep-chain -s 192.0.2.0/24 -j RETURN
+            ( TMP=/tmp/scratch
+            \(expected.setup.joined(separator: "\n"))
+            )
             \(snapshot)
             snapshot > /tmp/.harness/before
             cd \(Namespace.shellQuote(folder.path))
             ( \(exports)
-              exec "$WDS" run \(Namespace.shellQuote(file)) /tmp/scratch \(arguments) ) >/tmp/.harness/out 2>/tmp/.harness/err </dev/null
+              exec timeout -k 5 60 "$WDS" run \(Namespace.shellQuote(file)) /tmp/scratch \(arguments) ) >/tmp/.harness/out 2>/tmp/.harness/err </dev/null
             echo $? > /tmp/.harness/status
             snapshot > /tmp/.harness/after
             cat /tmp/.harness/status; echo '#### out'; cat /tmp/.harness/out; echo '#### err'; cat /tmp/.harness/err
@@ -120,8 +128,9 @@ struct HostileExpected {
     var stdout = ""
     var stderr = ""
     var changes: [String] = []
+    var setup: [String] = []
 
-    static let sectionNames = ["env", "args", "status", "stdout", "stderr", "changes"]
+    static let sectionNames = ["env", "args", "setup", "status", "stdout", "stderr", "changes"]
     static let noNewline = "\\ no newline at end"
 
     init(parsing text: String, name: String) throws {
@@ -142,36 +151,17 @@ struct HostileExpected {
         self.stderr = sectionText("stderr")
         self.arguments = sections["args"] ?? []
         self.changes = sections["changes"] ?? []
+        self.setup = sections["setup"] ?? []
         for line in sections["env"] ?? [] {
             guard let equals = line.firstIndex(of: "=") else { throw GoldenFailure("\(name).expected: env line without '='") }
-            environment.append((String(line[..<equals]), Self.unescape(String(line[line.index(after: equals)...]))))
+            environment.append((String(line[..<equals]), String(line[line.index(after: equals)...])))
         }
     }
 
-    static func unescape(_ text: String) -> String {
-        var out = ""
-        var escaping = false
-        for c in text {
-            if escaping {
-                switch c {
-                case "n": out.append("\n")
-                case "r": out.append("\r")
-                case "t": out.append("\t")
-                default: out.append(c)
-                }
-                escaping = false
-            } else if c == "\\" {
-                escaping = true
-            } else {
-                out.append(c)
-            }
-        }
-        return out
-    }
-
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n")
-            .replacingOccurrences(of: "\r", with: "\\r").replacingOccurrences(of: "\t", with: "\\t")
+    /// A value as written in the file (with its escapes) as one bash word: $'…'
+    /// reads exactly the escapes the format promises.
+    static func bashWord(_ written: String) -> String {
+        "$'" + written.replacingOccurrences(of: "'", with: "\\'") + "'"
     }
 
     var serialized: String {
@@ -181,8 +171,9 @@ struct HostileExpected {
             return out
         }
         var out = ""
-        if !environment.isEmpty { out += section("env", environment.map { "\($0.key)=\(Self.escape($0.value))\n" }.joined()) }
+        if !environment.isEmpty { out += section("env", environment.map { "\($0.key)=\($0.value)\n" }.joined()) }
         if !arguments.isEmpty { out += section("args", arguments.joined(separator: "\n") + "\n") }
+        if !setup.isEmpty { out += section("setup", setup.joined(separator: "\n") + "\n") }
         out += section("status", "\(status)\n")
         out += section("stdout", stdout)
         out += section("stderr", stderr)

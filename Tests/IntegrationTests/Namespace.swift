@@ -32,6 +32,19 @@ struct Namespace {
 
     static var wdsBinary: String { BuiltBinary.wds }
 
+    /// Skips a sandbox test that runs a script of the checkout where the sandbox's unprivileged
+    /// user could not read it (a checkout in a folder closed to others).
+    static func requireReadableByOthers(_ path: String) throws {
+        var current = URL(fileURLWithPath: path)
+        while current.path != "/" {
+            var info = stat()
+            guard stat(current.path, &info) == 0, info.st_mode & 0o005 == 0o005 || (current.path == path && info.st_mode & 0o004 != 0) else {
+                throw XCTSkip("\(current.path) is not open to others, so the sandbox's user cannot read \(path)")
+            }
+            current = current.deletingLastPathComponent()
+        }
+    }
+
     /// The repository root (for scripts/ and the reference data in Tests/Fixtures).
     static var repositoryRoot: URL { Repository.root }
 
@@ -72,10 +85,12 @@ struct Namespace {
         return lines.joined(separator: "\n")
     }
 
-    /// Runs `script` (bash) in a fresh namespace with the fake uplink.
-    static func run(_ script: String, uplink: Uplink? = Uplink(), environment: [String: String] = [:]) -> Result {
+    /// Runs `script` (bash) in a fresh namespace with the fake uplink; `namespaces` adds others (`--uts`).
+    static func run(_ script: String, uplink: Uplink? = Uplink(), environment: [String: String] = [:],
+                    namespaces: [String] = []) -> Result {
         let full = prelude(uplink: uplink) + "\n" + script
-        return run(["unshare", "--net", "--mount", "--propagation", "private", "bash", "-c", full], environment: environment)
+        return run(["unshare", "--net", "--mount", "--propagation", "private"] + namespaces + ["bash", "-c", full],
+                   environment: environment)
     }
 
     /// Runs a program directly, capturing both streams.

@@ -106,21 +106,21 @@ final class TraceReplayTests: XCTestCase {
             printf %s $'|-n\\n' >> -n/f  # test.wds:4
             mkdir -p -- -n/p/-n  # test.wds:5
             printf %s -n > -n-file  # test.wds:6
-            rm -f -- -n-file  # test.wds:7
+            rm -f -- -n-file  # test.wds:7, point of no return
             mkdir -- -n-dir  # test.wds:8
-            rmdir -- -n-dir  # test.wds:9
+            rmdir -- -n-dir  # test.wds:9, point of no return
             printf '%s\\n' -n  # test.wds:10
             printf '%s\\n' -n >&2  # test.wds:11
-            env -- printf '%s|' -n  # test.wds:12
-            env -- echo -n  # test.wds:13
+            env -- printf '%s|' -n  # test.wds:12, point of no return
+            env -- echo -n  # test.wds:13, point of no return
             printf '%s\\n' -n > /proc/sys/kernel/domainname  # test.wds:14
             mkdir -p -- /tmp/work/m  # test.wds:15
             # probe: realpath -m -- /tmp/work/m  # test.wds:16
             mount -t tmpfs -o nosuid,nodev -- none /tmp/work/m  # test.wds:16, after a probe
             # probe: realpath -m -- /tmp/work/m  # test.wds:17
-            mount --options-source=disable -o remount,size=2m -- /tmp/work/m  # test.wds:17, after a probe
+            mount --options-source=disable -o remount,size=2m -- /tmp/work/m  # test.wds:17, after a probe, point of no return
             prlimit --pid $$ --fsize=1048576:unlimited  # test.wds:18
-            sh -c 'ulimit -f; ulimit -H -f'  # test.wds:19
+            sh -c 'ulimit -f; ulimit -H -f'  # test.wds:19, point of no return
 
             """, result.standardError)
     }

@@ -116,7 +116,7 @@ final class CheckerTests: XCTestCase {
         check([
             ("source \"lib.wds\"\nshout $greeting", []),
             ("source \"lib.wds\"\nshout", ["2:1: 'shout' takes 1 argument(s), got 0 (it is defined at lib.wds:2:5)"]),
-            ("source \"missing.wds\"", ["1:8: cannot read sourced file 'missing.wds'"]),
+            ("source \"missing.wds\"", ["1:8: cannot read sourced file 'missing.wds': No such file or directory"]),
             ("source \"self.wds\"", ["self.wds:1:8: 'self.wds' sources itself (through t → self.wds)"]),
             ("source \"a.wds\"", ["b.wds:1:8: 'a.wds' sources itself (through t → a.wds → b.wds)"]),
             ("source \"bad.wds\"", ["bad.wds:1:1: unknown command 'ecko' (did you mean 'echo'?)"]),

@@ -1,6 +1,8 @@
 import Builtins
 import Driver
 import Foundation
+import Interpreter
+import Lexer
 import XCTest
 
 /// docs/language.md must describe exactly the builtins the checker accepts.
@@ -18,6 +20,28 @@ final class DocsTests: XCTestCase {
         let generated = BuiltinReference.markdown(Builtins.standard).trimmingCharacters(in: .newlines) + "\n"
         XCTAssertEqual(section, generated,
                        "docs/language.md is out of date: run scripts/dev/update-docs")
+    }
+
+    /// The README's taste of the language is in `wds fmt` layout, as a reader's copy would be.
+    func testTheReadmeSampleIsFormatted() throws {
+        let readme = try String(contentsOf: Self.languageDoc.deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("README.md"), encoding: .utf8)
+        let after = try XCTUnwrap(readme.components(separatedBy: "A taste of the language").dropFirst().first)
+        let sample = try XCTUnwrap(after.components(separatedBy: "```sh\n").dropFirst().first?.components(separatedBy: "```\n").first)
+        XCTAssertTrue(sample.contains("def prepare(dir)"), sample)
+        guard case .formatted(let text) = Formatter.format(SourceFile(name: "README.md", text: sample)) else {
+            return XCTFail("the README's sample does not parse")
+        }
+        XCTAssertEqual(text, sample, "the README's sample is not formatted")
+    }
+
+    /// `wds builtins` shows each builtin's first sentence whole, never cut inside parentheses.
+    func testTheOverviewCutsNoSummaryInsideParentheses() {
+        let overview = BuiltinReference.overview(Builtins.standard)
+        for line in overview.split(separator: "\n") {
+            XCTAssertEqual(line.filter { $0 == "(" }.count, line.filter { $0 == ")" }.count, String(line))
+        }
+        XCTAssertTrue(overview.contains("  list-dir           The names in a directory, sorted (without . and ..).\n"), overview)
     }
 
     func testEveryBuiltinHasASummaryAndAnExample() {

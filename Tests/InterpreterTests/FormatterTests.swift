@@ -115,6 +115,11 @@ final class FormatterTests: XCTestCase {
             ("def f() { return 1 }\ndef g() { return 2 }", "def f() { return 1 }\ndef g() { return 2 }\n"),
             ("let x = 1\n# about f\ndef f() {\n  echo f\n}", "let x = 1\n\n# about f\ndef f() {\n  echo f\n}\n"),
             ("if a {\n\n  x\n\n  y\n\n}", "if a {\n  x\n\n  y\n}\n"),
+            // Inside a list over several lines too: one blank line where there were any, none after `[` or before `]`.
+            ("let x = [\n\n  a b\n\n\n  c\n\n]", "let x = [\n  a b\n\n  c\n]\n"),
+            ("let x = [\n  a\n\n  # second group\n  b # about b\n\n  c\n\n  # at the end\n]",
+             "let x = [\n  a\n\n  # second group\n  b # about b\n\n  c\n\n  # at the end\n]\n"),
+            ("for n in [\n  a\n\n  b\n] {\n  echo $n\n}", "for n in [\n  a\n\n  b\n] {\n  echo $n\n}\n"),
         ])
     }
 
@@ -360,5 +365,33 @@ final class FormatterTests: XCTestCase {
         process.waitUntilExit()
         XCTAssertEqual(String(decoding: formatted, as: UTF8.self), tidy)
         XCTAssertEqual(process.terminationStatus, 0)
+    }
+
+    /// A folder stands for every .wds file under it, in name order; entries
+    /// starting with "." (.git, .build) and other files are left alone.
+    func testFoldersAreFormattedRecursively() throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.wdsBinary) else {
+            throw XCTSkip("the wds binary was not found next to the tests (set WDS_BINARY)")
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wds-fmt-tree-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let messy = "if $ok {\necho   yes\n}\n"
+        for path in ["top.wds", "a/b/deep.wds", "a/notes.txt", ".hidden/skipped.wds", "z/last.wds"] {
+            let url = directory.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try messy.write(to: url, atomically: true, encoding: .utf8)
+        }
+        var result = try wds(["fmt", "--check", "."], in: directory)
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stdout, "./a/b/deep.wds\n./top.wds\n./z/last.wds\n")
+        result = try wds(["fmt", "a", "z/"], in: directory)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        result = try wds(["fmt", "--check", "."], in: directory)
+        XCTAssertEqual(result.stdout, "./top.wds\n")
+        for untouched in [".hidden/skipped.wds", "a/notes.txt", "top.wds"] {
+            XCTAssertEqual(try String(contentsOf: directory.appendingPathComponent(untouched), encoding: .utf8), messy, untouched)
+        }
+        XCTAssertEqual(try String(contentsOf: directory.appendingPathComponent("a/b/deep.wds"), encoding: .utf8),
+                       "if $ok {\n  echo yes\n}\n")
     }
 }

@@ -62,4 +62,13 @@ final class FuzzRegressionTests: XCTestCase {
         XCTAssertEqual(diagnostics("echo a \\\r  \n  continued\n"), ["a backslash before a carriage return"])
         XCTAssertEqual(diagnostics("echo a \\\r\n  b\n"), [])
     }
+
+    /// Found by a 300 s fuzzer run: `\` then a carriage return at the end
+    /// of the file quoted the CR, and the newline `wds fmt` adds made `\` CR LF a line
+    /// continuation, so the formatter refused its own output.
+    func testABackslashAndACarriageReturnAtTheEndOfTheFileIsAnError() {
+        XCTAssertEqual(diagnostics("\\\r"), ["a backslash before a carriage return"])
+        XCTAssertEqual(diagnostics("echo a\\\r"), ["a backslash before a carriage return"])
+        XCTAssertEqual(diagnostics("echo a\\\r\n"), [])
+    }
 }

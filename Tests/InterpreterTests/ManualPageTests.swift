@@ -79,10 +79,25 @@ final class ManualPageTests: XCTestCase {
         let headings = language.split(separator: "\n").filter { $0.hasPrefix("## ") }.map { $0.dropFirst(3) }
         XCTAssertGreaterThan(headings.count, 5)
         for heading in headings {
-            let title = roff(heading.filter { $0 != "`" }.uppercased())
+            // "Exit statuses" is the page's EXIT STATUS, where man pages keep it.
+            let title = heading == "Exit statuses" ? "EXIT STATUS" : roff(heading.filter { $0 != "`" }.uppercased())
             XCTAssertTrue(page.contains(".SH \"\(title)\"\n"), "the man page lacks the section '\(heading)' of docs/language.md")
         }
         XCTAssertFalse(page.contains("<!--"), "an HTML comment of docs/language.md leaked into the page")
+    }
+
+    /// What a reader looks for in any man page, in man-pages(7)'s order, at the end before SEE ALSO.
+    func testThePageHasExitStatusEnvironmentFilesAndExamples() throws {
+        let page = try page()
+        let sections = page.split(separator: "\n").filter { $0.hasPrefix(".SH ") }.map { String($0.dropFirst(4)) }
+        XCTAssertEqual(Array(sections.suffix(5)), ["\"EXIT STATUS\"", "\"ENVIRONMENT\"", "\"FILES\"", "\"EXAMPLES\"", "SEE ALSO"])
+        XCTAssertEqual(sections.filter { $0.contains("EXIT STATUS") }.count, 1, "the exit statuses once: \(sections)")
+        for variable in ["NO\\_COLOR", "WDS\\_HISTORY", "WDS\\_IPTABLES\\_LOCK", "PATH"] {
+            XCTAssertTrue(page.contains(variable) || page.contains(variable.replacingOccurrences(of: "\\_", with: "_")),
+                          "ENVIRONMENT lacks \(variable)")
+        }
+        XCTAssertTrue(page.contains("/run/wds/iptables.lock"), "FILES lacks the iptables lock")
+        XCTAssertTrue(page.contains("wds plan \\-\\-out setup.plan scripts/net.wds setup"), "EXAMPLES lacks plan and apply")
     }
 
     func testManRendersThePageWithoutWarnings() throws {
@@ -98,6 +113,6 @@ final class ManualPageTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.error)
         XCTAssertEqual(result.error, "", "man(1) warns about the generated page")
         XCTAssertTrue(result.output.contains("BUILTINS"), String(result.output.prefix(500)))
-        XCTAssertTrue(result.output.contains("wds check files ..."), "the synopsis did not render")
+        XCTAssertTrue(result.output.contains("wds check [--color color] files ..."), "the synopsis did not render")
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Lexer
 import XCTest
 
@@ -44,6 +45,29 @@ final class DiagnosticTests: XCTestCase {
         XCTAssertEqual(render("echo x\r\n", 5, 6), "s.wds:1:6: error: bad\n 1 | echo x\n   |      ^\n")
     }
 
+    /// Issue 13, point 7: a value quoted in a message cannot start a line of its own,
+    /// move the cursor, recolor the terminal or reorder the line.
+    func testValuesInMessagesCannotForgeALineOrReachTheTerminal() {
+        let file = SourceFile(name: "s.wds", text: "chain create $x\n")
+        let forged = "x\ns.wds:9:1: error: forged\r\u{1B}[2J\u{7F}\u{9B}31m\u{202E}\tend"
+        let rendered = Diagnostic("chain name '\(forged)' is bad", at: SourceRange(file: file, start: 13, end: 15),
+                                  hint: "not '\(forged)'").render()
+        XCTAssertEqual(rendered, """
+            s.wds:1:14: error: chain name 'x\\ns.wds:9:1: error: forged\\r\\x1b[2J\\x7f\\u{9b}31m\\u{202e}\tend' is bad
+             1 | chain create $x
+               |              ^~
+            hint: not 'x\\ns.wds:9:1: error: forged\\r\\x1b[2J\\x7f\\u{9b}31m\\u{202e}\tend'
+
+            """)
+        XCTAssertEqual(rendered.split(separator: "\n").filter { $0.hasPrefix("s.wds:") }.count, 1, "a forged line")
+        XCTAssertEqual(Diagnostic("bad '\u{1B}]0;t\u{7}'", at: nil).render(), "wds: error: bad '\\x1b]0;t\\x07'\n")
+        XCTAssertEqual(Diagnostic.escaped("plain text, tab\tand é"), "plain text, tab\tand é")
+        // In the source line, a bidirectional override or C1 control shows as one replacement character.
+        let line = SourceFile(name: "s.wds", text: "echo \"\u{202E}x\u{9B}\" $y")
+        XCTAssertEqual(Diagnostic("bad", at: SourceRange(file: line, start: 14, end: 16)).render(),
+                       "s.wds:1:15: error: bad\n 1 | echo \"\u{FFFD}x\u{FFFD}\" $y\n   |            ^~\n")
+    }
+
     func testNotesAndUnlocatedDiagnostics() {
         let file = SourceFile(name: "s.wds", text: "if a {\n  b")
         let note = Diagnostic.note("the block opened here", at: SourceRange(file: file, start: 5, end: 6))
@@ -60,6 +84,28 @@ final class DiagnosticTests: XCTestCase {
                        "wds: error: cannot read script 'x'\nhint: check the path\n")
         XCTAssertEqual(DiagnosticList([Diagnostic("a", at: nil), Diagnostic("b", at: nil)]).render(),
                        "wds: error: a\nwds: error: b\n")
+    }
+
+    /// For a terminal: the location bold, `error:` bold red, `note:` and `hint:` bold cyan,
+    /// the gutter blue, the caret bold green; the text itself is what `render()` prints.
+    func testColoursForATerminal() {
+        let file = SourceFile(name: "s.wds", text: "if a {\n  b")
+        let note = Diagnostic.note("opened here", at: SourceRange(file: file, start: 5, end: 6))
+        let diagnostic = Diagnostic("bad", at: SourceRange(file: file, start: 9, end: 10), hint: "fix it", notes: [note])
+        let e = "\u{1B}["
+        XCTAssertEqual(diagnostic.render(colors: true), """
+            \(e)1ms.wds:2:3:\(e)0m \(e)1;31merror:\(e)0m \(e)1mbad\(e)0m
+             \(e)34m2 |\(e)0m   b
+             \(e)34m  |\(e)0m   \(e)1;32m^\(e)0m
+            \(e)1;36mhint:\(e)0m fix it
+            \(e)1ms.wds:1:6:\(e)0m \(e)1;36mnote:\(e)0m \(e)1mopened here\(e)0m
+             \(e)34m1 |\(e)0m if a {
+             \(e)34m  |\(e)0m      \(e)1;32m^\(e)0m
+
+            """)
+        let plain = diagnostic.render(colors: true).replacingOccurrences(of: "\u{1B}\\[[0-9;]*m", with: "", options: .regularExpression)
+        XCTAssertEqual(plain, diagnostic.render(colors: false))
+        XCTAssertEqual(Diagnostic("gone", at: nil).render(colors: true), "\(e)1mwds:\(e)0m \(e)1;31merror:\(e)0m \(e)1mgone\(e)0m\n")
     }
 
     func testLineAndColumn() {

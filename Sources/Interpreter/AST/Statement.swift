@@ -122,6 +122,10 @@ public final class Script: @unchecked Sendable {
     public let statements: [Statement]
     /// Sourced scripts by resolved path, filled by the loader.
     public var sourced: [String: Script] = [:]
+    /// Scripts this one (or a file it sources) starts with `run-script` at a
+    /// path known before it runs, by absolute path: loaded with it, and
+    /// checked with it, so a mistake in one stops them all before anything runs.
+    public var children: [String: Script] = [:]
 
     public init(file: SourceFile, statements: [Statement]) {
         self.file = file

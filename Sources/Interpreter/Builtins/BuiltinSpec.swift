@@ -125,6 +125,8 @@ public struct BuiltinRegistry: Sendable {
 
     public private(set) var entries: [String: Entry] = [:]
     public private(set) var order: [String] = []
+    /// The host families registered with `add(_: HostFamily)`, in order.
+    public internal(set) var families: [HostFamily] = []
 
     public init() {}
 

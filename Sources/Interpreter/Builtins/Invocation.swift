@@ -82,7 +82,7 @@ public struct Invocation {
             probes.mutationDependsOnProbe = false
         } else if effect.isMutation {
             // In script order: an open batch (iptables) reaches the kernel before anything else changes.
-            if effect.commitsOpenBatches { try context.commitOpenBatches() }
+            if effect.commitsOpenBatches { try context.commitOpenBatches(except: effect.batchFamily) }
             probes.mutationDependsOnProbe = probes.statementDependsOnProbe || probes.count > probesAtStart
                 || probes.builtinConsultedHost
         } else {
@@ -110,7 +110,8 @@ public struct Invocation {
 public final class RunContext {
     public let host: Host
     public let environment: [String: String]
-    public let arguments: [String]
+    /// The script's arguments (`$1`…); the REPL's `:load FILE ARGS` sets them.
+    public var arguments: [String]
     /// Per-run state owned by builtin families (the iptables model, held locks), by key.
     public var storage: [String: AnyObject] = [:]
     /// What the run has read from the host, for marking mutations that depend on it.
@@ -122,6 +123,11 @@ public final class RunContext {
     /// Runs another script in this process, continuing this run's model of the
     /// host (trace and plan); nil where `run-script` starts a real `wds run`.
     public var runScriptInProcess: ((_ path: String, _ arguments: [String], _ call: Invocation) throws -> Int32)?
+    /// How many `run-script` children this run is inside of, in this process.
+    public private(set) var scriptDepth = 0
+    /// What the run learns as it goes that a saved plan must pin: the environment
+    /// variables it read and the scripts it loaded (shared with child scripts).
+    public private(set) var inputs = RunInputs()
 
     public init(host: Host, environment: [String: String], arguments: [String], journal: Journal = Journal()) {
         self.host = host
@@ -136,7 +142,42 @@ public final class RunContext {
         child.storage = storage
         child.transactionalFamilies = transactionalFamilies
         child.runScriptInProcess = runScriptInProcess
+        child.scriptDepth = scriptDepth + 1
+        child.inputs = inputs
         return child
+    }
+
+    /// Where an environment records that NAME is set to bytes that are not
+    /// UTF-8 (`env NAME` refuses it): `NAME=`, a key no real variable can
+    /// have, since a name ends at its first `=`. The variable itself is left
+    /// out, so nothing reads a changed value by mistake.
+    public static func invalidEnvironmentKey(_ name: String) -> String { name + "=" }
+}
+
+/// The inputs of a run beyond the host: what a saved plan pins, so that `wds
+/// apply` re-derives the same effects or refuses.
+public final class RunInputs {
+    /// Each variable the run read, with its value then (nil: unset), in the order first read.
+    public private(set) var environment: [(name: String, value: String?)] = []
+    /// Every script file the run loaded (the script, what it sources, its run-script children).
+    public private(set) var scripts: [Script] = []
+    public init() {}
+
+    func noteEnvironment(_ name: String, _ value: String?) {
+        if !environment.contains(where: { $0.name == name }) { environment.append((name, value)) }
+    }
+
+    public func noteLoaded(_ script: Script) {
+        if !scripts.contains(where: { $0 === script }) { scripts.append(script) }
+    }
+}
+
+extension RunContext {
+    /// An environment variable as the script sees it; every read is noted for saved plans.
+    public func environmentValue(_ name: String) -> String? {
+        let value = environment[name]
+        inputs.noteEnvironment(name, value)
+        return value
     }
 }
 

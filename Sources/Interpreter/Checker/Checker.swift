@@ -52,8 +52,32 @@ public struct Checker {
         checker.scopes = [Set(Interpreter.predefinedVariables + knownVariables)]
         checker.collectFunctions(script)
         checker.check(script.statements, in: script, topLevel: true)
+        var diagnostics = checker.diagnostics
+        // The scripts it starts with run-script are checked with it: exit status 2 must mean nothing ran.
+        var checked: Set<ObjectIdentifier> = [ObjectIdentifier(script)]
+        var pending = script.children.sorted { $0.key < $1.key }.map(\.value)
+        while !pending.isEmpty {
+            let child = pending.removeFirst()
+            guard checked.insert(ObjectIdentifier(child)).inserted else { continue }
+            var childChecker = Checker(registry: registry)
+            childChecker.scopes = [Set(Interpreter.predefinedVariables)]
+            childChecker.collectFunctions(child)
+            childChecker.check(child.statements, in: child, topLevel: true)
+            diagnostics += childChecker.diagnostics
+            pending += child.children.sorted { $0.key < $1.key }.map(\.value)
+        }
         var seen: Set<String> = []
-        return checker.diagnostics.filter { seen.insert($0.render()).inserted }
+        return diagnostics.filter { seen.insert($0.render()).inserted }
+    }
+
+    /// `$script` and `$script_dir` keep the values wds gives them: the loader
+    /// reads `run-script "$script_dir/…"` before the run, trusting that.
+    static let constantVariables: Set<String> = ["script", "script_dir"]
+
+    mutating func checkNotConstant(_ name: Identifier) {
+        if Checker.constantVariables.contains(name.name) {
+            error("'\(name.name)' is set by wds and cannot be redefined", at: name.range, hint: "choose another name")
+        }
     }
 
     mutating func error(_ message: String, at range: SourceRange, hint: String? = nil) {
@@ -105,9 +129,11 @@ public struct Checker {
         switch statement.kind {
         case .let(let name, let value):
             check(value)
+            checkNotConstant(name)
             define(name.name)
         case .assign(let name, let value):
             check(value)
+            checkNotConstant(name)
             if !isDefined(name.name) {
                 error("assignment to undefined variable '\(name.name)'", at: name.range,
                       hint: "define it first with `let \(name.name) = …`")
@@ -126,6 +152,7 @@ public struct Checker {
                 error("'for' needs a list, got the text '\(literal)'", at: list.range,
                       hint: "write a list as [a b c]; wds never splits text by itself")
             }
+            checkNotConstant(name)
             loopDepth += 1
             check(body, in: script, names: [name.name])
             loopDepth -= 1
@@ -147,6 +174,7 @@ public struct Checker {
             scopes = [Set(Interpreter.predefinedVariables + Checker.topLevelNames(script) + (savedScopes.first.map(Array.init) ?? []))]
             loopDepth = 0
             inFunction = true
+            declaration.parameters.forEach { checkNotConstant($0) }
             check(declaration.body, in: script, names: declaration.parameters.map(\.name))
             (scopes, loopDepth, inFunction) = (savedScopes, savedLoop, savedInFunction)
         case .return(let value):
@@ -166,6 +194,7 @@ public struct Checker {
                 error("'\(statement.keywordRange.file.text(statement.keywordRange))' outside a loop", at: statement.keywordRange)
             }
         case .try(let body, let name, let handler):
+            if let name { checkNotConstant(name) }
             check(body, in: script)
             check(handler, in: script, names: name.map { [$0.name] } ?? [])
         case .lock(let path, let timeout, let body):

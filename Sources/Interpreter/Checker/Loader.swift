@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Lexer
 
 /// Reads a script and, recursively, every file it sources (relative to the
@@ -18,24 +21,174 @@ public struct Loader {
     var parsed: [String: Script] = [:]
     /// Sourced files read so far (counted before their own sources are loaded).
     var filesRead = 0
-    let readFile: (String) -> [UInt8]?
+    /// Reads a sourced file (or a child of run-script), or says why it cannot.
+    let readFile: (String) -> Result<[UInt8], FileBytes.Failure>
+    /// Reads the script named on the command line.
+    let readScript: (String) -> Result<[UInt8], FileBytes.Failure>
 
-    public init(readFile: @escaping (String) -> [UInt8]? = Loader.readFileFromDisk) {
-        self.readFile = readFile
+    /// Reads from disk: the script named on the command line from whatever it
+    /// is (`wds run <(generate)` reads a pipe), the files it sources only when
+    /// they are regular files, so a FIFO planted there cannot hang `wds check`.
+    public init() {
+        self.readFile = { FileBytes.contents(of: $0, regularOnly: true) }
+        self.readScript = { FileBytes.contents(of: $0) }
     }
 
-    /// Loads a file from disk; nil with a diagnostic when it cannot be read.
+    /// Reads every file with `readFile` (tests, the fuzzer: from memory); nil is a missing file.
+    public init(readFile: @escaping (String) -> [UInt8]?) {
+        let read: (String) -> Result<[UInt8], FileBytes.Failure> = { path in
+            readFile(path).map { .success($0) } ?? .failure(FileBytes.Failure(code: ENOENT))
+        }
+        self.readFile = read
+        self.readScript = read
+    }
+
+    /// Loads a file from disk (`-`: standard input); nil with a diagnostic,
+    /// saying why, when it cannot be read.
     public mutating func load(path: String, name: String? = nil) -> Script? {
-        guard let bytes = readFile(path) else {
-            diagnostics.append(Diagnostic("cannot read script '\(path)'", at: nil))
+        let standardInput = path == "-"
+        switch standardInput ? FileBytes.standardInput() : readScript(path) {
+        case .success(let bytes):
+            if standardInput { return load(SourceFile(name: name ?? "<stdin>", path: nil, bytes: bytes)) }
+            return load(SourceFile(name: name ?? path, path: path, bytes: bytes))
+        case .failure(let failure):
+            diagnostics.append(Diagnostic("cannot read script '\(standardInput ? "<stdin>" : path)': \(failure)", at: nil))
             return nil
         }
-        return load(SourceFile(name: name ?? path, path: path, bytes: bytes))
     }
 
     public mutating func load(_ file: SourceFile) -> Script {
         var visiting: [String] = [file.path ?? file.name]
-        return load(file, visiting: &visiting)
+        let script = load(file, visiting: &visiting)
+        loadChildren(of: script, scriptDirectory: Paths.directory(file.path ?? file.name), depth: 1)
+        return script
+    }
+
+    /// Children of `run-script` already loaded, by absolute path (each is loaded once).
+    var children: [String: Script] = [:]
+
+    /// Loads the scripts `script` (and what it sources) starts with `run-script`
+    /// at a path known before it runs: a literal, or `$script_dir` followed by
+    /// literal text (the checker keeps `script_dir` from being redefined). Each
+    /// is loaded as the script it will be, a root with its own folder, and so
+    /// are its own children. A computed path is only known when the child
+    /// starts, which checks it then.
+    mutating func loadChildren(of script: Script, scriptDirectory: String, depth: Int) {
+        var commands: [Command] = []
+        var seen: Set<ObjectIdentifier> = []
+        func collect(_ script: Script) {
+            guard seen.insert(ObjectIdentifier(script)).inserted else { return }
+            Loader.forEachCommand(in: script.statements) { if $0.name.name == "run-script" { commands.append($0) } }
+            for sourced in script.sourced.values { collect(sourced) }
+        }
+        collect(script)
+        for command in commands {
+            guard let argument = command.arguments.first,
+                  let text = Loader.staticPath(argument, scriptDirectory: scriptDirectory) else { continue }
+            let path = Paths.absolute(text)
+            if let loaded = children[path] {
+                script.children[path] = loaded
+                continue
+            }
+            // Deeper than run-script may go, the child stops at run time with its own diagnostic.
+            guard depth <= Limits.maximumScriptDepth else { continue }
+            if filesRead >= Loader.maximumFiles {
+                diagnostics.append(Diagnostic("too many scripts and sourced files (more than \(Loader.maximumFiles))", at: argument.range))
+                return
+            }
+            filesRead += 1
+            let bytes: [UInt8]
+            switch readFile(path) {
+            case .success(let contents): bytes = contents
+            case .failure(let failure):
+                diagnostics.append(Diagnostic("cannot read script '\(path)' started by run-script: \(failure)", at: argument.range,
+                                              hint: "a script run-script starts is checked with this one, before anything runs"))
+                continue
+            }
+            var visiting = [path]
+            let child = load(SourceFile(name: path, path: path, bytes: bytes), visiting: &visiting)
+            children[path] = child
+            script.children[path] = child
+            loadChildren(of: child, scriptDirectory: Paths.directory(path), depth: depth + 1)
+        }
+    }
+
+    /// The text of a path known before the run: all literal, or `$script_dir` then literal text.
+    static func staticPath(_ expression: Expression, scriptDirectory: String) -> String? {
+        guard case .word(let parts) = expression.kind, !parts.isEmpty else { return nil }
+        var text = ""
+        for (index, part) in parts.enumerated() {
+            switch part.kind {
+            case .literal(let piece, _): text += piece
+            case .variable(let name, let fields) where index == 0 && name == "script_dir" && fields.isEmpty: text += scriptDirectory
+            default: return nil
+            }
+        }
+        return text
+    }
+
+    /// Every command of the statements, however nested: in blocks, conditions,
+    /// function bodies and `$( … )` (the parser bounds the nesting).
+    static func forEachCommand(in statements: [Statement], _ body: (Command) -> Void) {
+        func visit(_ expression: Expression) {
+            switch expression.kind {
+            case .word(let parts):
+                for part in parts { if case .substitution(let inner) = part.kind { visit(inner) } }
+            case .list(let items): items.forEach { visit($0) }
+            case .spread(let inner): visit(inner)
+            }
+        }
+        func visit(_ pipeline: Pipeline) {
+            switch pipeline.kind {
+            case .command(let command):
+                body(command)
+                command.arguments.forEach { visit($0) }
+            case .not(let inner): visit(inner)
+            case .and(let left, let right), .or(let left, let right):
+                visit(left)
+                visit(right)
+            case .compare(let left, _, let right):
+                visit(left)
+                visit(right)
+            case .test(let value): visit(value)
+            }
+        }
+        func visit(_ statements: [Statement]) {
+            for statement in statements {
+                switch statement.kind {
+                case .let(_, let value), .assign(_, let value): visit(value)
+                case .pipeline(let inner): visit(inner)
+                case .if(let branches, let elseBlock):
+                    for branch in branches {
+                        visit(branch.condition)
+                        visit(branch.body.statements)
+                    }
+                    if let elseBlock { visit(elseBlock.statements) }
+                case .for(_, let list, let body):
+                    visit(list)
+                    visit(body.statements)
+                case .while(let condition, let body):
+                    visit(condition)
+                    visit(body.statements)
+                case .match(let subject, let arms, let elseBlock):
+                    visit(subject)
+                    for arm in arms { visit(arm.body.statements) }
+                    if let elseBlock { visit(elseBlock.statements) }
+                case .function(let declaration): visit(declaration.body.statements)
+                case .return(let value), .exit(let value): if let value { visit(value) }
+                case .try(let body, _, let handler):
+                    visit(body.statements)
+                    visit(handler.statements)
+                case .lock(let path, let timeout, let body):
+                    visit(path)
+                    if let timeout { visit(timeout) }
+                    visit(body.statements)
+                case .cleanup(let body): visit(body.statements)
+                case .break, .continue, .source: break
+                }
+            }
+        }
+        visit(statements)
     }
 
     mutating func load(_ file: SourceFile, visiting: inout [String]) -> Script {
@@ -67,8 +220,15 @@ public struct Loader {
                 return
             }
             filesRead += 1
-            guard let bytes = readFile(resolved) else {
-                diagnostics.append(Diagnostic("cannot read sourced file '\(resolved)'", at: path.range))
+            let bytes: [UInt8]
+            switch readFile(resolved) {
+            case .success(let contents): bytes = contents
+            case .failure(let failure) where failure.irregularKind != nil:
+                diagnostics.append(Diagnostic("sourced file '\(resolved)' is \(failure.irregularKind!), not a regular file", at: path.range,
+                                              hint: "wds sources only regular files: reading anything else could wait for ever"))
+                return
+            case .failure(let failure):
+                diagnostics.append(Diagnostic("cannot read sourced file '\(resolved)': \(failure)", at: path.range))
                 return
             }
             visiting.append(resolved)
@@ -106,6 +266,6 @@ public struct Loader {
     }
 
     public static func readFileFromDisk(_ path: String) -> [UInt8]? {
-        FileBytes.read(path)
+        try? FileBytes.contents(of: path, regularOnly: true).get()
     }
 }

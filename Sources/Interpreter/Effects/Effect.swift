@@ -68,6 +68,8 @@ public enum Effect: Sendable, Equatable {
     case setOwner(path: String, owner: UInt32?, group: UInt32?)
     /// PATH and everything below it (`rm -rf`); links are removed, never followed.
     case removeTree(path: String)
+    /// An effect of a family that plugs in from its own folder (see `FamilyEffect`).
+    case family(AnyFamilyEffect)
 
     public var isMutation: Bool {
         switch self {
@@ -80,23 +82,56 @@ public enum Effect: Sendable, Equatable {
              .runProgram, .runScript, .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged,
              .iptablesLock, .iptablesUnlock, .setResourceLimit:
             return true
+        case .family(let effect):
+            return effect.effect.isMutation
         }
     }
 
-    /// Whether an open batch must be committed before this effect, to keep the
-    /// script's order: every change outside the batch's family, but printing.
+    /// Whether open batches must be committed before this effect, to keep the
+    /// script's order: every change, but printing. A batch of the effect's own
+    /// family (`batchFamily`) stays open: the effect belongs to it.
     public var commitsOpenBatches: Bool {
+        if case .print = self { return false }
+        return isMutation
+    }
+
+    /// Whether a real run cannot undo it exactly: what the run did before it
+    /// stays if the run fails later (see `Journal`). The trace marks it.
+    public var isPointOfNoReturn: Bool {
         switch self {
-        case .print, .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock:
-            return false
-        case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList, .probeProgram,
-             .canonicalPath, .iptablesCanonical, .processTable:
-            return false
-        case .signal, .copyFile, .replaceFile, .setMode, .setOwner, .removeTree:
+        case .runProgram, .runScript, .unmount, .removeFile, .removeDirectory, .signal, .removeTree:
             return true
-        case .writeFile, .makeDirectory, .removeDirectory, .removeFile, .writeSysctl, .mount, .unmount,
-             .runProgram, .runScript, .lock, .unlock, .setResourceLimit:
-            return true
+        case .mount(let request):
+            return request.remount
+        case .writeFile(let path, _, _), .replaceFile(let path, _):
+            return Effect.processControlFiles.contains(Paths.base(path))
+        case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList,
+             .iptablesCanonical, .probeProgram, .canonicalPath, .processTable, .print, .makeDirectory, .writeSysctl, .lock,
+             .unlock, .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock, .setResourceLimit, .family,
+             .copyFile, .setMode, .setOwner:
+            // A copy over an existing file is a point of no return the journal finds when it happens.
+            return false
+        }
+    }
+
+    /// cgroup files whose writes move or kill processes: what they held cannot be written back.
+    public static let processControlFiles: Set<String> = ["cgroup.procs", "tasks", "cgroup.threads", "cgroup.kill",
+                                                          "cgroup.freeze", "release_agent", "notify_on_release",
+                                                          "cgroup.subtree_control"]
+
+    /// The family whose batch this effect belongs to, if it batches.
+    public var batchFamily: String? {
+        switch self {
+        case .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock, .iptablesSave, .iptablesList,
+             .iptablesCanonical:
+            return "iptables"
+        case .family(let effect):
+            return effect.effect.family
+        case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .probeProgram, .canonicalPath,
+             .processTable, .print, .writeFile, .makeDirectory, .removeDirectory, .removeFile, .writeSysctl, .mount, .unmount,
+             .runProgram, .runScript, .lock, .unlock, .setResourceLimit, .signal, .copyFile, .replaceFile, .setMode,
+             .setOwner, .removeTree:
+            return nil
         }
     }
 
@@ -139,6 +174,7 @@ public enum Effect: Sendable, Equatable {
         case .iptablesLock: return "iptables-lock"
         case .iptablesUnlock: return "iptables-unlock"
         case .setResourceLimit: return "rlimit"
+        case .family(let effect): return effect.effect.kind
         }
     }
 
@@ -196,6 +232,7 @@ public enum Effect: Sendable, Equatable {
         case .setOwner(let path, let owner, let group):
             return ["chown", "-h", (owner.map(String.init) ?? "") + (group.map { ":\($0)" } ?? ""), "--", path]
         case .removeTree(let path): return ["rm", "-rf", "--", path]
+        case .family(let effect): return effect.effect.argv
         }
     }
 
@@ -225,6 +262,8 @@ public enum Effect: Sendable, Equatable {
         case .setResourceLimit:
             // `$$` unquoted: the replaying shell's own limits, as the run set wds's.
             return argv.map { $0 == "$$" ? $0 : shellQuote($0) }.joined(separator: " ")
+        case .family(let effect):
+            return effect.effect.shellCommand
         default:
             return shellLine(argv)
         }

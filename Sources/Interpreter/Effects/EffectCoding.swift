@@ -74,6 +74,9 @@ extension Effect {
         case .setResourceLimit(let resource, let soft, let hard):
             return object("setResourceLimit", [("resource", .string(resource.rawValue)),
                                                ("soft", .string(String(soft))), ("hard", .string(String(hard)))])
+        case .family(let wrapped):
+            let effect = wrapped.effect
+            return object("family", [("family", .string(effect.family)), ("kind", .string(effect.kind)), ("fields", effect.fields)])
         }
     }
 
@@ -90,6 +93,11 @@ extension Effect {
         var tool: IptablesTool { string("program").flatMap(IptablesTool.init(program:)) ?? .standard }
         guard let name = string("effect") else { return nil }
         switch name {
+        case "family":
+            // Only a registered family decodes its own effects: a plan cannot name an effect no family makes.
+            guard let family = string("family"), let kind = string("kind"), let fields = json["fields"],
+                  let effect = FamilyEffects.decode(family: family, kind: kind, fields: fields) else { return nil }
+            self = .family(AnyFamilyEffect(effect))
         case "readFile": guard let p = string("path") else { return nil }; self = .readFile(path: p)
         case "fileInfo": guard let p = string("path") else { return nil }; self = .fileInfo(path: p)
         case "listDirectory": guard let p = string("path") else { return nil }; self = .listDirectory(path: p)

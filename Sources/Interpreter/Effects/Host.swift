@@ -28,7 +28,7 @@ public struct CommandFailure: Error, Sendable {
     public var message: String { diagnostic.message }
 
     public func render() -> String {
-        plainMessage ? diagnostic.message + "\n" : diagnostic.render()
+        plainMessage ? Diagnostic.escaped(diagnostic.message) + "\n" : diagnostic.render()
     }
 }
 

@@ -5,6 +5,8 @@ import Lexer
 /// order by committing every open batch before an effect of any other family,
 /// a program, a lock or the end of the run; a failure drops what is open.
 public protocol TransactionalFamily: AnyObject {
+    /// The family's name, as its effects give it (`Effect.batchFamily`).
+    var name: String { get }
     var hasPendingChanges: Bool { get }
     /// Sends the open batch to the kernel. A refusal is thrown at the statement that caused it.
     func commit(_ context: RunContext) throws
@@ -89,9 +91,9 @@ extension RunContext {
         if !transactionalFamilies.contains(where: { $0 === family }) { transactionalFamilies.append(family) }
     }
 
-    /// Commits every open batch: before another family's effect, a program, a lock, the end of the run.
-    public func commitOpenBatches() throws {
-        for family in transactionalFamilies where family.hasPendingChanges { try family.commit(self) }
+    /// Commits every open batch (but `family`'s own): before another family's effect, a program, a lock, the end of the run.
+    public func commitOpenBatches(except family: String? = nil) throws {
+        for open in transactionalFamilies where open.hasPendingChanges && open.name != family { try open.commit(self) }
     }
 
     public func abandonOpenBatches() {

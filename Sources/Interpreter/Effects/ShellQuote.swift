@@ -2,7 +2,7 @@
 /// The trace is only honest if every line it prints is replayable.
 public func shellQuote(_ word: String) -> String {
     if !word.isEmpty && word.utf8.allSatisfy(isShellSafe) { return word }
-    if word.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+    if word.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) || word.unicodeScalars.contains(where: actsOnTerminal) {
         // Keep one effect on one line: bash's $'…' spells control characters as escapes.
         var quoted = "$'"
         for scalar in word.unicodeScalars {
@@ -16,6 +16,10 @@ public func shellQuote(_ word: String) -> String {
                 if scalar.value < 0x20 || scalar.value == 0x7F {
                     let hex = String(scalar.value, radix: 16)
                     quoted += "\\x" + (hex.count == 1 ? "0" + hex : hex)
+                } else if actsOnTerminal(scalar) {
+                    // bash reads \uHHHH in $'…' as that character: the line replays, and shows no control.
+                    let hex = String(scalar.value, radix: 16)
+                    quoted += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
                 } else {
                     quoted.unicodeScalars.append(scalar)
                 }
@@ -40,4 +44,9 @@ private func isShellSafe(_ c: UInt8) -> Bool {
     default:
         return false
     }
+}
+
+/// C1 controls and bidirectional overrides: a terminal acts on them (see Diagnostic.escaped).
+private func actsOnTerminal(_ scalar: Unicode.Scalar) -> Bool {
+    (0x80...0x9F).contains(scalar.value) || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
 }

@@ -104,22 +104,32 @@ extension Printer {
         if let index = commentOnLine(of: range.start, before: groups.first?.first?.range.start ?? close) {
             trailingComment(index, indent: inner)
         }
+        // One blank line is kept where the source had one or more between two
+        // elements' lines or comments (never after `[`), as between statements.
+        var lastEnd: Int?
         for (position, group) in groups.enumerated() {
             for index in unusedComments(from: range.start, before: group[0].range.start) {
+                if let lastEnd, blankLineBetween(lastEnd, comments[index].range.start) { blankLine() }
                 ownLineComment(index, indent: inner)
+                lastEnd = comments[index].range.end
             }
+            if let lastEnd, blankLineBetween(lastEnd, group[0].range.start) { blankLine() }
             newLine(indent: inner)
             for (number, element) in group.enumerated() {
                 if number > 0 { write(" ") }
                 expression(element, continuation: inner + 2)
             }
+            lastEnd = group[group.count - 1].range.end
             let limit = position + 1 < groups.count ? groups[position + 1][0].range.start : close
             if let index = commentOnLine(of: group[group.count - 1].range.end, before: limit) {
                 trailingComment(index, indent: inner)
+                lastEnd = comments[index].range.end
             }
         }
         for index in unusedComments(from: range.start, before: close) {
+            if let lastEnd, blankLineBetween(lastEnd, comments[index].range.start) { blankLine() }
             ownLineComment(index, indent: inner)
+            lastEnd = comments[index].range.end
         }
         newLine(indent: outer)
         write("]")

@@ -12,7 +12,8 @@ import Lexer
 /// - a line break after `&&`/`||` and a `\` continuation between words are
 ///   kept where the source had them; continuation lines are indented 2 more;
 /// - a list written over several lines keeps the elements that shared a
-///   line on one line, each such line indented 2 more, `]` on its own line;
+///   line on one line, each such line indented 2 more, `]` on its own line,
+///   and one blank line where the source had one or more between them;
 /// - words are printed from their source text, so quoting never changes; only
 ///   each `$( … )` inside is printed again, on one line;
 /// - one blank line is kept where the source had one or more between two

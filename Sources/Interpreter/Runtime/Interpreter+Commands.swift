@@ -15,7 +15,11 @@ extension Interpreter {
             let (truth, fromProbe) = try watchingProbes { try test(left, in: scope) }
             if truth { return .boolean(true) }
             return try dependingOnProbeValue(fromProbe) { try run(right, in: scope) }
-        case .not, .compare, .test:
+        case .test(let expression):
+            // A bare value as a statement (`$(…)`, `$x`): a failure inside it stops the
+            // script like any other; only a condition reads a failure as false.
+            return try evaluate(expression, in: scope)
+        case .not, .compare:
             return .boolean(try test(pipeline, in: scope))
         }
     }

@@ -15,6 +15,12 @@ extension Interpreter {
             throw Diagnostic("evaluation nested too deeply (more than \(min(evaluationDepth - 1, Limits.maximumEvaluationDepth)) statements inside one another)",
                              at: statement.keywordRange, hint: "does a function call itself without end? blocks and calls may nest \(Limits.maximumEvaluationDepth) deep")
         }
+        if let maximumStatements {
+            statementsRun += 1
+            if statementsRun > maximumStatements {
+                throw Diagnostic("the run took more than \(maximumStatements) statements", at: statement.keywordRange)
+            }
+        }
         try checkInterruption(at: statement)
         return try executeStatement(statement, in: scope)
     }
@@ -123,6 +129,10 @@ extension Interpreter {
             }
         case .lock(let pathExpression, let timeoutExpression, let body):
             let (path, pathFromProbe) = try watchingProbes { try evaluateText(pathExpression, in: scope, what: "lock path") }
+            // The path reaches open(2) as a C string, which would end at the NUL: a different file.
+            if path.utf8.contains(0) {
+                throw Diagnostic("a value cannot contain a NUL byte", at: pathExpression.range, hint: "a lock path ends at the first NUL byte")
+            }
             var seconds: Int?
             if let timeoutExpression {
                 let text = try evaluateText(timeoutExpression, in: scope, what: "lock timeout")
@@ -130,6 +140,13 @@ extension Interpreter {
                     throw Diagnostic("'\(text)' is not a duration (write 10s, 500ms or 2m)", at: timeoutExpression.range)
                 }
                 seconds = parsed
+            }
+            // The same file again inside its own block: re-entrant, no second flock (which
+            // would wait for the first for ever). The host also knows a file however it is spelled.
+            let key = Paths.lexicallySame(path)
+            if heldLockPaths.contains(key) {
+                try execute(body, in: scope)
+                return .empty
             }
             let slot = 9 - lockDepth
             guard slot >= 3 else {
@@ -142,8 +159,10 @@ extension Interpreter {
             context.probes.mutationDependsOnProbe = lockDependsOnProbe
             _ = try context.host.perform(.lock(path: path, timeoutSeconds: seconds, slot: slot), at: statement.keywordRange)
             lockDepth += 1
+            heldLockPaths.append(key)
             defer {
                 lockDepth -= 1
+                heldLockPaths.removeLast()
                 context.probes.mutationDependsOnProbe = lockDependsOnProbe
                 _ = try? context.host.perform(.unlock(path: path, slot: slot), at: statement.keywordRange)
             }

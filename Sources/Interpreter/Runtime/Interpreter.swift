@@ -20,7 +20,13 @@ public final class Interpreter {
     var evaluationDepth = 0
     /// Where the evaluating thread's stack ends; set when a run or a REPL line starts.
     var stack = StackGuard(floor: 0)
+    /// At most this many statements run (nil: no bound, a script may loop for
+    /// ever): for callers that must finish, such as the fuzzer.
+    public var maximumStatements: Int?
+    var statementsRun = 0
     var lockDepth = 0
+    /// The files of the enclosing `lock` blocks (Paths.lexicallySame), innermost last.
+    var heldLockPaths: [String] = []
     /// How many enclosing branches were chosen by what a probe answered.
     var probeDepth = 0
     /// Set when a variable whose value came from a probe is read (see `watchingProbes`).
@@ -37,11 +43,18 @@ public final class Interpreter {
         self.registry = registry
         self.context = context
         self.globals = Scope(parent: nil)
+        setScript(path: scriptPath, arguments: context.arguments)
+    }
+
+    /// `$script`, `$script_dir`, `$args`, `$argc` and `$1`… as a run of the
+    /// script at `path` with these arguments sees them (the REPL's `:load`).
+    public func setScript(path: String?, arguments: [String]) {
+        context.arguments = arguments
         // Far below the limit on values: the system bounds the arguments (ARG_MAX).
-        try? globals.define("args", .list(context.arguments.map(Value.string)))
-        try? globals.define("argc", .integer(context.arguments.count))
-        try? globals.define("script", .string(scriptPath ?? ""))
-        try? globals.define("script_dir", .string(scriptPath.map(Paths.directory) ?? "."))
+        try? globals.define("args", .list(arguments.map(Value.string)))
+        try? globals.define("argc", .integer(arguments.count))
+        try? globals.define("script", .string(path ?? ""))
+        try? globals.define("script_dir", .string(path.map(Paths.directory) ?? "."))
     }
 
     /// Names every script sees without defining them.
@@ -65,15 +78,26 @@ public final class Interpreter {
         }
     }
 
-    /// Runs more statements in the same session (the REPL), keeping variables.
+    /// Runs more statements in the same session (the REPL), keeping variables,
+    /// and returns the last one's value. A value standing alone (`$x`,
+    /// `"$a-$b"`, `[1 2]`) is that value, not a condition. `exit N` ends the
+    /// session's input with `SessionExit`.
     public func execute(_ script: Script) throws -> Value {
         if evaluationDepth == 0 { stack = StackGuard.current() }
         register(script)
         scriptStack.append(script)
         defer { scriptStack.removeLast() }
         var last = Value.empty
-        for statement in script.statements {
-            last = try executeForValue(statement, in: globals)
+        do {
+            for statement in script.statements {
+                if case .pipeline(let pipeline) = statement.kind, case .test(let value) = pipeline.kind {
+                    last = try evaluate(value, in: globals)
+                } else {
+                    last = try executeForValue(statement, in: globals)
+                }
+            }
+        } catch ControlFlow.exit(let status) {
+            throw SessionExit(status: status)
         }
         return last
     }
@@ -105,6 +129,11 @@ public final class Interpreter {
     public var functionDeclarations: [String: FunctionDeclaration] { functions }
 }
 
+/// `exit N` in a REPL session: the session, or the `:load`ed script, ends with N.
+public struct SessionExit: Error {
+    public let status: Int32
+}
+
 /// Path helpers without Foundation.
 public enum Paths {
     public static func directory(_ path: String) -> String {
@@ -129,6 +158,15 @@ public enum Paths {
         let end = buffer.firstIndex(of: 0) ?? buffer.count
         let directory = String(decoding: buffer[..<end].map { UInt8(bitPattern: $0) }, as: UTF8.self)
         return join(directory, path.hasPrefix("./") ? String(path.dropFirst(2)) : path)
+    }
+
+    /// A path with doubled slashes and `.` parts removed: two paths equal in
+    /// this form name the same file. (`..` is kept: after a symbolic link it
+    /// does not undo the part before it.)
+    public static func lexicallySame(_ path: String) -> String {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
+        let joined = parts.joined(separator: "/")
+        return path.hasPrefix("/") ? "/" + joined : joined
     }
 
     public static func join(_ directory: String, _ path: String) -> String {

@@ -26,6 +26,12 @@ public enum Limits {
     /// such as the REPL's.
     static let stackReserveBytes = 1 << 20
 
+    /// Scripts started by `run-script` inside one another (each its own wds
+    /// process, which learns its depth from `scriptDepthVariable`).
+    public static let maximumScriptDepth = 16
+    /// How deep the running script is in `run-script`s: absent at the top, 1 in its child.
+    public static let scriptDepthVariable = "WDS_RUN_SCRIPT_DEPTH"
+
     /// What a value costs in memory, roughly: its bytes of text, and a fixed
     /// cost per item, field and scalar (the enum and string headers).
     public static func size(of value: Value) -> Int {

@@ -21,9 +21,10 @@ description:
     the statement that needs it.
   - In normal mode the module first saves a plan with C(wds plan --run-probes --out), so the
     script's C(run --probe) programs run, as they would in C(wds run). When the plan has no
-    changes, nothing runs and the task is not C(changed). Otherwise it runs C(wds apply) on that
-    plan, so exactly what was planned is applied, and a host whose state moved on between the
-    plan and the apply is refused (nothing is applied, the task fails).
+    changes, nothing runs and the task is not C(changed). Otherwise it runs C(wds apply --expect DIGEST)
+    on that plan, with the digest its own plan run printed, so exactly what was planned is applied:
+    apply re-derives the plan from its script (pinned by SHA-256) against the live host, and a host
+    whose state moved on between the plan and the apply is refused (nothing is applied, the task fails).
   - With C(--diff), the plan (the change per area, as C(wds plan) prints it) is shown as the
     task's diff, in check mode and in normal mode alike.
   - Failures (a check error in the script, a failing command, a refused apply) fail the task
@@ -222,10 +223,15 @@ def main():
         planned = run([wds, "plan", "--run-probes", "--out", plan_path] + script_argv, "plan")
         if planned["rc"] not in (STATUS_NO_CHANGES, STATUS_CHANGES):
             fail(planned)
-        plan = planned["stdout"]
+        # The digest of the plan file this task made: apply performs that plan and no other file.
+        lines = planned["stdout"].splitlines(True)
+        digests = [line.split(": ", 1)[1].strip() for line in lines if line.startswith("plan digest: ")]
+        plan = "".join(line for line in lines if not line.startswith("plan digest: "))
         if planned["rc"] == STATUS_NO_CHANGES:
             finish(planned, False, plan, summary(plan))
-        applied = run([wds, "apply", plan_path], "apply")
+        if len(digests) != 1:
+            fail(dict(planned, stderr="wds plan --out printed no plan digest"), plan)
+        applied = run([wds, "apply", "--expect", digests[0], plan_path], "apply")
         if applied["rc"] != 0:
             fail(applied, plan)
         finish(applied, True, plan, "plan applied: " + summary(plan))

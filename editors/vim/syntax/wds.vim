@@ -24,7 +24,7 @@ syn keyword wdsBuiltin subtract multiply divide remainder min max is-number if-e
 syn keyword wdsBuiltin index-of upper lower sha256 exists is-dir is-file is-executable read-file
 syn keyword wdsBuiltin write-file append-file list-dir glob mkdir rmdir remove-file
 syn keyword wdsBuiltin remove-empty-dirs load-config run run-script processes descendants signal
-syn keyword wdsBuiltin copy-file replace-file chmod chown remove-tree sysctl hostname mount unmount
+syn keyword wdsBuiltin copy-file replace-file chmod chown remove-tree hostname sysctl mount unmount
 syn keyword wdsBuiltin is-mounted mounts cgroup route rlimit chain rule rules iptables
 " `contains` is an option of :syn keyword, so it cannot be listed there.
 syn match wdsBuiltin "\<contains\>"

@@ -1,0 +1,34 @@
+import ArgumentParser
+import Lexer
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `--color=auto|always|never`: whether diagnostics (and `fmt --diff`) are
+/// coloured. `auto`, the default, colours only a terminal that is not dumb,
+/// and not when `NO_COLOR` is set to anything (https://no-color.org);
+/// `always` colours even then, and into a pipe.
+enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, always, never
+
+    func enabled(onDescriptor descriptor: Int32, environment: [String: String] = processEnvironment()) -> Bool {
+        switch self {
+        case .always: return true
+        case .never: return false
+        case .auto:
+            return isatty(descriptor) != 0 && environment["TERM"] != "dumb" && (environment["NO_COLOR"] ?? "").isEmpty
+        }
+    }
+}
+
+struct ColorOptions: ParsableArguments {
+    @Option(name: .customLong("color"),
+            help: "Colour the diagnostics (and fmt's diff): auto (on a terminal, unless NO_COLOR is set), always or never.")
+    var choice: ColorChoice = .auto
+
+    /// Diagnostics, on standard error, are coloured from here on as chosen.
+    func apply() {
+        Diagnostic.colors = choice.enabled(onDescriptor: 2)
+    }
+}

@@ -1,0 +1,94 @@
+import Lexer
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An effect of a host family that plugs in from its own folder (network
+/// links, nftables, …). Every backend handles it through this protocol alone:
+/// the system performs it, the journal asks it how to undo it, the trace and
+/// plans print its command, saved plans carry its JSON, the sandbox asks what
+/// it may do. A family's model of the host (what it decides statements on)
+/// lives in its `TransactionalFamily` object, so simulated hosts need no
+/// knowledge of it: a simulated mutation is simply not performed.
+public protocol FamilyEffect: Sendable {
+    /// The name of the family that decodes it again (`FamilyEffects.register`).
+    var family: String { get }
+    /// A short name for the kind of effect (JSON traces, plans).
+    var kind: String { get }
+    /// Reads answer questions; everything else changes the host.
+    var isMutation: Bool { get }
+    /// The equivalent command as an argument vector: replayed by bash, it does what the run did.
+    var argv: [String] { get }
+    /// The line the trace prints (default: `argv`, quoted).
+    var shellCommand: String { get }
+    /// Its fields for a saved plan; `FamilyEffects.decode` reads them back.
+    var fields: JSON { get }
+    /// Performs it on the real host (a system call, a netlink request, a program).
+    func perform(at location: SourceRange) throws -> EffectResult
+    /// Before a journaled run performs it: reads what it will change and says how to undo it.
+    func undo(at location: SourceRange) throws -> FamilyUndo
+    /// What `wds run --sandbox` does with it.
+    var inSandbox: SandboxPolicy { get }
+}
+
+extension FamilyEffect {
+    public var shellCommand: String { shellLine(argv) }
+    public var inSandbox: SandboxPolicy { .perform }
+}
+
+/// How a journaled run can put back what a family effect changed.
+public enum FamilyUndo: Sendable {
+    /// It changes nothing that needs undoing (a read, output).
+    case nothing
+    /// Undone by performing these effects, latest first, described by `description`.
+    case effects([AnyFamilyEffect], description: String)
+    /// It cannot be undone exactly: what the run did before it stays.
+    case pointOfNoReturn(String)
+}
+
+/// What the sandbox does with an effect: perform it inside its namespaces, or
+/// report it as not simulated (a change a user-namespace sandbox cannot make).
+public enum SandboxPolicy: Sendable, Equatable {
+    case perform
+    case notSimulated(reason: String)
+}
+
+/// A family effect as a value: equal when it is the same family, kind and fields.
+public struct AnyFamilyEffect: Sendable, Equatable {
+    public let effect: any FamilyEffect
+
+    public init(_ effect: any FamilyEffect) { self.effect = effect }
+
+    public static func == (a: AnyFamilyEffect, b: AnyFamilyEffect) -> Bool {
+        a.effect.family == b.effect.family && a.effect.kind == b.effect.kind && a.effect.fields == b.effect.fields
+    }
+}
+
+/// Where saved plans find the decoder of each family's effects. Families
+/// register when the standard library is built (`Builtins.standard`).
+public enum FamilyEffects {
+    public typealias Decoder = @Sendable (_ kind: String, _ fields: JSON) -> (any FamilyEffect)?
+
+    nonisolated(unsafe) private static var decoders: [String: Decoder] = [:]
+    nonisolated(unsafe) private static var mutex = pthread_mutex_t()
+    private static let initialized: Bool = {
+        pthread_mutex_init(&mutex, nil)
+        return true
+    }()
+
+    public static func register(_ family: String, _ decoder: @escaping Decoder) {
+        _ = initialized
+        pthread_mutex_lock(&mutex)
+        decoders[family] = decoder
+        pthread_mutex_unlock(&mutex)
+    }
+
+    public static func decode(family: String, kind: String, fields: JSON) -> (any FamilyEffect)? {
+        _ = initialized
+        pthread_mutex_lock(&mutex)
+        let decoder = decoders[family]
+        pthread_mutex_unlock(&mutex)
+        return decoder?(kind, fields)
+    }
+}
