@@ -46,6 +46,7 @@ struct Run: ParsableCommand {
         options.batchIptables = !noBatch
         options.arguments = script.arguments
         options.environment = processEnvironment()
+        options.handleSignals = true
         throw ExitCode(Driver.run(path: script.file, options: options))
     }
 }
@@ -95,6 +96,7 @@ struct Trace: ParsableCommand {
         options.traceHeader = !noHeader
         options.arguments = script.arguments
         options.environment = processEnvironment()
+        options.handleSignals = true
         throw ExitCode(Driver.run(path: script.file, options: options))
     }
 }

@@ -86,6 +86,7 @@ if let script = fastRun(commandLine) {
     var options = Driver.Options()
     options.arguments = Array(script.dropFirst())
     options.environment = processEnvironment()
+    options.handleSignals = true
     exit(Driver.run(path: script[0], options: options))
 }
 if commandLine.isEmpty && isatty(0) != 0 {

@@ -24,6 +24,9 @@ public enum Driver {
         public var runProbes = false
         /// Begin a text trace with the line naming its shell (false: a run-script child's trace).
         public var traceHeader = true
+        /// SIGINT and SIGTERM end the script as a failure, then its cleanup blocks run
+        /// (the command line; a test running scripts in its own process keeps its signals).
+        public var handleSignals = false
         public init() {}
     }
 
@@ -109,6 +112,7 @@ public enum Driver {
             }
         }
         let interpreter = Interpreter(registry: Builtins.standard, context: context, scriptPath: path)
+        if options.handleSignals { Signals.install() }
         let status = execute(script, with: interpreter, output: output)
         if let recorder, let recordPath = options.recordStatePath {
             do {
@@ -134,13 +138,25 @@ public enum Driver {
         }
         call.context.inputs.noteLoaded(script)
         let child = Interpreter(registry: Builtins.standard, context: call.context.child(arguments: arguments), scriptPath: path)
-        return try child.run(script)
+        let report: (String) -> Void = { _ = try? call.perform(.print(text: $0, toStandardError: true, newline: false)) }
+        do {
+            return child.runCleanups(after: try child.run(script), report: report)
+        } catch {
+            _ = child.runCleanups(after: ExitStatus.failure, report: report)
+            throw error
+        }
     }
 
     /// Runs a checked script, rendering any failure that ends it. Open
     /// batches are committed when the script ends (also by `exit`); a failure
-    /// drops them and undoes what the run changed (see `finish`).
+    /// (or SIGINT, SIGTERM) drops them and undoes what the run changed (see
+    /// `rollBack`). Then the script's `cleanup` blocks run, whatever the ending.
     public static func execute(_ script: Script, with interpreter: Interpreter, output: Output) -> Int32 {
+        let status = executeBody(script, with: interpreter, output: output)
+        return interpreter.runCleanups(after: status) { output($0, true) }
+    }
+
+    static func executeBody(_ script: Script, with interpreter: Interpreter, output: Output) -> Int32 {
         let context = interpreter.context
         do {
             let status = try interpreter.run(script)
@@ -154,6 +170,10 @@ public enum Driver {
             output(diagnostic.render(), true)
             rollBack(context, output: output)
             return ExitStatus.failure
+        } catch let interruption as Interruption {
+            output(interruption.diagnostic.render(), true)
+            rollBack(context, output: output)
+            return interruption.status
         } catch {
             output("wds: internal error: \(error)\n", true)
             rollBack(context, output: output)

@@ -85,8 +85,10 @@ public enum Planner {
         let location = SourceRange(file: script.file, start: 0, end: 0)
         var plan = Plan(script: path, arguments: arguments, lines: [], probes: [], mutations: [])
         do {
-            let status = try interpreter.run(script)
+            var status = try interpreter.run(script)
             try context.commitOpenBatches()
+            // What the script's cleanup blocks leave is part of the end state too.
+            status = interpreter.runCleanups(after: status) { output($0, true) }
             if status != ExitStatus.success {
                 // What a failing run leaves is not a plan: say so, with the run's own status.
                 output("wds: the run would end with status \(status); no plan\n", true)

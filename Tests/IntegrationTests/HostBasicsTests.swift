@@ -166,3 +166,59 @@ final class HostBasicsTests: XCTestCase {
             """)
     }
 }
+
+/// The cleanup block, for real: after a failure (the iptables batch rolled
+/// back first, the block's own changes kept), and on SIGTERM and SIGINT.
+final class CleanupTests: XCTestCase {
+    func testCleanupRunsAfterTheRollbackAndItsChangesStay() throws {
+        let run = try ScriptRun.run("""
+            cleanup {
+              echo "rolled back before cleanup: $(! chain exists wds-work)"
+              chain ensure wds-cleaned
+              write-file /tmp/t/cleaned "yes\\n"
+            }
+            chain create wds-work
+            iptables commit
+            rule append wds-work --jump DROP
+            fail "stop"
+            """, after: "iptables -S | grep -c wds-work || true; iptables -S | grep wds-cleaned; cat /tmp/t/cleaned")
+        XCTAssertEqual(run.status, 1, run.standardError)
+        XCTAssertEqual(run.standardOutput, "rolled back before cleanup: true\n")
+        XCTAssertTrue(run.standardError.hasSuffix("stop\nwds: undid the 1 change(s) this run had made\n"), run.standardError)
+        XCTAssertEqual(run.after, "0\n-N wds-cleaned\nyes\n")
+    }
+
+    func testSignalsEndTheScriptThenCleanupRuns() throws {
+        try Namespace.requireNamespaces()
+        let script = """
+            cleanup { write-file /tmp/t/cleaned-$(env SIGNAL) "yes\\n" }
+            write-file /tmp/t/before "1\\n"
+            run sleep 0.6
+            write-file /tmp/t/after "1\\n"
+            """
+        for (signal, status) in [("TERM", 143), ("INT", 130)] {
+            // A PID namespace of its own: the signal can reach no other process.
+            let result = Namespace.run("""
+                private_tmp
+                mkdir -p /tmp/t
+                cat > /tmp/t/test.wds <<'WDS_EOF'
+                \(script)
+                WDS_EOF
+                unshare --pid --fork --mount-proc bash -c '
+                  set -m
+                  SIGNAL=\(signal) "$WDS" run /tmp/t/test.wds 2> /tmp/t/err &
+                  pid=$!
+                  sleep 0.2
+                  kill -\(signal) $pid
+                  wait $pid
+                  echo "status=$?"
+                '
+                ls /tmp/t; cat /tmp/t/err
+                """)
+            XCTAssertTrue(result.standardOutput.hasPrefix("status=\(status)\nbefore\ncleaned-\(signal)\nerr\ntest.wds\n"), result.standardOutput)
+            XCTAssertTrue(result.standardOutput.contains("test.wds:4:1: error: interrupted by SIG\(signal) before this statement"),
+                          result.standardOutput)
+            XCTAssertTrue(result.standardOutput.contains("were not undone (a point of no return)"), result.standardOutput)
+        }
+    }
+}

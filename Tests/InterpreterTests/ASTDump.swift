@@ -53,6 +53,8 @@ enum ASTDump {
             return "(lock \(expression(path))\(timeout.map { " timeout " + expression($0) } ?? "") \(block(body)))"
         case .source(let path, _):
             return "(source \(expression(path)))"
+        case .cleanup(let body):
+            return "(cleanup \(block(body)))"
         }
     }
 

@@ -48,6 +48,8 @@ public struct Statement: Sendable {
         case lock(path: Expression, timeout: Expression?, Block)
         /// `source "file.wds"`: the file is parsed and checked with the script.
         case source(path: Expression, resolvedPath: String?)
+        /// `cleanup { }`: run when the script ends, for any reason.
+        case cleanup(Block)
     }
 
     public var kind: Kind

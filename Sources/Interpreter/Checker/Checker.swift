@@ -25,6 +25,7 @@ public struct Checker {
         "cat": "use `read-file PATH`",
         "printf": "use `echo` or `format`",
         "sha256sum": "use `$(sha256 TEXT)`",
+        "trap": "write `cleanup { … }` at the top level: it runs when the script ends, also by failure, exit, SIGINT or SIGTERM",
         "expr": "use `add`, `subtract`, `multiply`, `divide`, `remainder`, and `<`, `>` … to compare",
         "xargs": "loop over a list: `for x in $list { … }`",
         "find": "use `glob PATTERN` or `list-dir PATH`",
@@ -204,6 +205,13 @@ public struct Checker {
                     error("'\(text)' is not a duration (write 10s, 500ms or 2m)", at: timeout.range)
                 }
             }
+            check(body, in: script)
+        case .cleanup(let body):
+            if !topLevel {
+                error("a cleanup block is written at the top level of a script", at: statement.keywordRange,
+                      hint: "it runs when the script ends; put what it needs in top-level variables")
+            }
+            loopDepth += 0
             check(body, in: script)
         case .source(let path, _):
             guard let key = path.literalText, let sourced = script.sourced[key] else { return }

@@ -183,6 +183,7 @@ public struct Loader {
                     visit(path)
                     if let timeout { visit(timeout) }
                     visit(body.statements)
+                case .cleanup(let body): visit(body.statements)
                 case .break, .continue, .source: break
                 }
             }
@@ -250,7 +251,7 @@ public struct Loader {
             case .if(let branches, let elseBlock):
                 for branch in branches { forEachSource(in: branch.body.statements, body) }
                 if let elseBlock { forEachSource(in: elseBlock.statements, body) }
-            case .for(_, _, let block), .while(_, let block), .lock(_, _, let block):
+            case .for(_, _, let block), .while(_, let block), .lock(_, _, let block), .cleanup(let block):
                 forEachSource(in: block.statements, body)
             case .function(let declaration): forEachSource(in: declaration.body.statements, body)
             case .try(let block, _, let handler):

@@ -7,7 +7,7 @@ extension Parser {
     ]
 
     /// statement = let | assign | if | for | while | match | def | return | exit
-    ///           | "break" | "continue" | try | lock | source | pipeline ;
+    ///           | "break" | "continue" | try | lock | source | cleanup | pipeline ;
     mutating func parseStatement() throws -> Statement {
         let token = current
         if case .error = token.kind { throw lexError(token) }
@@ -26,6 +26,7 @@ extension Parser {
             case "try": return try parseTry()
             case "lock": return try parseLock()
             case "source": return try parseSource()
+            case "cleanup" where peek().kind.isLeftBrace: return try parseCleanup()
             case "elif", "else", "catch", "in":
                 throw fail("'\(keyword)' without a matching '\(keyword == "catch" ? "try" : keyword == "in" ? "for" : "if")'",
                            at: token.range)
@@ -320,6 +321,13 @@ extension Parser {
         }
         let body = try parseBlock(after: "lock", keywordRange: keyword.range)
         return Statement(.lock(path: path, timeout: timeout, body), keyword.range.union(body.range), keyword: keyword.range)
+    }
+
+    /// cleanup = "cleanup" block ;   (`cleanup` is special only before `{`)
+    mutating func parseCleanup() throws -> Statement {
+        let keyword = advance()
+        let body = try parseBlock(after: "cleanup", keywordRange: keyword.range)
+        return Statement(.cleanup(body), keyword.range.union(body.range), keyword: keyword.range)
     }
 
     /// source = "source" word ;   (a literal path, resolved against the script's folder)

@@ -80,6 +80,7 @@ enum SyntaxTree {
         case .lock(let path, let timeout, let body):
             return "(lock \(expression(path)) \(timeout.map(expression) ?? "-") \(block(body)))"
         case .source(let path, _): return "(source \(expression(path)))"
+        case .cleanup(let body): return "(cleanup \(block(body)))"
         }
     }
 

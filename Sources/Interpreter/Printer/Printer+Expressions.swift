@@ -195,7 +195,7 @@ extension Printer {
         case .return(let value), .exit(let value): expressions = value.map { [$0] } ?? []
         case .lock(let path, let timeout, _): expressions = [path] + (timeout.map { [$0] } ?? [])
         case .source(let path, _): expressions = [path]
-        case .function, .break, .continue, .try: break
+        case .function, .break, .continue, .try, .cleanup: break
         }
         let ranges = expressions.flatMap(substitutionRanges) + pipelines.flatMap(substitutionRanges)
         if ranges.isEmpty { return [] }

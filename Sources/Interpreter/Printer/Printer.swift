@@ -283,6 +283,9 @@ struct Printer {
         case .source(let path, _):
             write("source ")
             expression(path, continuation: continuation)
+        case .cleanup(let body):
+            write("cleanup")
+            block(body, indent: indent, oneLine: staysOnOneLine(statement))
         }
     }
 
@@ -392,7 +395,7 @@ struct Printer {
         switch statement.kind {
         case .if(let branches, let elseBlock):
             return branches.allSatisfy { isSimpleBlock($0.body) } && elseBlock.map(isSimpleBlock) ?? true
-        case .for(_, _, let body), .while(_, let body), .lock(_, _, let body):
+        case .for(_, _, let body), .while(_, let body), .lock(_, _, let body), .cleanup(let body):
             return isSimpleBlock(body)
         case .function(let declaration):
             return isSimpleBlock(declaration.body)
@@ -411,7 +414,7 @@ struct Printer {
         switch statement.kind {
         case .let, .assign, .pipeline, .return, .exit, .break, .continue, .source:
             return true
-        case .if, .for, .while, .match, .function, .try, .lock:
+        case .if, .for, .while, .match, .function, .try, .lock, .cleanup:
             return false
         }
     }

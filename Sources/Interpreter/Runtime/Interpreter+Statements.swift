@@ -21,6 +21,7 @@ extension Interpreter {
                 throw Diagnostic("the run took more than \(maximumStatements) statements", at: statement.keywordRange)
             }
         }
+        try checkInterruption(at: statement)
         return try executeStatement(statement, in: scope)
     }
 
@@ -167,6 +168,8 @@ extension Interpreter {
             }
             try execute(body, in: scope)
             try context.commitOpenBatches()
+        case .cleanup(let body):
+            cleanups.append((body, scope))
         case .source(let path, _):
             let key = path.literalText ?? ""
             guard let sourced = scriptStack.last?.sourced[key] else {

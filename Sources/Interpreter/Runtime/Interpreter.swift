@@ -34,6 +34,10 @@ public final class Interpreter {
     /// The scripts being executed, innermost last: a `source` names a file
     /// relative to the script it is written in, so it is looked up there.
     var scriptStack: [Script] = []
+    /// The `cleanup` blocks registered so far, with the scope each was written in.
+    var cleanups: [(Block, Scope)] = []
+    /// True while they run: a signal then no longer interrupts.
+    var runningCleanup = false
 
     public init(registry: BuiltinRegistry, context: RunContext, scriptPath: String?) {
         self.registry = registry
