@@ -22,7 +22,8 @@ syn keyword wdsBuiltin echo fail env has-prefix has-suffix replace split lines j
 syn keyword wdsBuiltin basename dirname format count is-empty is-network list add exists is-dir is-file
 syn keyword wdsBuiltin is-executable read-file write-file append-file list-dir glob mkdir rmdir
 syn keyword wdsBuiltin remove-file remove-empty-dirs load-config run run-script sysctl mount
-syn keyword wdsBuiltin unmount is-mounted mounts cgroup route rlimit chain rule rules iptables
+syn keyword wdsBuiltin unmount is-mounted mounts cgroup veth bridge vlan macvlan link links address
+syn keyword wdsBuiltin addresses route netns rlimit chain rule rules iptables
 " `contains` is an option of :syn keyword, so it cannot be listed there.
 syn match wdsBuiltin "\<contains\>"
 
