@@ -283,7 +283,7 @@ enum LiveNames {
             return NetworkNames.links()
         case .custom("NETNS", _), .custom("NETNS|PID", _):
             return directory("/run/netns", host: host).map(\.name)
-        case .custom("NAME", _) where parameter == "name":
+        case .custom("NETNS-NAME", _):
             return directory("/run/netns", host: host).map(\.name)
         default:
             // A family's own names (nftables tables, chains, sets).

@@ -37,6 +37,8 @@ final class HostileInputTests: XCTestCase {
           echo '## mounts'; awk '{print $5, $9, $10}' /proc/self/mountinfo | sort
           echo '## tmp'; find /tmp -path /tmp/.harness -prune -o -printf '%p %y %s %m\\n' | sort
           echo '## sysctl'; cat /proc/sys/net/ipv4/ip_forward
+          echo '## links'; ip -br link | awk '{ print $1, $2 }'; ls /run/netns 2>/dev/null
+          echo '## addresses'; ip -br address; echo '## routes'; ip route show table all
         }
         """
 

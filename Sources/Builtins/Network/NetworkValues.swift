@@ -23,7 +23,7 @@ enum NetworkValues {
     }
 
     /// A name under /run/netns.
-    static let namespaceName = ArgumentType.custom("NAME") { text in namespaceNameProblem(text) }
+    static let namespaceName = ArgumentType.custom("NETNS-NAME") { text in namespaceNameProblem(text) }
 
     static func namespaceNameProblem(_ text: String) -> String? {
         if text.isEmpty { return "a network namespace name cannot be empty" }
