@@ -143,8 +143,9 @@ public final class SystemHost: Host {
         case .iptables(let family, let table, let arguments, let tool):
             _ = try runTool([tool.command(family), "-w", "-t", table] + arguments, at: location)
             return .done
-        case .iptablesList(let family, let table, let chain, let tool):
-            return try runProgram([tool.command(family), "-w", "-t", table, "-S", chain], capture: true, captureError: true, at: location)
+        case .iptablesList(let family, let table, let chain, let tool, let rule):
+            return try runProgram([tool.command(family), "-w", "-t", table, "-S", chain] + (rule.map { [String($0)] } ?? []),
+                                  capture: true, captureError: true, at: location)
         case .iptablesRestore(let family, let payload, let tool):
             // Not runTool: a refusal is answered, not thrown, so the engine can name the statement at fault.
             // Once begun, a commit completes even if wds is killed: the restore runs in a session of

@@ -52,6 +52,10 @@ final class IptablesTransaction: TransactionalFamily {
         var policies: [String: String] = [:]
         /// Every chain of the table is in `chains` (it was read whole).
         var complete = false
+        /// Chains known to exist and to hold at least this many rules (the run's own
+        /// additions counted), whose rules were never read: `-S CHAIN N` answered
+        /// what a decision needed without fetching a long chain whole.
+        var atLeast: [String: Int] = [:]
         init() {}
     }
 
@@ -145,7 +149,53 @@ final class IptablesTransaction: TransactionalFamily {
         }
         let chain = settle(name, base: entries, scope)
         if let chain { table.chains[name] = chain } else { table.absent.insert(name) }
+        table.atLeast[name] = nil
         return chain
+    }
+
+    /// Whether the chain exists (nil: it does not) and holds at least `rules` rules,
+    /// read with `iptables -S CHAIN N` where the model has not read the chain: a
+    /// decision that needs only this (an append, an insert, a jump's target) does
+    /// not fetch and parse a chain of thousands of rules. `false`: it exists with
+    /// fewer; the caller reads it whole for the exact count.
+    func holds(_ name: String, atLeast rules: Int = 0, in scope: IptablesScope, _ call: Invocation) throws -> Bool? {
+        call.context.probes.builtinConsultedHost = true
+        let table = self.table(scope)
+        if table.absent.contains(name) { return nil }
+        if let chain = table.chains[name] { return chain.entries.count >= rules }
+        if table.complete { return nil }
+        if let count = table.atLeast[name], count >= rules { return true }
+        // After a savepoint's rollback the open batch may hold changes to it: the whole chain settles them.
+        if (simulatedCommits + changes).contains(where: { $0.scope == scope && IptablesTransaction.touches($0.command, name) }) {
+            guard let chain = try self.chain(name, in: scope, call) else { return nil }
+            return chain.entries.count >= rules
+        }
+        try lock(call)
+        let number = max(rules, 1)
+        guard case .process(let status, let output, let errorOutput) =
+                try call.perform(.iptablesList(family: scope.family, table: scope.table, chain: name, tool: tool, rule: number)) else {
+            return nil
+        }
+        if status == 1 {
+            table.absent.insert(name)
+            return nil
+        }
+        guard status == 0 else {
+            let message = errorOutput.split(separator: "\n").first.map(String.init) ?? "no message"
+            throw call.fail("\(shellLine([tool.command(scope.family), "-w", "-t", scope.table, "-S", name, String(number)])) failed (status \(status)): \(message)",
+                            status: ExitStatus.kernelRefused)
+        }
+        let printed = output.split(separator: "\n").contains { $0.hasPrefix("-A ") }
+        table.atLeast[name] = max(table.atLeast[name] ?? 0, printed ? number : 0)
+        return printed || rules == 0
+    }
+
+    /// Whether a change is about chain `name` (its rules, or the chain itself).
+    static func touches(_ command: IptablesCommand, _ name: String) -> Bool {
+        switch command {
+        case .createChain(let chain), .flushChain(let chain), .deleteChain(let chain): return chain == name
+        default: return ruleChain(of: command) == name
+        }
     }
 
     /// The whole table as the run has left it, in iptables-save's order.
@@ -172,6 +222,7 @@ final class IptablesTransaction: TransactionalFamily {
             for (name, policy) in base.policies where table.policies[name] == nil { table.policies[name] = policy }
             replayPolicies(table, scope)
             table.complete = true
+            table.atLeast = [:]
         }
         var state = IptablesTableState(table: scope.table)
         let builtins = IptablesTableState.builtinChains[scope.table] ?? []
@@ -233,7 +284,7 @@ final class IptablesTransaction: TransactionalFamily {
     }
 
     func exists(_ name: String, in scope: IptablesScope, _ call: Invocation) throws -> Bool {
-        try self.chain(name, in: scope, call) != nil
+        try holds(name, in: scope, call) != nil
     }
 
     // MARK: - Changing
@@ -250,7 +301,7 @@ final class IptablesTransaction: TransactionalFamily {
         var line = command.restoreLine
         switch command {
         case .createChain(let name):
-            if try chain(name, in: scope, call) != nil {
+            if try holds(name, in: scope, call) != nil {
                 throw refusal("chain '\(name)' already exists in table \(scope.description)", call.range,
                               kernel: "Chain already exists")
             }
@@ -279,9 +330,24 @@ final class IptablesTransaction: TransactionalFamily {
             inverse = ["-N \(name)"]
         case .append(let name, let rule), .insert(let name, _, let rule):
             try checkTarget(rule, scope, call)
-            guard let chain = try self.chain(name, in: scope, call) else { throw unknownChain(name, scope, call) }
             var position: Int?
             if case .insert(_, let at, _) = command { position = at }
+            let table = self.table(scope)
+            if table.chains[name] == nil {
+                // Unread: does it exist, with the rules an insert goes after? A long chain is not fetched for that.
+                switch try holds(name, atLeast: (position ?? 1) - 1, in: scope, call) {
+                case nil:
+                    throw unknownChain(name, scope, call)
+                case true?:
+                    table.atLeast[name, default: 0] += 1
+                    inverse = [position.map { "-D \(name) \($0)" } ?? IptablesCommand.delete(chain: name, rule: rule).restoreLine]
+                    break
+                case false?:
+                    break  // fewer rules than the position needs: read it whole, for the count the refusal names
+                }
+            }
+            if table.chains[name] == nil, !inverse.isEmpty { break }
+            guard let chain = try self.chain(name, in: scope, call) else { throw unknownChain(name, scope, call) }
             let count = chain.entries.count
             let index = (position ?? count + 1) - 1
             guard index <= count else { throw indexTooBig(position!, name, count, at: call.range) }
@@ -343,7 +409,7 @@ final class IptablesTransaction: TransactionalFamily {
     /// The kernel refuses a jump to a chain that does not exist.
     private func checkTarget(_ rule: IptablesRule, _ scope: IptablesScope, _ call: Invocation) throws {
         guard let target = rule.targetName, !rule.targetIsExtension else { return }
-        if try chain(target, in: scope, call) == nil { throw unknownChain(target, scope, call) }
+        if try holds(target, in: scope, call) == nil { throw unknownChain(target, scope, call) }
     }
 
     // MARK: - Committing

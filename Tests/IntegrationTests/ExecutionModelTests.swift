@@ -270,7 +270,7 @@ final class ExecutionModelTests: XCTestCase {
             #!bash
             # run-script: first.wds
             # iptables-lock: flock -w 60 iptables.lock
-            # probe: iptables -w -t filter -S made-by-first
+            # probe: iptables -w -t filter -S made-by-first 1
             iptables -w -t filter -N made-by-first
             # commit: iptables-restore --noflush, the 1 change(s) above
             # iptables-unlock: flock -u iptables.lock
@@ -397,5 +397,45 @@ final class ExecutionModelTests: XCTestCase {
         XCTAssertTrue(run.standardOutput.contains("-A warden-forward -i eth0 -j ACCEPT"), run.standardOutput + run.standardError)
         XCTAssertTrue(run.standardOutput.contains("/tmp/warden/cgroup/memory cgroup"), run.standardOutput + run.standardError)
         XCTAssertEqual(replay.standardOutput, run.standardOutput, replay.standardError)
+    }
+
+    /// An append or insert into a chain the run has not read asks only what the decision needs
+    /// (`iptables -S CHAIN N`), not the whole chain; what it cannot take is still refused at its
+    /// statement, with the chain's real count.
+    func testAChangeToAnUnreadChainReadsOnlyWhatItNeeds() throws {
+        try Namespace.requireNamespaces()
+        let script = try Namespace.temporaryScript("""
+            rule insert big 2 --source 192.0.2.1 --jump ACCEPT
+            rule append big --source 192.0.2.2 --jump DROP
+            try { rule insert big 9 --jump ACCEPT } catch e { echo "caught: $e.message" }
+            try {
+              rule append big --source 192.0.2.3 --jump DROP
+              fail "undo the append above"
+            } catch e { echo "caught: $e.message" }
+            if rule exists big --source 192.0.2.3 --jump DROP { echo "still there" } else { echo "undone" }
+
+            """)
+        let result = Namespace.run("""
+            iptables -N big && for i in 1 2 3; do iptables -A big -s 198.51.100.$i/32 -j RETURN; done
+            "$WDS" trace \(Namespace.shellQuote(script)) | grep -- '-S big' | sed 's|  # .*/|  # |'
+            "$WDS" run \(Namespace.shellQuote(script)); echo "status=$?"
+            iptables -S big
+            """)
+        XCTAssertEqual(result.standardOutput, """
+            # probe: iptables -w -t filter -S big 1  # test.wds:1
+            # probe: iptables -w -t filter -S big  # test.wds:3
+            # probe: iptables -w -t filter -S big  # test.wds:8
+            caught: position 9 is past the end of chain 'big', which has 5 rules (iptables: Index of insertion too big)
+            caught: undo the append above
+            undone
+            status=0
+            -N big
+            -A big -s 198.51.100.1/32 -j RETURN
+            -A big -s 192.0.2.1/32 -j ACCEPT
+            -A big -s 198.51.100.2/32 -j RETURN
+            -A big -s 198.51.100.3/32 -j RETURN
+            -A big -s 192.0.2.2/32 -j DROP
+
+            """, result.standardError)
     }
 }

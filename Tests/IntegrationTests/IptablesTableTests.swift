@@ -165,6 +165,7 @@ final class IptablesTableTests: XCTestCase {
         let result = Namespace.run("""
             export GARDEN_IPTABLES_BIN=/usr/sbin/iptables-legacy
             "$WDS" run \(Namespace.shellQuote(script)) && "$WDS" run \(Namespace.shellQuote(script)); echo "status=$?"
+            # Two reads of picked, both through iptables-legacy: does it exist (`-S picked 1`), then its rules.
             "$WDS" trace \(Namespace.shellQuote(script)) | grep -c '^# probe: /usr/sbin/iptables-legacy -w -t filter -S picked' || true
             "$WDS" run \(Namespace.shellQuote(failing)) 2>/dev/null; echo "status=$?"
             "$WDS" run \(Namespace.shellQuote(late)); echo "status=$?"
@@ -174,7 +175,7 @@ final class IptablesTableTests: XCTestCase {
             [INPUT FORWARD OUTPUT picked]
             [INPUT FORWARD OUTPUT picked]
             status=0
-            1
+            2
             status=1
             status=1
             *filter

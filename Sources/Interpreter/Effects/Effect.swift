@@ -13,7 +13,9 @@ public enum Effect: Sendable, Equatable {
     case iptablesSave(family: AddressFamily, table: String, tool: IptablesTool = .standard)
     /// One chain's rules (`iptables -w -t TABLE -S CHAIN`): answered with
     /// `.process`, status 1 when the chain does not exist.
-    case iptablesList(family: AddressFamily, table: String, chain: String, tool: IptablesTool = .standard)
+    /// With `rule`, only that rule (`-S CHAIN N`): the chain exists (status 0), and holds at least N
+    /// rules when something is printed; what a decision needs without fetching a long chain whole.
+    case iptablesList(family: AddressFamily, table: String, chain: String, tool: IptablesTool = .standard, rule: Int? = nil)
     /// A program the script declared read-only (`run --probe`): trace runs it too.
     case probeProgram(argv: [String], streams: ProgramStreams = .inherit)
     /// `realpath -m PATH`: `.`, `..` and the links a write may follow resolved, as
@@ -217,7 +219,8 @@ public enum Effect: Sendable, Equatable {
         case .iptables(let family, let table, let arguments, let tool):
             return [tool.command(family), "-w", "-t", table] + arguments
         case .iptablesRestore(let family, _, let tool): return [tool.restoreCommand(family), "--noflush"]
-        case .iptablesList(let family, let table, let chain, let tool): return [tool.command(family), "-w", "-t", table, "-S", chain]
+        case .iptablesList(let family, let table, let chain, let tool, let rule):
+            return [tool.command(family), "-w", "-t", table, "-S", chain] + (rule.map { [String($0)] } ?? [])
         case .iptablesStaged(let family, let table, let arguments, let tool):
             return [tool.command(family), "-w", "-t", table] + arguments
         case .iptablesLock(let path, let timeout): return ["flock", "-w", String(timeout), path]

@@ -22,8 +22,9 @@ extension Effect {
         case .route(let destination, let f):
             return object("route", [("destination", destination.map(JSON.string) ?? .null), family(f)])
         case .iptablesSave(let f, let table, let tool): return object("iptablesSave", [family(f), ("table", .string(table))] + program(tool))
-        case .iptablesList(let f, let table, let chain, let tool):
-            return object("iptablesList", [family(f), ("table", .string(table)), ("chain", .string(chain))] + program(tool))
+        case .iptablesList(let f, let table, let chain, let tool, let rule):
+            return object("iptablesList", [family(f), ("table", .string(table)), ("chain", .string(chain))] + program(tool)
+                          + (rule.map { [("rule", JSON.number(Double($0)))] } ?? []))
         case .probeProgram(let argv, let s): return object("probeProgram", [("argv", strings(argv))] + streams(s))
         case .canonicalPath(let path): return object("canonicalPath", [("path", .string(path))])
         case .iptablesCanonical(let f, let table, let lines, let tool):
@@ -109,7 +110,7 @@ extension Effect {
             self = .iptablesSave(family: f, table: t, tool: tool)
         case "iptablesList":
             guard let f = family, let t = string("table"), let c = string("chain") else { return nil }
-            self = .iptablesList(family: f, table: t, chain: c, tool: tool)
+            self = .iptablesList(family: f, table: t, chain: c, tool: tool, rule: int("rule"))
         case "probeProgram": guard let a = strings("argv") else { return nil }; self = .probeProgram(argv: a, streams: streams)
         case "canonicalPath": guard let p = string("path") else { return nil }; self = .canonicalPath(path: p)
         case "iptablesCanonical":
