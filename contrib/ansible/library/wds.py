@@ -22,7 +22,7 @@ description:
   - In normal mode the module first saves a plan with C(wds plan --run-probes --out), so the
     script's C(run --probe) programs run, as they would in C(wds run). When the plan has no
     changes, nothing runs and the task is not C(changed). Otherwise it runs C(wds apply --expect DIGEST)
-    on that plan, with the digest its own plan run printed, so exactly what was planned is applied:
+    on that plan, with the digest its own plan run printed, so exactly what was planned is applied;
     apply re-derives the plan from its script (pinned by SHA-256) against the live host, and a host
     whose state moved on between the plan and the apply is refused (nothing is applied, the task fails).
   - With C(--diff), the plan (the change per area, as C(wds plan) prints it) is shown as the
