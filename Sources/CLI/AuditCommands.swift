@@ -69,14 +69,7 @@ struct ApplyCommand: ParsableCommand {
     var plan: String
 
     func run() throws {
-        let bytes: [UInt8]
-        switch FileBytes.contents(of: plan) {
-        case .success(let contents): bytes = contents
-        case .failure(let failure):
-            Spawn.writeAll(2, Array(Diagnostic("cannot read plan '\(plan)': \(failure)", at: nil).render().utf8))
-            throw ExitCode(ExitStatus.usage)
-        }
-        throw ExitCode(SavedPlan.apply(text: String(decoding: bytes, as: UTF8.self), name: plan, expect: expect, trusted: trustPlan,
+        throw ExitCode(SavedPlan.apply(text: try readPlan(plan), name: plan, expect: expect, trusted: trustPlan,
                                        output: Driver.standardOutput))
     }
 }
@@ -90,14 +83,17 @@ struct ShowCommand: ParsableCommand {
     var plan: String
 
     func run() throws {
-        let bytes: [UInt8]
-        switch FileBytes.contents(of: plan) {
-        case .success(let contents): bytes = contents
-        case .failure(let failure):
-            Spawn.writeAll(2, Array(Diagnostic("cannot read plan '\(plan)': \(failure)", at: nil).render().utf8))
-            throw ExitCode(ExitStatus.usage)
-        }
-        throw ExitCode(SavedPlan.show(text: String(decoding: bytes, as: UTF8.self), name: plan, output: Driver.standardOutput))
+        throw ExitCode(SavedPlan.show(text: try readPlan(plan), name: plan, output: Driver.standardOutput))
+    }
+}
+
+/// A saved plan's text, or a usage error that says why it cannot be read.
+func readPlan(_ path: String) throws -> String {
+    switch FileBytes.contents(of: path) {
+    case .success(let bytes): return String(decoding: bytes, as: UTF8.self)
+    case .failure(let failure):
+        Spawn.writeAll(2, Array(Diagnostic("cannot read plan '\(path)': \(failure)", at: nil).render().utf8))
+        throw ExitCode(ExitStatus.usage)
     }
 }
 
