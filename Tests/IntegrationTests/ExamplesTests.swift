@@ -5,9 +5,11 @@ import XCTest
 /// to try (`# try:`), a shell command that shows its effect (`# check:`), the
 /// lines that command prints (`# expect:`) and what undoes a change the
 /// namespace does not hold (`# cleanup:`). Each is run as documented, from the
-/// repository root, in a fresh network and mount namespace with a private /tmp.
+/// repository root, in a fresh network and mount namespace with a private /tmp and /srv.
 final class ExamplesTests: XCTestCase {
     static let families = ["files", "mounts", "cgroups", "sysctl", "iptables", "network", "nftables", "programs"]
+    /// The folders whose examples are run: every family's, and docs/tutorial.md's.
+    static let folders = families + ["tutorial"]
 
     struct Example {
         var path: String
@@ -31,7 +33,7 @@ final class ExamplesTests: XCTestCase {
     func testEveryFamilyHasAnExampleWhoseDocumentedCommandDoesWhatItSays() throws {
         try Namespace.requireNamespaces()
         let root = Namespace.repositoryRoot.appendingPathComponent("examples")
-        for family in Self.families {
+        for family in Self.folders {
             let folder = root.appendingPathComponent(family)
             let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".wds") }.sorted()
             XCTAssertFalse(files.isEmpty, "examples/\(family) has no example")
@@ -47,6 +49,8 @@ final class ExamplesTests: XCTestCase {
                 if family == "nftables", !FileManager.default.isExecutableFile(atPath: "/usr/sbin/nft") { continue }
                 let result = Namespace.run("""
                     private_tmp
+                    # The tutorial's script makes /srv/app: a /srv of the namespace's own.
+                    [ -d /srv ] && mount -t tmpfs none /srv
                     trap \(Namespace.shellQuote((example.cleanups + ["true"]).joined(separator: "; "))) EXIT
                     cd "$REPO"
                     "$WDS" \(command.dropFirst("wds ".count)) || { echo "status $?"; exit 1; }
