@@ -62,7 +62,7 @@ enum Completions {
     /// The subcommands a user sees, in `wds --help`'s order.
     static var commands: [Command] {
         let builtins = Builtins.standard.names
-        let subcommands = ["run", "trace", "check", "fmt", "state", "plan", "apply", "show", "verify", "repl", "builtins"]
+        let subcommands = ["run", "trace", "check", "fmt", "state", "plan", "apply", "show", "verify", "repl", "lsp", "builtins"]
         return [
             Command(name: "run", summary: Run.configuration.abstract, options: [
                 Option(names: ["--sandbox"], help: "Run in throwaway namespaces and report the state"),
@@ -103,6 +103,7 @@ enum Completions {
                 Option(names: ["--run"], help: "Start executing for real"),
                 Option(names: ["--keep-going"], help: "Without a terminal, go on after a failure"),
             ]),
+            Command(name: "lsp", summary: LspCommand.configuration.abstract),
             Command(name: "builtins", summary: Help.configuration.abstract, options: [
                 Option(names: ["--markdown"], help: "Print the reference as Markdown"),
             ], positionals: .word(builtins)),
