@@ -45,7 +45,7 @@ final class NewcomerDocsTests: XCTestCase {
 
     func testTheChangelogNamesEverySubcommand() throws {
         let changelog = try text("CHANGELOG.md")
-        for name in ["run", "trace", "check", "fmt", "state", "plan", "apply", "show", "verify", "repl", "builtins", "manual"] {
+        for name in ["run", "trace", "check", "fmt", "state", "plan", "apply", "show", "verify", "repl", "lsp", "builtins", "manual"] {
             XCTAssertTrue(changelog.contains("`wds \(name)"), "CHANGELOG.md does not mention wds \(name)")
         }
     }
