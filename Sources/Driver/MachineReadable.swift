@@ -93,7 +93,7 @@ extension Diagnostic {
         func location(_ diagnostic: Diagnostic) -> JSON? {
             guard let range = diagnostic.range, let position = diagnostic.position else { return nil }
             return .object([("physicalLocation", .object([
-                ("artifactLocation", .object([("uri", .string(range.file.name))])),
+                ("artifactLocation", .object([("uri", .string(uri(range.file.name)))])),
                 ("region", .object([("startLine", .number(Double(position.line))),
                                     ("startColumn", .number(Double(position.column))),
                                     ("endLine", .number(Double(position.endLine))),
@@ -131,6 +131,19 @@ extension Diagnostic {
                 ("results", .array(results)),
             ])])),
         ])
+    }
+
+    /// A SARIF artifact location is a URI: an absolute path as a file URI (its bytes outside the
+    /// unreserved set percent-encoded); a relative one, relative to where the scan ran, as it is.
+    static func uri(_ path: String) -> String {
+        let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/".utf8)
+        let encoded = path.utf8.map { unreserved.contains($0) ? String(UnicodeScalar($0)) : "%" + hex($0) }.joined()
+        return path.hasPrefix("/") ? "file://" + encoded : encoded
+    }
+
+    private static func hex(_ byte: UInt8) -> String {
+        let digits = Array("0123456789ABCDEF")
+        return String([digits[Int(byte >> 4)], digits[Int(byte & 15)]])
     }
 
     /// The one rule of `wds check`: wds has no catalogue of error codes yet, so every finding is a check error.

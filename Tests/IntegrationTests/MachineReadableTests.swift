@@ -39,7 +39,7 @@ final class MachineReadableTests: XCTestCase {
         XCTAssertEqual(result["level"] as? String, "error")
         XCTAssertTrue(((result["message"] as? [String: Any])?["text"] as? String ?? "").hasPrefix(first["message"] as! String))
         let location = try XCTUnwrap((result["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])
-        XCTAssertEqual((location["artifactLocation"] as? [String: Any])?["uri"] as? String, script)
+        XCTAssertEqual((location["artifactLocation"] as? [String: Any])?["uri"] as? String, "file://" + script)
         let region = try XCTUnwrap(location["region"] as? [String: Any])
         XCTAssertEqual(region["startLine"] as? Int, first["line"] as? Int)
         XCTAssertEqual(region["startColumn"] as? Int, first["column"] as? Int)
