@@ -26,10 +26,12 @@ let package = Package(
         // GNU readline (GPL-3.0-or-later), from Debian's libreadline-dev.
         .target(name: "CReadline", linkerSettings: [.linkedLibrary("readline")]),
         .target(name: "Repl", dependencies: ["Lexer", "Interpreter", "Builtins", "Backends", "Driver", "CReadline"]),
+        // `wds lsp`: the Language Server Protocol over stdio, on the parser, checker, completer and formatter.
+        .target(name: "LanguageServer", dependencies: ["Lexer", "Interpreter", "Builtins", "Driver", "Repl"]),
         .executableTarget(
             name: "wds",
             dependencies: [
-                "Lexer", "Interpreter", "Builtins", "Backends", "Driver", "Repl",
+                "Lexer", "Interpreter", "Builtins", "Backends", "Driver", "Repl", "LanguageServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/CLI"

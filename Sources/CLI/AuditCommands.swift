@@ -25,13 +25,25 @@ struct PlanCommand: ParsableCommand {
     @Flag(name: .customLong("run-probes"), help: ArgumentHelp(runProbesHelp))
     var runProbes = false
 
+    @Option(help: ArgumentHelp("Output format: text, or json (the lines with their area and sign, the counts, the digest).",
+                               valueName: "format"))
+    var format: ReportFormat = .text
+
+    @OptionGroup var color: ColorOptions
+
     @OptionGroup var script: ScriptArguments
 
+    func validate() throws {
+        guard format != .sarif else { throw ValidationError("--format must be text or json, not 'sarif'") }
+    }
+
     func run() throws {
+        color.apply()
         let (plan, status) = Planner.plan(path: script.file, arguments: script.arguments,
                                           environment: processEnvironment(), runProbes: runProbes, output: Driver.standardOutput)
         guard let plan else { throw ExitCode(status) }
-        Spawn.writeAll(1, Array(plan.report.utf8))
+        if format == .text { Spawn.writeAll(1, Array(plan.report(colors: color.choice.enabled(onDescriptor: 1)).utf8)) }
+        var digest: String?
         if let out {
             let text = SavedPlan.serialize(plan)
             do {
@@ -42,8 +54,10 @@ struct PlanCommand: ParsableCommand {
                 throw ExitCode(failure.status)
             }
             // What a reviewer pins: `wds apply --expect DIGEST` applies this file and no other.
-            Spawn.writeAll(1, Array("plan digest: \(SavedPlan.digest(text))\n".utf8))
+            digest = SavedPlan.digest(text)
+            if format == .text { Spawn.writeAll(1, Array("plan digest: \(SavedPlan.digest(text))\n".utf8)) }
         }
+        if format == .json { Spawn.writeAll(1, Array((plan.json(digest: digest).serialized + "\n").utf8)) }
         throw ExitCode(status)
     }
 }
@@ -109,13 +123,23 @@ struct VerifyCommand: ParsableCommand {
     @Flag(name: .customLong("run-probes"), help: ArgumentHelp(runProbesHelp))
     var runProbes = false
 
+    @Option(help: ArgumentHelp("Output format: text, or json (missing, different, extra and unverifiable pieces, the counts, "
+                               + "how many --fix put back).", valueName: "format"))
+    var format: ReportFormat = .text
+
     @OptionGroup var script: ScriptArguments
+
+    func validate() throws {
+        guard format != .sarif else { throw ValidationError("--format must be text or json, not 'sarif'") }
+    }
 
     func run() throws {
         throw ExitCode(Planner.verify(path: script.file, arguments: script.arguments, environment: processEnvironment(),
-                                      fix: fix, runProbes: runProbes, output: Driver.standardOutput))
+                                      fix: fix, runProbes: runProbes, format: format, output: Driver.standardOutput))
     }
 }
 
 /// The help of `--run-probes`, the same for trace, state, plan and verify.
 let runProbesHelp = "Start the script's `run --probe` programs on this host. Without it nothing is started: the run stops, with a message, at the first statement that needs a probe program's answer. A probe program is only declared read-only; nothing holds it to that."
+
+extension ReportFormat: ExpressibleByArgument {}

@@ -24,7 +24,7 @@ enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
 
 struct ColorOptions: ParsableArguments {
     @Option(name: .customLong("color"),
-            help: "Colour the diagnostics (and fmt's diff): auto (on a terminal, unless NO_COLOR is set), always or never.")
+            help: "Colour the diagnostics (and fmt's diff, plan's lines): auto (on a terminal, unless NO_COLOR is set), always or never.")
     var choice: ColorChoice = .auto
 
     /// Diagnostics, on standard error, are coloured from here on as chosen.

@@ -56,12 +56,13 @@ enum Completions {
     static let color = Option(names: ["--color"], help: "Colour the diagnostics", value: .words(ColorChoice.allCases.map(\.rawValue)))
     static let version = Option(names: ["--version"], help: "Show the version")
 
+    static let reportFormat = Option(names: ["--format"], help: "Output format", value: .words(["text", "json"]))
     static let runProbes = Option(names: ["--run-probes"], help: "Also start the script's run --probe programs")
 
     /// The subcommands a user sees, in `wds --help`'s order.
     static var commands: [Command] {
         let builtins = Builtins.standard.names
-        let subcommands = ["run", "trace", "check", "fmt", "state", "plan", "apply", "show", "verify", "repl", "builtins"]
+        let subcommands = ["run", "trace", "check", "fmt", "state", "plan", "apply", "show", "verify", "repl", "lsp", "builtins"]
         return [
             Command(name: "run", summary: Run.configuration.abstract, options: [
                 Option(names: ["--sandbox"], help: "Run in throwaway namespaces and report the state"),
@@ -73,7 +74,9 @@ enum Completions {
                 Option(names: ["--state"], help: "Answer probes from this state file", value: .file), color,
                 runProbes,
             ], positionals: .scriptThenArguments),
-            Command(name: "check", summary: Check.configuration.abstract, options: [color], positionals: .scripts),
+            Command(name: "check", summary: Check.configuration.abstract, options: [
+                color, Option(names: ["--format"], help: "Output format", value: .words(["text", "json", "sarif"])),
+            ], positionals: .scripts),
             Command(name: "fmt", summary: FormatCommand.configuration.abstract, options: [
                 Option(names: ["--check"], help: "Name the files that are not formatted"),
                 Option(names: ["--diff"], help: "Print the change as a unified diff"), color,
@@ -84,7 +87,7 @@ enum Completions {
             ], positionals: .scriptThenArguments),
             Command(name: "plan", summary: PlanCommand.configuration.abstract, options: [
                 Option(names: ["--out"], help: "Save the plan to this file", value: .file),
-                runProbes,
+                runProbes, reportFormat, color,
             ], positionals: .scriptThenArguments),
             Command(name: "apply", summary: ApplyCommand.configuration.abstract, options: [
                 Option(names: ["--expect"], help: "The digest of the reviewed plan", value: .words([])),
@@ -93,13 +96,14 @@ enum Completions {
             Command(name: "show", summary: ShowCommand.configuration.abstract, positionals: .file),
             Command(name: "verify", summary: VerifyCommand.configuration.abstract, options: [
                 Option(names: ["--fix"], help: "Put back what is missing or different"),
-                runProbes,
+                runProbes, reportFormat,
             ], positionals: .scriptThenArguments),
             Command(name: "repl", summary: ReplCommand.configuration.abstract, options: [
                 Option(names: ["--trace"], help: "Start tracing (nothing changes)"),
                 Option(names: ["--run"], help: "Start executing for real"),
                 Option(names: ["--keep-going"], help: "Without a terminal, go on after a failure"),
             ]),
+            Command(name: "lsp", summary: LspCommand.configuration.abstract),
             Command(name: "builtins", summary: Help.configuration.abstract, options: [
                 Option(names: ["--markdown"], help: "Print the reference as Markdown"),
             ], positionals: .word(builtins)),

@@ -12,7 +12,7 @@ struct FormatCommand: ParsableCommand {
         commandName: "fmt",
         abstract: "Rewrite scripts in wds's canonical layout (comments kept; formatting twice changes nothing).",
         discussion: """
-            With no flag, each file is rewritten in place (atomically) if it changed; `-` formats standard input to standard output. A folder stands for every `.wds` file under it (entries whose name starts with `.` are skipped). A file that does not parse is left as it is, and its errors are printed.
+            With no flag, each file is rewritten in place (atomically) if it changed; `-` formats standard input to standard output (input that does not parse is given back as it is). A folder stands for every `.wds` file under it (entries whose name starts with `.` are skipped). A file that does not parse is left as it is, and its errors are printed.
 
             Exit status: 0 all formatted; 1 with --check or --diff, a file is not formatted; 2 a file does not parse, or cannot be read or written.
             """)
@@ -63,6 +63,9 @@ struct FormatCommand: ParsableCommand {
             case .invalid(let diagnostics):
                 for diagnostic in diagnostics { FormatCommand.printError(diagnostic.render()) }
                 status = ExitStatus.usage
+                // Standard input is left as it is too: given back whole, so an editor's filter
+                // (Vim's formatprg) keeps the text it sent.
+                if isStandardInput, !check, !diff { Spawn.writeAll(1, bytes) }
                 continue
             case .formatted(let formatted):
                 text = formatted

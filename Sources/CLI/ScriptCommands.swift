@@ -107,12 +107,27 @@ struct Check: ParsableCommand {
 
     @OptionGroup var color: ColorOptions
 
+    @Option(help: ArgumentHelp("Output format: text (rendered diagnostics on standard error), json, or sarif (SARIF 2.1.0, "
+                               + "for code scanning); json and sarif go to standard output.", valueName: "format"))
+    var format: ReportFormat = .text
+
     @Argument(help: "The scripts to check (`-` for standard input).")
     var files: [String]
 
     func run() throws {
         color.apply()
-        throw ExitCode(Driver.check(paths: files))
+        switch format {
+        case .text:
+            throw ExitCode(Driver.check(paths: files))
+        case .json, .sarif:
+            let diagnostics = Driver.checkDiagnostics(paths: files)
+            let document: JSON = format == .json
+                ? .object([("diagnostics", .array(diagnostics.map(\.json))),
+                           ("errors", .number(Double(diagnostics.filter { $0.severity == .error }.count)))])
+                : Diagnostic.sarif(diagnostics, version: WDS.version)
+            Spawn.writeAll(1, Array((document.serialized + "\n").utf8))
+            throw ExitCode(diagnostics.isEmpty ? ExitStatus.success : ExitStatus.usage)
+        }
     }
 }
 

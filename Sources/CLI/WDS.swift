@@ -25,7 +25,7 @@ struct WDS: ParsableCommand {
             `wds plan` and `wds verify` exit 10 when the host differs from what the script would make.
             """,
         version: version,
-        subcommands: [Run.self, Trace.self, Check.self, FormatCommand.self, State.self, PlanCommand.self, ApplyCommand.self, ShowCommand.self, VerifyCommand.self, ReplCommand.self, Help.self, Manual.self, SandboxInner.self, IptablesCanonical.self],
+        subcommands: [Run.self, Trace.self, Check.self, FormatCommand.self, State.self, PlanCommand.self, ApplyCommand.self, ShowCommand.self, VerifyCommand.self, ReplCommand.self, LspCommand.self, Help.self, Manual.self, SandboxInner.self, IptablesCanonical.self],
         defaultSubcommand: Run.self
     )
 }
@@ -34,7 +34,7 @@ extension WDS {
     /// The subcommands' names, known without building the parser's command
     /// tree (the fast path in main.swift); `wds --help` lists the same.
     static let subcommandNames: Set<String> = [
-        "run", "trace", "check", "fmt", "state", "plan", "apply", "show", "verify", "repl", "builtins", "manual", "sandbox-inner", "iptables-canonical",
+        "run", "trace", "check", "fmt", "state", "plan", "apply", "show", "verify", "repl", "lsp", "builtins", "manual", "sandbox-inner", "iptables-canonical",
     ]
 }
 

@@ -44,7 +44,10 @@ public struct Plan {
     static let programsArea = "programs (not simulated: what they change is not shown)"
 
     /// The difference as text: area headings, then `+`/`-`/`~` lines; or "no changes".
-    public var report: String {
+    public var report: String { report(colors: false) }
+
+    /// The difference as text, `+` lines green, `-` red and `~` yellow if `colors` (a terminal).
+    public func report(colors: Bool) -> String {
         guard hasChanges else { return "no changes: the host already is what \(Paths.base(script)) would make it\n" }
         var out = ""
         var area = ""
@@ -53,7 +56,18 @@ public struct Plan {
                 area = line.area
                 out += "\(area):\n"
             }
-            out += "  \(line.sign.rawValue) \(line.text)\n"
+            let text = "\(line.sign.rawValue) \(line.text)"
+            guard colors else {
+                out += "  \(text)\n"
+                continue
+            }
+            let code: String
+            switch line.sign {
+            case .add: code = "32"
+            case .remove: code = "31"
+            case .change: code = "33"
+            }
+            out += "  \u{1B}[\(code)m\(text)\u{1B}[0m\n"
         }
         let areas = Set(lines.map(\.area)).count
         out += "\(lines.count) change(s) in \(areas) area(s)\n"
@@ -146,28 +160,39 @@ public enum Planner {
     /// `wds verify`: what the script would add is missing (drift), what it would remove is extra.
     /// With `fix`, only the missing pieces are put back.
     public static func verify(path: String, arguments: [String], environment: [String: String], fix: Bool,
-                              runProbes: Bool = false, output: @escaping Driver.Output) -> Int32 {
+                              runProbes: Bool = false, format: ReportFormat = .text, output: @escaping Driver.Output) -> Int32 {
         let (plan, status) = plan(path: path, arguments: arguments, environment: environment, runProbes: runProbes,
                                   command: "wds verify", output: output)
         guard let plan else { return status }
         // What programs do, wds cannot see: say so, rather than call it drift every time.
-        let unverifiable = plan.lines.filter { $0.area == Plan.programsArea }
         let drift = plan.lines.filter { $0.area != Plan.programsArea }
+        var report = VerifyReport(script: path)
+        report.unverifiable = plan.lines.filter { $0.area == Plan.programsArea }
+        report.missing = drift.filter { $0.sign == .add }
+        report.different = drift.filter { $0.sign == .change }
+        report.extra = drift.filter { $0.sign == .remove }
+        // JSON is one document: it is printed once, with what --fix put back.
+        func printJSON() { output(report.json.serialized + "\n", false) }
+        if format != .text, !report.drift || !fix {
+            printJSON()
+            return report.drift ? ExitStatus.changesPending : ExitStatus.success
+        }
         var out = ""
-        if !unverifiable.isEmpty {
-            out += "cannot verify (programs wds does not simulate):\n" + unverifiable.map { "  \($0.text)\n" }.joined()
+        if format == .text, !report.unverifiable.isEmpty {
+            out += "cannot verify (programs wds does not simulate):\n" + report.unverifiable.map { "  \($0.text)\n" }.joined()
         }
         guard !drift.isEmpty else {
             output(out + "no drift: the host holds everything \(Paths.base(path)) would make"
-                   + (unverifiable.isEmpty ? "" : ", but for what those programs do") + "\n", false)
+                   + (report.unverifiable.isEmpty ? "" : ", but for what those programs do") + "\n", false)
             return ExitStatus.success
         }
-        for (title, signs) in [("missing", [PlanLine.Sign.add]), ("different", [.change]), ("extra", [.remove])] {
-            let lines = drift.filter { signs.contains($0.sign) }
-            guard !lines.isEmpty else { continue }
-            out += "\(title):\n" + lines.map { "  \($0.area): \($0.text)\n" }.joined()
+        if format == .text {
+            for (title, lines) in [("missing", report.missing), ("different", report.different), ("extra", report.extra)] {
+                guard !lines.isEmpty else { continue }
+                out += "\(title):\n" + lines.map { "  \($0.area): \($0.text)\n" }.joined()
+            }
+            output(out, false)
         }
-        output(out, false)
         guard fix else { return ExitStatus.changesPending }
         let location = SourceRange(file: SourceFile(name: Paths.base(path), text: ""), start: 0, end: 0)
         let system = SystemHost(output: output)
@@ -204,6 +229,11 @@ public enum Planner {
             return ExitStatus.failure
         }
         let fixed = plan.fixedCount
+        if format != .text {
+            report.fixed = fixed
+            printJSON()
+            return ExitStatus.success
+        }
         let moved = drift.filter { $0.sign == .change && $0.text.hasPrefix("moved to position") }.count
         output("fixed: \(fixed) missing or different piece(s) put back; extra ones left as they are"
                + (moved > 0 ? "; \(moved) rule(s) out of order left as they are (run the script to reorder)" : "") + "\n", false)

@@ -186,7 +186,7 @@ final class CompletionTableTests: XCTestCase {
             }
             seen += 1
         }
-        XCTAssertEqual(seen, 12, "the displayed subcommands, help included")
+        XCTAssertEqual(seen, 13, "the displayed subcommands, help included")
     }
 
     func testEveryCompletedFormatAndBuiltinIsAccepted() throws {

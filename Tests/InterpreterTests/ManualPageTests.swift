@@ -113,6 +113,6 @@ final class ManualPageTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.error)
         XCTAssertEqual(result.error, "", "man(1) warns about the generated page")
         XCTAssertTrue(result.output.contains("BUILTINS"), String(result.output.prefix(500)))
-        XCTAssertTrue(result.output.contains("wds check [--color color] files ..."), "the synopsis did not render")
+        XCTAssertTrue(result.output.contains("wds check [--color color] [--format format] files ..."), "the synopsis did not render")
     }
 }

@@ -119,7 +119,7 @@ ip link set eth0 up
 ip route add default via 10.0.2.2 dev eth0
 set +e
 export LC_ALL=C.UTF-8 ANSIBLE_HOME=/tmp/ansible-home ANSIBLE_LOCAL_TEMP=/tmp/ansible-local ANSIBLE_REMOTE_TMP=/tmp/ansible-remote
-export ANSIBLE_LIBRARY="$REPO/contrib/ansible/library" ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0
+export ANSIBLE_LIBRARY="$REPO/contrib/ansible/library" ANSIBLE_ACTION_PLUGINS="$REPO/contrib/ansible/action_plugins" ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0
 export ANSIBLE_PYTHON_INTERPRETER="$VENV/bin/python" ANSIBLE_LOCALHOST_WARNING=0 ANSIBLE_FORCE_COLOR=0
 playbook() { "$VENV/bin/ansible-playbook" -i localhost, -e "{\"repo\": \"$REPO\", \"wds_binary\": \"$WDS\"}" "$@"; }
 rules() { iptables-save | grep -v "^#" | sed -E "/^:/ s/\[[0-9]+:[0-9]+\]$/[0:0]/"; }
@@ -192,6 +192,16 @@ if [ "$(cat "$WORK/probe.status" 2>/dev/null)" = 0 ] && grep -q 'failed=0' "$WOR
   pass "check mode: a probe program does not run (no --run-probes); a normal run runs it"
 else
   fail "check mode: a probe program does not run" "$WORK/probe.log"
+fi
+
+# src: ships the script from the controller; --diff shows the file's before and after.
+in_namespace '
+playbook "$TESTS/files.yml" > "$WORK/files.log" 2>&1; echo $? > "$WORK/files.status"
+'
+if [ "$(cat "$WORK/files.status" 2>/dev/null)" = 0 ] && grep -q 'failed=0' "$WORK/files.log"; then
+  pass "src: from the controller; --diff shows each file's content before and after"
+else
+  fail "src: from the controller; --diff shows each file's content" "$WORK/files.log"
 fi
 
 # A check error fails the task with wds's diagnostic, in both modes, and runs nothing.

@@ -13,7 +13,9 @@ DOCUMENTATION = r"""
 module: wds
 short_description: Prepare a host with a wds script (plan, then apply exactly that plan)
 description:
-  - Runs a C(.wds) script that is already on the target host with the C(wds) interpreter.
+  - Runs a C(.wds) script with the C(wds) interpreter, either one already on the target host (O(script)),
+    or one on the controller (O(src)), which the C(wds) action plugin beside this module
+    (C(contrib/ansible/action_plugins)) copies to the target's temporary directory first.
   - In check mode the module runs C(wds plan), which evaluates the script against an in-memory
     copy of the host and changes nothing; the task is C(changed) when the plan has changes.
     It never passes C(--run-probes), so no program of the script runs, not even one it declares
@@ -26,7 +28,12 @@ description:
     apply re-derives the plan from its script (pinned by SHA-256) against the live host, and a host
     whose state moved on between the plan and the apply is refused (nothing is applied, the task fails).
   - With C(--diff), the plan (the change per area, as C(wds plan) prints it) is shown as the
-    task's diff, in check mode and in normal mode alike.
+    task's diff, in check mode and in normal mode alike; every file the plan writes, replaces or
+    copies is shown besides as a before/after content diff, as the C(copy) module shows it.
+  - A script that runs programs (C(run)) always reports C(changed) when it runs one, in check mode
+    too, since wds does not simulate what a program does and its plan lists each such program as a change
+    it cannot look into. Guard a program with a read-only C(run --probe) (or a builtin test) so that
+    a host already set up runs none, and the task reports C(changed) only when there was work.
   - Failures (a check error in the script, a failing command, a refused apply) fail the task
     with the wds diagnostic as C(msg) and the wds exit status as C(rc).
 version_added: "0.1"
@@ -35,8 +42,17 @@ options:
     description:
       - Path of the C(.wds) script on the target host. A relative path is taken from O(chdir)
         when it is set, otherwise from the remote user's working directory.
+      - Exactly one of O(script) and O(src) is given.
     type: path
-    required: true
+  src:
+    description:
+      - Path of the C(.wds) script on the controller (searched in the role's or playbook's
+        C(files/) as C(copy) searches it). The C(wds) action plugin copies it to the target's
+        temporary directory and runs it from there, so it cannot C(source) files beside it on
+        the controller; those must be on the target (give their absolute paths).
+      - Needs the action plugin (C(contrib/ansible/action_plugins/wds.py)) on Ansible's action
+        plugin path, beside the module on its library path.
+    type: path
   args:
     description:
       - Arguments for the script (C($1), C($2), ... and C($args)), each passed as one argument.
@@ -157,9 +173,67 @@ def summary(plan_text):
     return lines[-1] if lines else ""
 
 
+def read_text(path):
+    """A file's text as it is now, or None when it cannot be read (missing, a directory)."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read().decode("utf-8", "replace")
+    except (IOError, OSError):
+        return None
+
+
+def file_diffs(plan_path, chdir):
+    """Before/after diffs, as `copy` shows them, of every file the saved plan writes, replaces or copies.
+
+    The plan file lists the run's effects in order; each file's text is followed through them from
+    what the target holds now. A file whose text ends as it began is not shown."""
+    import json
+    try:
+        with open(plan_path) as handle:
+            effects = [entry["effect"] for entry in json.load(handle).get("effects", [])]
+    except (IOError, OSError, ValueError, KeyError, TypeError):
+        return []
+    before, after, order = {}, {}, []
+
+    def current(path):
+        if path not in after:
+            text = read_text(os.path.join(chdir or "", path))
+            before[path] = text
+            after[path] = text
+            order.append(path)
+        return after[path]
+
+    for effect in effects:
+        kind = effect.get("effect")
+        if kind in ("writeFile", "replaceFile"):
+            path = effect["path"]
+            previous = current(path)
+            contents = effect.get("contents", "")
+            after[path] = (previous or "") + contents if effect.get("append") else contents
+        elif kind == "copyFile":
+            source = effect["source"]
+            text = after[source] if source in after else read_text(os.path.join(chdir or "", source))
+            current(effect["destination"])
+            after[effect["destination"]] = text
+        elif kind in ("removeFile", "removeTree"):
+            path = effect.get("path")
+            if path is not None:
+                current(path)
+                after[path] = None
+    diffs = []
+    for path in order:
+        if before[path] == after[path]:
+            continue
+        diffs.append(dict(before_header=path if before[path] is not None else "%s (absent)" % path,
+                          after_header=path if after[path] is not None else "%s (absent)" % path,
+                          before=before[path] or "", after=after[path] or ""))
+    return diffs
+
+
 # The options, as DOCUMENTATION describes them (test.sh checks that the two agree).
 ARGUMENT_SPEC = dict(
-    script=dict(type="path", required=True),
+    script=dict(type="path"),
+    src=dict(type="path"),
     args=dict(type="list", elements="str", default=[]),
     environment=dict(type="dict", default={}),
     wds=dict(type="str", default="wds"),
@@ -168,8 +242,13 @@ ARGUMENT_SPEC = dict(
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
+                           mutually_exclusive=[("script", "src")], required_one_of=[("script", "src")])
     params = module.params
+    if params["src"] is not None:
+        # The action plugin turns src into script; the module alone has no controller to copy from.
+        module.fail_json(msg="src needs the wds action plugin (contrib/ansible/action_plugins) on the action plugin path",
+                         phase="plan")
     chdir = params["chdir"]
     if chdir and not os.path.isdir(chdir):
         module.fail_json(msg="chdir '%s' is not a directory" % chdir, phase="plan")
@@ -200,27 +279,22 @@ def main():
             extra["plan"] = plan
         module.fail_json(msg=message, **extra)
 
-    def finish(result, changed, plan, msg):
+    def finish(result, changed, plan, msg, files=()):
         # failed is explicit: Ansible takes a result with a non-zero rc and no
         # failed key as a failure, and rc 10 (changes pending) is not one.
         output = dict(result, changed=changed, failed=False, plan=plan, msg=msg)
         if changed and module._diff:
-            output["diff"] = dict(prepared=plan)
+            # A list of diffs, as Ansible takes them: each file's content, then the plan.
+            output["diff"] = list(files) + [dict(prepared=plan)]
         module.exit_json(**output)
-
-    if module.check_mode:
-        # Never --run-probes: check mode changes nothing, and a `run --probe` program could.
-        result = run([wds, "plan"] + script_argv, "plan")
-        if result["rc"] not in (STATUS_NO_CHANGES, STATUS_CHANGES):
-            fail(result)
-        plan = result["stdout"]
-        finish(result, result["rc"] == STATUS_CHANGES, plan, summary(plan))
 
     fd, plan_path = tempfile.mkstemp(prefix="wds-plan-", suffix=".json", dir=module.tmpdir)
     os.close(fd)
     try:
+        # Check mode never passes --run-probes: it changes nothing, and a `run --probe` program could.
         # A real run: the script's `run --probe` programs run here as they would in `wds run`.
-        planned = run([wds, "plan", "--run-probes", "--out", plan_path] + script_argv, "plan")
+        probes = [] if module.check_mode else ["--run-probes"]
+        planned = run([wds, "plan"] + probes + ["--out", plan_path] + script_argv, "plan")
         if planned["rc"] not in (STATUS_NO_CHANGES, STATUS_CHANGES):
             fail(planned)
         # The digest of the plan file this task made: apply performs that plan and no other file.
@@ -229,12 +303,15 @@ def main():
         plan = "".join(line for line in lines if not line.startswith("plan digest: "))
         if planned["rc"] == STATUS_NO_CHANGES:
             finish(planned, False, plan, summary(plan))
+        files = file_diffs(plan_path, chdir) if module._diff else []
+        if module.check_mode:
+            finish(planned, True, plan, summary(plan), files)
         if len(digests) != 1:
             fail(dict(planned, stderr="wds plan --out printed no plan digest"), plan)
         applied = run([wds, "apply", "--expect", digests[0], plan_path], "apply")
         if applied["rc"] != 0:
             fail(applied, plan)
-        finish(applied, True, plan, "plan applied: " + summary(plan))
+        finish(applied, True, plan, "plan applied: " + summary(plan), files)
     finally:
         try:
             os.unlink(plan_path)
