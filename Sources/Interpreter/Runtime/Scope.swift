@@ -34,7 +34,8 @@ final class Scope {
     func find(_ name: String) -> Slot? {
         var scope: Scope? = self
         while let current = scope {
-            if let slot = current.slots[name] { return slot }
+            // A block's scope is usually empty: no name to hash there.
+            if !current.slots.isEmpty, let slot = current.slots[name] { return slot }
             scope = current.parent
         }
         return nil
@@ -53,6 +54,15 @@ final class Scope {
         bytes += delta
     }
 
+    /// Replaces the variable at `index` of `slots` (found by the caller): no second hash of the name.
+    private func replace(at index: Dictionary<String, Slot>.Index, _ value: Value, fromProbe: Bool, at range: SourceRange?) throws {
+        let size = Limits.size(of: value)
+        let delta = size - slots.values[index].size
+        try budget.admit(delta, at: range)
+        slots.values[index] = Slot(value: value, size: size, fromProbe: fromProbe)
+        bytes += delta
+    }
+
     func isFromProbe(_ name: String) -> Bool {
         find(name)?.fromProbe ?? false
     }
@@ -61,8 +71,8 @@ final class Scope {
     func assign(_ name: String, _ value: Value, fromProbe: Bool = false, at range: SourceRange? = nil) throws -> Bool {
         var scope: Scope? = self
         while let current = scope {
-            if let slot = current.slots[name] {
-                try current.store(name, value, fromProbe: fromProbe, previousSize: slot.size, at: range)
+            if !current.slots.isEmpty, let index = current.slots.index(forKey: name) {
+                try current.replace(at: index, value, fromProbe: fromProbe, at: range)
                 return true
             }
             scope = current.parent
