@@ -45,39 +45,148 @@ public struct IptablesRule: Sendable, Hashable {
         }
     }
 
-    public var source: Match<String>?
-    public var destination: Match<String>?
-    public var inInterface: Match<String>?
-    public var outInterface: Match<String>?
-    public var proto: Match<String>?
+    /// The stored fields, behind one reference (`storage`): a rule is kept in a
+    /// chain's entries, as a key of its counts and in the recorded change, and
+    /// each copy is then one pointer, not the several hundred bytes of the fields.
+    struct Fields: Sendable, Hashable {
+        var source: Match<String>?
+        var destination: Match<String>?
+        var inInterface: Match<String>?
+        var outInterface: Match<String>?
+        var proto: Match<String>?
+        var protocolModule: Bool = false
+        var sourcePort: Match<String>?
+        var destinationPort: Match<String>?
+        var syn: Match<Bool>?
+        var tcpFlags: Match<[String]>?
+        var connectionStates: Match<[String]>?
+        var comment: String?
+        var target: Target?
+        var toSource: String?
+        var toDestination: String?
+        var logPrefix: String?
+        var rejectWith: String?
+        var modules: [Module] = []
+        var targetOptions: [String] = []
+        var unmodeled: [String] = []
+    }
+
+    private final class Storage: @unchecked Sendable {
+        var fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private var storage = Storage(Fields())
+
+    private var fields: Fields {
+        get { storage.fields }
+        _modify {
+            if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
+            yield &storage.fields
+        }
+    }
+
+    public var source: Match<String>? {
+        get { fields.source }
+        set { fields.source = newValue }
+    }
+    public var destination: Match<String>? {
+        get { fields.destination }
+        set { fields.destination = newValue }
+    }
+    public var inInterface: Match<String>? {
+        get { fields.inInterface }
+        set { fields.inInterface = newValue }
+    }
+    public var outInterface: Match<String>? {
+        get { fields.outInterface }
+        set { fields.outInterface = newValue }
+    }
+    public var proto: Match<String>? {
+        get { fields.proto }
+        set { fields.proto = newValue }
+    }
     /// `-m tcp` / `-m udp` is loaded. A port or `--syn` loads it, and it stays
     /// when its only port was the full range 0:65535 (iptables then prints `-m udp` alone).
-    public var protocolModule = false
-    public var sourcePort: Match<String>?
-    public var destinationPort: Match<String>?
+    public var protocolModule: Bool {
+        get { fields.protocolModule }
+        set { fields.protocolModule = newValue }
+    }
+    public var sourcePort: Match<String>? {
+        get { fields.sourcePort }
+        set { fields.sourcePort = newValue }
+    }
+    public var destinationPort: Match<String>? {
+        get { fields.destinationPort }
+        set { fields.destinationPort = newValue }
+    }
     /// `--syn` (`--tcp-flags FIN,SYN,RST,ACK SYN`); negated is `! --syn`.
-    public var syn: Match<Bool>?
+    public var syn: Match<Bool>? {
+        get { fields.syn }
+        set { fields.syn = newValue }
+    }
     /// Any other `--tcp-flags MASK COMPARE`, both in iptables' flag order (FIN,SYN,RST,PSH,ACK,URG).
-    public var tcpFlags: Match<[String]>?
-    public var connectionStates: Match<[String]>?
-    public var comment: String?
-    public var target: Target?
-    public var toSource: String?
-    public var toDestination: String?
-    public var logPrefix: String?
-    public var rejectWith: String?
+    public var tcpFlags: Match<[String]>? {
+        get { fields.tcpFlags }
+        set { fields.tcpFlags = newValue }
+    }
+    public var connectionStates: Match<[String]>? {
+        get { fields.connectionStates }
+        set { fields.connectionStates = newValue }
+    }
+    public var comment: String? {
+        get { fields.comment }
+        set { fields.comment = newValue }
+    }
+    public var target: Target? {
+        get { fields.target }
+        set { fields.target = newValue }
+    }
+    public var toSource: String? {
+        get { fields.toSource }
+        set { fields.toSource = newValue }
+    }
+    public var toDestination: String? {
+        get { fields.toDestination }
+        set { fields.toDestination = newValue }
+    }
+    public var logPrefix: String? {
+        get { fields.logPrefix }
+        set { fields.logPrefix = newValue }
+    }
+    public var rejectWith: String? {
+        get { fields.rejectWith }
+        set { fields.rejectWith = newValue }
+    }
     /// The other match modules, kept sorted: iptables-save prints them in the
     /// order they were given, which changes nothing about what the rule matches,
     /// so two rules that differ only in that order are the same rule.
-    public private(set) var modules: [Module] = []
+    public private(set) var modules: [Module] {
+        get { fields.modules }
+        set { fields.modules = newValue }
+    }
     /// The target's options beyond the four above, as iptables-save prints them
     /// after them (`--log-level 6 --log-uid`, `--set-xmark 0x1/0xffffffff`).
-    public var targetOptions: [String] = []
+    public var targetOptions: [String] {
+        get { fields.targetOptions }
+        set { fields.targetOptions = newValue }
+    }
     /// Words of a parsed rule that fit nowhere above (outside any `-m` module or
     /// target). A rule with any never equals one wds builds.
-    public var unmodeled: [String] = []
+    public var unmodeled: [String] {
+        get { fields.unmodeled }
+        set { fields.unmodeled = newValue }
+    }
 
     public init() {}
+
+    public static func == (a: IptablesRule, b: IptablesRule) -> Bool {
+        a.storage === b.storage || a.fields == b.fields
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        fields.hash(into: &hasher)
+    }
 
     /// Adds a match module at its place in the sorted list.
     public mutating func add(_ module: Module) {

@@ -7,35 +7,98 @@ import Lexer
 public struct BuiltinSpec: Sendable {
     public typealias Implementation = @Sendable (inout Invocation) throws -> Value
 
-    public var name: String
-    public var summary: String
-    public var parameters: [Parameter]
+    /// The fields, behind one reference: every builtin call hands its spec to
+    /// an `Invocation`, and a copy then costs one retain, not one per field.
+    /// Setting a field copies the storage first when it is shared.
+    private final class Storage: @unchecked Sendable {
+        var name: String
+        var summary: String
+        var parameters: [Parameter]
+        var rest: Parameter?
+        var options: [OptionSpec]
+        var optionsBeforePositionalsOnly: Bool
+        var example: String
+        var implementation: Implementation
+        var argumentCheck: (@Sendable (StaticArguments) throws -> Void)?
+
+        init(name: String, summary: String, parameters: [Parameter], rest: Parameter?, options: [OptionSpec],
+             optionsBeforePositionalsOnly: Bool, example: String, implementation: @escaping Implementation,
+             argumentCheck: (@Sendable (StaticArguments) throws -> Void)?) {
+            self.name = name
+            self.summary = summary
+            self.parameters = parameters
+            self.rest = rest
+            self.options = options
+            self.optionsBeforePositionalsOnly = optionsBeforePositionalsOnly
+            self.example = example
+            self.implementation = implementation
+            self.argumentCheck = argumentCheck
+        }
+
+        func copy() -> Storage {
+            Storage(name: name, summary: summary, parameters: parameters, rest: rest, options: options,
+                    optionsBeforePositionalsOnly: optionsBeforePositionalsOnly, example: example,
+                    implementation: implementation, argumentCheck: argumentCheck)
+        }
+    }
+
+    private var storage: Storage
+
+    private mutating func unique() -> Storage {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        return storage
+    }
+
+    public var name: String {
+        get { storage.name }
+        set { unique().name = newValue }
+    }
+    public var summary: String {
+        get { storage.summary }
+        set { unique().summary = newValue }
+    }
+    public var parameters: [Parameter] {
+        get { storage.parameters }
+        set { unique().parameters = newValue }
+    }
     /// Extra positional values after `parameters`, if the builtin takes any number.
-    public var rest: Parameter?
-    public var options: [OptionSpec]
+    public var rest: Parameter? {
+        get { storage.rest }
+        set { unique().rest = newValue }
+    }
+    public var options: [OptionSpec] {
+        get { storage.options }
+        set { unique().options = newValue }
+    }
     /// Options are read only before the first positional (`run prog -x`: `-x` is prog's).
-    public var optionsBeforePositionalsOnly: Bool
+    public var optionsBeforePositionalsOnly: Bool {
+        get { storage.optionsBeforePositionalsOnly }
+        set { unique().optionsBeforePositionalsOnly = newValue }
+    }
     /// A worked example for the docs and `:help`.
-    public var example: String
-    public var implementation: Implementation
+    public var example: String {
+        get { storage.example }
+        set { unique().example = newValue }
+    }
+    public var implementation: Implementation {
+        get { storage.implementation }
+        set { unique().implementation = newValue }
+    }
     /// Rules between arguments (`--sport` needs `--protocol tcp`), run by the
     /// check on what is written literally and by the builtin on every value;
     /// it throws the diagnostic of the first rule broken.
-    public var argumentCheck: (@Sendable (StaticArguments) throws -> Void)?
+    public var argumentCheck: (@Sendable (StaticArguments) throws -> Void)? {
+        get { storage.argumentCheck }
+        set { unique().argumentCheck = newValue }
+    }
 
     public init(_ name: String, summary: String, parameters: [Parameter] = [], rest: Parameter? = nil,
                 options: [OptionSpec] = [], optionsBeforePositionalsOnly: Bool = false, example: String = "",
                 argumentCheck: (@Sendable (StaticArguments) throws -> Void)? = nil,
                 implementation: @escaping Implementation) {
-        self.name = name
-        self.summary = summary
-        self.parameters = parameters
-        self.rest = rest
-        self.options = options
-        self.optionsBeforePositionalsOnly = optionsBeforePositionalsOnly
-        self.example = example
-        self.argumentCheck = argumentCheck
-        self.implementation = implementation
+        storage = Storage(name: name, summary: summary, parameters: parameters, rest: rest, options: options,
+                          optionsBeforePositionalsOnly: optionsBeforePositionalsOnly, example: example,
+                          implementation: implementation, argumentCheck: argumentCheck)
     }
 
     /// `rule append CHAIN [--table TABLE] …`: the synopsis line.

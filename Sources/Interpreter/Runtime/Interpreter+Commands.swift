@@ -109,43 +109,50 @@ extension Interpreter {
 
     /// Calls a function or a builtin.
     func call(_ command: Command, in scope: Scope, captured: Bool) throws -> Value {
-        if let function = functions[command.name.name] {
-            return try call(function, command, in: scope)
+        let key = CallSite.Key(command)
+        let site: CallSite
+        if let cached = callSites[key], cached.generation == functionsGeneration, cached.fits(command) {
+            site = cached
+        } else {
+            if let function = functions[command.name.name] {
+                return try call(function, command, in: scope)
+            }
+            site = try callSite(command, key: key)
         }
-        guard let spec = try resolveBuiltin(command) else {
-            throw Diagnostic("unknown command '\(command.name.name)'", at: command.name.range)
-        }
-        let arguments = spec.isSubcommand ? Array(command.arguments.dropFirst()) : command.arguments
-        let bound: BoundArguments
-        switch ArgumentBinder.bind(arguments, to: spec.spec, command: command.name) {
-        case .success(let b): bound = b
-        case .failure(let failure): throw failure.first
-        }
+        let spec = site.spec
         var positionals: [Value] = []
         var positionalRanges: [SourceRange] = []
         let probesBeforeArguments = context.probes.count
         let readBefore = readProbeDerivedValue
         readProbeDerivedValue = false
-        for expression in bound.positionals {
-            let values = try evaluateArguments([expression], in: scope)
-            positionals += values
-            positionalRanges += Array(repeating: expression.range, count: values.count)
+        if let ranges = site.positionalRanges {
+            positionals.reserveCapacity(ranges.count)
+            for expression in site.bound.positionals {
+                positionals.append(try evaluate(expression, in: scope))
+            }
+            positionalRanges = ranges
+        } else {
+            for expression in site.bound.positionals {
+                let values = try evaluateArguments([expression], in: scope)
+                positionals += values
+                positionalRanges += Array(repeating: expression.range, count: values.count)
+            }
         }
-        if positionals.count < spec.spec.requiredCount {
-            throw Diagnostic("'\(spec.spec.name)' needs \(spec.spec.parameters[positionals.count].placeholder) (usage: \(spec.spec.synopsis))",
+        if positionals.count < site.requiredCount {
+            throw Diagnostic("'\(spec.name)' needs \(spec.parameters[positionals.count].placeholder) (usage: \(spec.synopsis))",
                              at: command.range)
         }
-        if spec.spec.rest == nil && positionals.count > spec.spec.parameters.count {
-            throw Diagnostic("too many arguments for '\(spec.spec.name)' (usage: \(spec.spec.synopsis))", at: command.range)
+        if spec.rest == nil && positionals.count > spec.parameters.count {
+            throw Diagnostic("too many arguments for '\(spec.name)' (usage: \(spec.synopsis))", at: command.range)
         }
         for (index, value) in positionals.enumerated() {
-            if let parameter = ArgumentBinder.parameter(at: index, in: spec.spec),
+            if let parameter = ArgumentBinder.parameter(at: index, in: spec),
                let problem = parameter.type.problem(with: value) {
                 throw Diagnostic(problem, at: positionalRanges[index])
             }
         }
         var options: [String: [(value: Value, negated: Bool, range: SourceRange)]] = [:]
-        for option in bound.options {
+        for option in site.bound.options {
             var value = Value.boolean(true)
             if let expression = option.value {
                 value = try evaluate(expression, in: scope)
@@ -158,7 +165,7 @@ extension Interpreter {
         }
         let argumentsFromProbe = readProbeDerivedValue || context.probes.count > probesBeforeArguments
         readProbeDerivedValue = readProbeDerivedValue || readBefore
-        var invocation = Invocation(spec: spec.spec, range: command.range, positionals: positionals,
+        var invocation = Invocation(spec: spec, range: command.range, positionals: positionals,
                                     positionalRanges: positionalRanges, options: options, isCaptured: captured,
                                     context: context)
         invocation.probesAtStart = context.probes.count
@@ -167,9 +174,25 @@ extension Interpreter {
         context.probes.statementDependsOnProbe = argumentsFromProbe || probeDepth > 0
         context.probes.builtinConsultedHost = false
         defer { (context.probes.statementDependsOnProbe, context.probes.builtinConsultedHost) = (outer, outerConsulted) }
-        let result = try spec.spec.implementation(&invocation)
+        let result = try spec.implementation(&invocation)
         try Limits.check(result, at: command.range)
         return result
+    }
+
+    /// The builtin a command resolves to and its bound words, kept for the command's next run.
+    func callSite(_ command: Command, key: CallSite.Key) throws -> CallSite {
+        guard let spec = try resolveBuiltin(command) else {
+            throw Diagnostic("unknown command '\(command.name.name)'", at: command.name.range)
+        }
+        let arguments = spec.isSubcommand ? Array(command.arguments.dropFirst()) : command.arguments
+        switch ArgumentBinder.bind(arguments, to: spec.spec, command: command.name) {
+        case .success(let bound):
+            let site = CallSite(command, spec: spec.spec, bound: bound, generation: functionsGeneration)
+            callSites[key] = site
+            return site
+        case .failure(let failure):
+            throw failure.first
+        }
     }
 
     /// The builtin a command names: a single builtin, or a family's subcommand.

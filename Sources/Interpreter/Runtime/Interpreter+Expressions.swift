@@ -49,7 +49,7 @@ extension Interpreter {
                 if !quoted {
                     if text == "true" { return .boolean(true) }
                     if text == "false" { return .boolean(false) }
-                    if let n = Int(text), text.first != "+", text == String(n) { return .integer(n) }
+                    if let n = Interpreter.canonicalInteger(text) { return .integer(n) }
                 }
                 return .string(text)
             case .variable(let name, let fields):
@@ -82,21 +82,39 @@ extension Interpreter {
         return .string(text)
     }
 
+    /// The whole number a literal spells in its one canonical form (`42`,
+    /// `-7`, `0`; not `+1`, `007` or `-0`, which stay text), without making a
+    /// string to compare: the same answer as `text == String(Int(text)!)`.
+    static func canonicalInteger(_ text: String) -> Int? {
+        let utf8 = text.utf8
+        guard var i = utf8.first else { return nil }
+        if i == UInt8(ascii: "-") {
+            guard utf8.count > 1 else { return nil }
+            i = utf8[utf8.index(after: utf8.startIndex)]
+            guard i >= UInt8(ascii: "1") && i <= UInt8(ascii: "9") else { return nil }
+        } else {
+            guard i >= UInt8(ascii: "0") && i <= UInt8(ascii: "9") else { return nil }
+            if i == UInt8(ascii: "0") && utf8.count > 1 { return nil }
+        }
+        return Int(text)
+    }
+
     func lookup(_ name: String, fields: [String], range: SourceRange, in scope: Scope) throws -> Value {
         var value: Value
-        if let position = Int(name) {
+        // Only a name that starts like a number can be one ($1…); the others skip the parse.
+        if let first = name.utf8.first, first <= UInt8(ascii: "9"), let position = Int(name) {
             guard position >= 1, position <= context.arguments.count else {
                 throw CommandFailure("script argument $\(name) was not given", at: range,
                                      hint: "the script got \(context.arguments.count) argument(s); test $argc first")
             }
             value = .string(context.arguments[position - 1])
         } else {
-            if scope.isFromProbe(name) { readProbeDerivedValue = true }
-            guard let found = scope.lookup(name) else {
+            guard let found = scope.find(name) else {
                 throw Diagnostic("undefined variable '\(name)'", at: range,
                                  hint: Suggestions.didYouMean(name, in: scope.names))
             }
-            value = found
+            if found.fromProbe { readProbeDerivedValue = true }
+            value = found.value
         }
         for field in fields {
             value = try self.field(field, of: value, range: range)

@@ -14,7 +14,14 @@ public final class Interpreter {
     let registry: BuiltinRegistry
     public let context: RunContext
     let globals: Scope
-    var functions: [String: FunctionDeclaration] = [:]
+    var functions: [String: FunctionDeclaration] = [:] {
+        didSet { functionsGeneration += 1 }
+    }
+    /// Changes whenever `functions` does: a call site resolved to a builtin
+    /// stays valid only while no function of its name can have appeared.
+    var functionsGeneration = 0
+    /// Builtin calls already resolved and bound, by where they are written (CallSite).
+    var callSites: [CallSite.Key: CallSite] = [:]
     var callDepth = 0
     /// Statements being executed inside one another (Limits.maximumEvaluationDepth).
     var evaluationDepth = 0

@@ -5,12 +5,17 @@ import Lexer
 /// of a run shares one `ValueBudget`: what its variables hold counts against
 /// wds's limit on the memory of values until the scope ends.
 final class Scope {
-    private var values: [String: Value] = [:]
-    /// The size of each value (Limits.size), kept so a replacement costs only its own.
-    private var sizes: [String: Int] = [:]
+    /// One variable: its value, the value's size (Limits.size, kept so a
+    /// replacement costs only its own), and whether it came from reading the
+    /// host (a probe), directly or not. One table, so a use hashes the name once.
+    struct Slot {
+        var value: Value
+        var size: Int
+        var fromProbe: Bool
+    }
+
+    private var slots: [String: Slot] = [:]
     private var bytes = 0
-    /// Names whose value came from reading the host (a probe), directly or not.
-    private var probeDerived: Set<String> = []
     let parent: Scope?
     let budget: ValueBudget
 
@@ -22,9 +27,15 @@ final class Scope {
     deinit { budget.held -= bytes }
 
     func lookup(_ name: String) -> Value? {
+        find(name)?.value
+    }
+
+    /// The variable `name` in the nearest scope that has it.
+    func find(_ name: String) -> Slot? {
         var scope: Scope? = self
         while let current = scope {
-            if let value = current.values[name] { return value }
+            // A block's scope is usually empty: no name to hash there.
+            if !current.slots.isEmpty, let slot = current.slots[name] { return slot }
             scope = current.parent
         }
         return nil
@@ -32,35 +43,36 @@ final class Scope {
 
     /// Defines `name` here; refused (a diagnostic at `range`) past the limit on all values.
     func define(_ name: String, _ value: Value, fromProbe: Bool = false, at range: SourceRange? = nil) throws {
-        try store(name, value, at: range)
-        if fromProbe { probeDerived.insert(name) } else { probeDerived.remove(name) }
+        try store(name, value, fromProbe: fromProbe, previousSize: slots[name]?.size ?? 0, at: range)
     }
 
-    private func store(_ name: String, _ value: Value, at range: SourceRange?) throws {
+    private func store(_ name: String, _ value: Value, fromProbe: Bool, previousSize: Int, at range: SourceRange?) throws {
         let size = Limits.size(of: value)
-        let delta = size - (sizes[name] ?? 0)
+        let delta = size - previousSize
         try budget.admit(delta, at: range)
-        values[name] = value
-        sizes[name] = size
+        slots[name] = Slot(value: value, size: size, fromProbe: fromProbe)
+        bytes += delta
+    }
+
+    /// Replaces the variable at `index` of `slots` (found by the caller): no second hash of the name.
+    private func replace(at index: Dictionary<String, Slot>.Index, _ value: Value, fromProbe: Bool, at range: SourceRange?) throws {
+        let size = Limits.size(of: value)
+        let delta = size - slots.values[index].size
+        try budget.admit(delta, at: range)
+        slots.values[index] = Slot(value: value, size: size, fromProbe: fromProbe)
         bytes += delta
     }
 
     func isFromProbe(_ name: String) -> Bool {
-        var scope: Scope? = self
-        while let current = scope {
-            if current.values[name] != nil { return current.probeDerived.contains(name) }
-            scope = current.parent
-        }
-        return false
+        find(name)?.fromProbe ?? false
     }
 
     /// False when no enclosing scope has the name.
     func assign(_ name: String, _ value: Value, fromProbe: Bool = false, at range: SourceRange? = nil) throws -> Bool {
         var scope: Scope? = self
         while let current = scope {
-            if current.values[name] != nil {
-                try current.store(name, value, at: range)
-                if fromProbe { current.probeDerived.insert(name) } else { current.probeDerived.remove(name) }
+            if !current.slots.isEmpty, let index = current.slots.index(forKey: name) {
+                try current.replace(at: index, value, fromProbe: fromProbe, at: range)
                 return true
             }
             scope = current.parent
@@ -69,7 +81,7 @@ final class Scope {
     }
 
     var names: [String] {
-        Array(values.keys) + (parent?.names ?? [])
+        Array(slots.keys) + (parent?.names ?? [])
     }
 }
 

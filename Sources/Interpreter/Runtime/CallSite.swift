@@ -1,0 +1,61 @@
+import Lexer
+
+/// What a builtin call written at one place in a script resolves to: the
+/// builtin (or family subcommand) and its words sorted into positionals and
+/// options. Both depend only on what is written, so the interpreter works
+/// them out the first time the command runs and reuses them in every later
+/// run of the same command (a loop's body), instead of looking the name up
+/// and binding the words again. Only a success is kept: a call that fails to
+/// resolve or bind is worked out, and reported, afresh each time.
+final class CallSite {
+    let spec: BuiltinSpec
+    let bound: BoundArguments
+    /// The evaluated positionals' ranges when no positional is a spread (the common case).
+    let positionalRanges: [SourceRange]?
+    /// `spec.requiredCount`, counted once.
+    let requiredCount: Int
+
+    /// What the command wrote, checked at each use so two commands can never share a site.
+    let name: String
+    let argumentCount: Int
+    /// `Interpreter.functionsGeneration` when the site was resolved: no function had the name then.
+    let generation: Int
+
+    init(_ command: Command, spec: BuiltinSpec, bound: BoundArguments, generation: Int) {
+        self.generation = generation
+        name = command.name.name
+        argumentCount = command.arguments.count
+        self.spec = spec
+        requiredCount = spec.requiredCount
+        self.bound = bound
+        let hasSpread = bound.positionals.contains { if case .spread = $0.kind { return true } else { return false } }
+        positionalRanges = hasSpread ? nil : bound.positionals.map(\.range)
+    }
+
+    func fits(_ command: Command) -> Bool {
+        command.arguments.count == argumentCount && command.name.name == name
+    }
+
+    /// A command's place: its file (held, so the identity is never reused) and its first byte.
+    struct Key: Hashable {
+        let file: SourceFile
+        let start: Int
+        let end: Int
+
+        init(_ command: Command) {
+            file = command.range.file
+            start = command.range.start
+            end = command.range.end
+        }
+
+        static func == (a: Key, b: Key) -> Bool {
+            a.file === b.file && a.start == b.start && a.end == b.end
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(ObjectIdentifier(file))
+            hasher.combine(start)
+            hasher.combine(end)
+        }
+    }
+}
