@@ -15,11 +15,9 @@ let package = Package(
     ],
     targets: [
         .target(name: "Lexer"),
-        // The evaluator's hot path mutates class properties (scopes, counters) at
-        // every statement; release builds skip the run-time exclusivity check on
-        // them (docs/performance.md, issue 18). Debug builds, which the tests use, keep it.
-        .target(name: "Interpreter", dependencies: ["Lexer"],
-                swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
+        // Exclusivity stays checked in every build: a tool that runs as root keeps Swift's
+        // memory-safety checks, which cost the evaluator about 10 % (docs/performance.md).
+        .target(name: "Interpreter", dependencies: ["Lexer"]),
         // setns(2) and unshare(2), which Swift's Glibc module does not export.
         .target(name: "CNamespaces"),
         // An rtnetlink client (links, addresses, routes, network namespaces), in-process: no `ip` processes.
