@@ -64,10 +64,18 @@ struct NftBaseChain: Hashable, Sendable {
     var device: String?
 }
 
-/// One chain: its hook if it is a base chain, and its rules in order.
+/// One chain: its hook if it is a base chain, and its rules in order. A
+/// chain read by its header alone (netlink) does not know its rules yet
+/// (`rulesKnown`): they are read when a statement needs them, and until then
+/// `rules` holds only what the run appended.
 final class NftChainModel {
     var base: NftBaseChain?
     private(set) var rules: [NftRuleEntry]
+    var rulesKnown = true
+    /// The kernel's count of what holds the chain (its own rules, the rules and map elements that lead
+    /// to it) when its header was read, and how many rules it had then (once they are read).
+    var kernelUse: Int?
+    var kernelRuleCount: Int?
     /// How many rules have each identity: `exists` in constant time.
     private(set) var counts: [String: Int] = [:]
 
@@ -92,11 +100,26 @@ final class NftChainModel {
     func removeAll() {
         rules = []
         counts = [:]
+        rulesKnown = true
+    }
+
+    /// The rules as read, now known.
+    func replaceRules(_ new: [NftRuleEntry]) {
+        rules = []
+        counts = [:]
+        for rule in new { insert(rule, at: rules.count) }
+        rulesKnown = true
     }
 
     func setHandle(_ handle: Int, at index: Int) { rules[index].handle = handle }
 
-    func copy() -> NftChainModel { NftChainModel(base: base, rules: rules) }
+    func copy() -> NftChainModel {
+        let copy = NftChainModel(base: base, rules: rules)
+        copy.rulesKnown = rulesKnown
+        copy.kernelUse = kernelUse
+        copy.kernelRuleCount = kernelRuleCount
+        return copy
+    }
 }
 
 /// A rule in a chain: what it is, the handle the kernel gave it (nil for one this run adds

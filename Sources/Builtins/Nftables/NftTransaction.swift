@@ -100,20 +100,23 @@ final class NftTransaction: TransactionalFamily {
         }
     }
 
+    /// Asks nf_tables over netlink (see `NftNetlink`); the answer is JSON.
+    private func netlink(_ question: String, _ words: [String], _ call: Invocation) throws -> JSON {
+        call.context.probes.builtinConsultedHost = true
+        try lock(call)
+        guard case .text(let text) = try call.perform(.family(AnyFamilyEffect(NftNetlinkEffect(question: question, words: words)))) else {
+            return .null
+        }
+        do { return try JSON.parse(text) } catch { throw call.fail("nf_tables answered what wds cannot read: \(text.prefix(200))") }
+    }
+
     /// The table's model, nil when it does not exist.
     func table(_ id: NftTableID, _ call: Invocation) throws -> NftTableModel? {
         call.context.probes.builtinConsultedHost = true
         if let table = tables[id] { return table }
         if absentTables.contains(id) { return nil }
-        var inKernel = false
-        if !tablesListed {
-            let (ok, output) = try list(["tables"], call)
-            let listed = ok ? try listing(output, call).tables : []
-            tablesListed = true
-            for other in listed where tables[other] == nil && !absentTables.contains(other) { settleTable(other, inKernel: true) }
-            inKernel = listed.contains(id)
-        }
-        if tables[id] == nil && !absentTables.contains(id) { settleTable(id, inKernel: inKernel) }
+        let inKernel = tablesListed ? false : try netlink("table", [id.family.rawValue, id.name], call) == .bool(true)
+        settleTable(id, inKernel: inKernel)
         return tables[id]
     }
 
@@ -164,19 +167,12 @@ final class NftTransaction: TransactionalFamily {
         return set
     }
 
-    /// The chain with its rules, nil when it (or its table) does not exist.
+    /// The chain (its rules perhaps not read yet: `rules(of:)`), nil when it (or its table) does not exist.
     func chain(_ name: String, in id: NftTableID, _ call: Invocation) throws -> NftChainModel? {
         guard let table = try table(id, call) else { return nil }
         if let chain = table.chains[name] { return chain }
         if table.complete || table.absentChains.contains(name) { return nil }
-        let (ok, output) = try list(["chain", id.family.rawValue, id.name, name], call)
-        var kernel: NftChainModel?
-        if ok {
-            let read = try listing(output, call)
-            if let found = read.chains.first(where: { $0.name == name && $0.table == id }) {
-                kernel = NftChainModel(base: found.base, rules: read.rules.filter { $0.chain == name }.map { entry($0, id) })
-            }
-        }
+        let kernel = NftNetlink.chainModel(try netlink("chain", [id.family.rawValue, id.name, name], call))
         if let chain = settleChain(name, id, from: kernel) {
             table.addChain(name, chain)
             return chain
@@ -185,22 +181,115 @@ final class NftTransaction: TransactionalFamily {
         return nil
     }
 
-    /// The set or map, nil when it does not exist. `map` says which the statement expects (asked first).
+    /// The chain with its rules read (`nft -j list chain`), the run's changes to them replayed.
+    @discardableResult
+    func rules(of name: String, in id: NftTableID, _ call: Invocation) throws -> NftChainModel? {
+        guard let chain = try chain(name, in: id, call) else { return nil }
+        if chain.rulesKnown { return chain }
+        let (ok, output) = try list(["chain", id.family.rawValue, id.name, name], call)
+        var kernel: [NftRuleEntry] = []
+        if ok {
+            let read = try listing(output, call)
+            kernel = read.rules.filter { $0.chain == name && $0.table == id }.map { entry($0, id) }
+        }
+        fillRules(chain, name, id, kernel: kernel)
+        return chain
+    }
+
+    /// Gives a chain read by its header the rules the kernel holds, with the pending changes to them replayed;
+    /// and what the open batch remembers of it, if it had not read its rules either.
+    private func fillRules(_ chain: NftChainModel, _ name: String, _ id: NftTableID, kernel: [NftRuleEntry]) {
+        let read = NftChainModel(base: chain.base, rules: kernel)
+        if case .chain(let before?)? = snapshots[.chain(id, name)], !before.rulesKnown {
+            snapshots[.chain(id, name)] = .chain(read.copy())
+        }
+        var replayed: NftChainModel? = read
+        for change in pending where change.command.table == id && (change.command.chain == name || change.command.chain == nil) {
+            switch change.command {
+            case .addRule, .deleteRule, .flushChain, .flushTable: replayed = change.command.replay(chain: name, of: id, replayed)
+            default: continue
+            }
+        }
+        chain.replaceRules(replayed?.rules ?? [])
+        chain.kernelRuleCount = kernel.count
+    }
+
+    /// How many rules and map elements lead to the chain once the pending changes are made, from the
+    /// kernel's count and what the pending changes add and remove; nil where that cannot be counted
+    /// without reading the whole table (a flush or deletion of what may hold references).
+    func references(to name: String, in id: NftTableID, _ chain: NftChainModel) -> Int? {
+        var count: Int
+        if let use = chain.kernelUse, let rules = chain.kernelRuleCount {
+            count = use - rules
+        } else if case .chain(nil)? = snapshots[.chain(id, name)] {
+            count = 0  // made by this batch: only what the batch added can lead to it
+        } else {
+            return nil
+        }
+        let verdicts = [NftElementValue.verdict("jump \(name)"), .verdict("goto \(name)")]
+        // How many rules of each other chain lead to it as the batch goes: a flush removes them.
+        var leading: [String: Int] = [:]
+        func leadingRules(_ other: String) -> Int? {
+            if let known = leading[other] { return known }
+            guard case .chain(let before)? = snapshots[.chain(id, other)] else { return 0 }
+            guard let before else { return 0 }
+            guard before.rulesKnown else { return nil }
+            return before.rules.filter { NftReferences.leads($0, to: name) }.count
+        }
+        for change in pending where change.command.table == id {
+            switch change.command {
+            case .addRule(_, let other, let entry, _) where other != name:
+                if NftReferences.leads(entry, to: name) {
+                    count += 1
+                    guard let known = leadingRules(other) else { return nil }
+                    leading[other] = known + 1
+                }
+            case .deleteRule(_, let other, let entry, _) where other != name:
+                if NftReferences.leads(entry, to: name) {
+                    count -= 1
+                    guard let known = leadingRules(other) else { return nil }
+                    leading[other] = known - 1
+                }
+            case .flushChain(_, let other) where other != name:
+                guard let known = leadingRules(other) else { return nil }
+                count -= known
+                leading[other] = 0
+            case .addElements(_, _, let elements, _, _):
+                count += elements.filter { $0.value.map(verdicts.contains) ?? false }.count
+            case .deleteElements(_, _, let elements, _, _):
+                count -= elements.filter { $0.value.map(verdicts.contains) ?? false }.count
+            case .flushTable, .deleteTable, .flushSet, .deleteSet, .deleteChain:
+                if change.command.chain != name { return nil }
+            default:
+                continue
+            }
+        }
+        return count
+    }
+
+    /// The set or map, nil when it does not exist. `map` says which the statement expects (a
+    /// set wds cannot read over netlink is read with `nft -j list`, which asks for that one first).
     func set(_ name: String, in id: NftTableID, map: Bool, _ call: Invocation) throws -> NftSetModel? {
         guard let table = try table(id, call) else { return nil }
         if let set = table.sets[name] { return set }
         if table.complete || table.absentSets.contains(name) { return nil }
+        let answer = try netlink("set", [id.family.rawValue, id.name, name], call)
         var kernel: NftSetModel?
-        for kind in map ? ["map", "set"] : ["set", "map"] {
-            let (ok, output) = try list([kind, id.family.rawValue, id.name, name], call)
-            guard ok else { continue }
-            var autoMerge: Set<String> = []
-            if output.contains("\"interval\"") {
-                let (terseOK, terse) = try list([kind, id.family.rawValue, id.name, name], terse: true, call)
-                if terseOK { autoMerge = NftListing.autoMergeSets(terse) }
+        if answer != .null {
+            kernel = NftNetlink.setModel(answer)
+            if kernel == nil {
+                for kind in map ? ["map", "set"] : ["set", "map"] {
+                    let (ok, output) = try list([kind, id.family.rawValue, id.name, name], call)
+                    guard ok else { continue }
+                    var autoMerge: Set<String> = []
+                    if output.contains("\"interval\"") {
+                        let (terseOK, terse) = try list([kind, id.family.rawValue, id.name, name], terse: true, call)
+                        if terseOK { autoMerge = NftListing.autoMergeSets(terse) }
+                    }
+                    kernel = try listing(output, autoMerge: autoMerge, call).sets.first { $0.name == name }?.model
+                    break
+                }
             }
-            kernel = try listing(output, autoMerge: autoMerge, call).sets.first { $0.name == name }?.model
-            break
         }
         if let set = settleSet(name, id, from: kernel) {
             table.addSet(name, set)
@@ -231,10 +320,13 @@ final class NftTransaction: TransactionalFamily {
         for name in createdNames(in: id, chains: true) where !chainOrder.contains(name) { chainOrder.append(name) }
         var setOrder = read.sets.map(\.name)
         for name in createdNames(in: id, chains: false) where !setOrder.contains(name) { setOrder.append(name) }
-        for name in chainOrder where table.chains[name] == nil && !table.absentChains.contains(name) {
-            let kernel = read.chains.first { $0.name == name }.map { found in
-                NftChainModel(base: found.base, rules: read.rules.filter { $0.chain == name }.map { entry($0, id) })
+        for name in chainOrder where !table.absentChains.contains(name) {
+            let kernelRules = read.rules.filter { $0.chain == name }.map { entry($0, id) }
+            if let known = table.chains[name] {
+                if !known.rulesKnown { fillRules(known, name, id, kernel: kernelRules) }
+                continue
             }
+            let kernel = read.chains.first { $0.name == name }.map { NftChainModel(base: $0.base, rules: kernelRules) }
             if let chain = settleChain(name, id, from: kernel) { table.chains[name] = chain } else { table.absentChains.insert(name) }
         }
         for name in setOrder where table.sets[name] == nil && !table.absentSets.contains(name) {
@@ -247,9 +339,21 @@ final class NftTransaction: TransactionalFamily {
         return table
     }
 
-    /// Every table nft lists, as the run has left them.
+    /// Every table, as the run has left them.
     func tableIDs(_ call: Invocation) throws -> [NftTableID] {
-        if !tablesListed { _ = try table(NftTableID(family: .inet, name: "-"), call) }
+        if !tablesListed {
+            let listed = try netlink("tables", [], call).arrayValue ?? []
+            for item in listed {
+                guard let family = item["family"]?.stringValue.flatMap(NftTableFamily.init(rawValue:)),
+                      let name = item["name"]?.stringValue else { continue }
+                let id = NftTableID(family: family, name: name)
+                if tables[id] == nil && !absentTables.contains(id) { settleTable(id, inKernel: true) }
+            }
+            // What the kernel does not list is absent, but for what the run made.
+            tablesListed = true
+            for change in pending { if tables[change.command.table] == nil && !absentTables.contains(change.command.table) {
+                settleTable(change.command.table, inKernel: false) } }
+        }
         return tables.keys.sorted()
     }
 
@@ -350,6 +454,8 @@ final class NftTransaction: TransactionalFamily {
         try snapshot(.chain(id, name), call)
         var entry = entry
         entry.uid = newUID()
+        // Appended to a chain whose rules are not read: at its end, whatever it holds.
+        let recorded = chain.rulesKnown ? index : Int.max
         // Placed as the batch will place it: by a neighbour's handle where the kernel gave one.
         let head = "rule \(id.words) \(name)", rule = entry.text(family: id.family)
         let previous = index > 0 ? chain.rules[index - 1] : nil, next = index < chain.rules.count ? chain.rules[index] : nil
@@ -364,7 +470,7 @@ final class NftTransaction: TransactionalFamily {
             line = next == nil ? "add \(head) \(rule)" : "add \(head) index \(index - 1) \(rule)"
         }
         chain.insert(entry, at: index)
-        try record(.addRule(id, name, entry, index: index), line: line, call)
+        try record(.addRule(id, name, entry, index: recorded), line: line, call)
     }
 
     func deleteRule(_ id: NftTableID, _ name: String, at index: Int, _ chain: NftChainModel, _ call: Invocation) throws {
@@ -397,11 +503,14 @@ final class NftTransaction: TransactionalFamily {
         guard let shape = set.shape else { throw call.fail("wds does not model the elements of \(set.kind) '\(name)' (type \(set.typeText))") }
         try snapshot(.set(id, name), call)
         let before = set.elements
+        // What the set holds already changes nothing (and, in a map, adds no reference to a chain).
+        let fresh = set.interval ? elements : elements.filter { set.element(for: $0.key) == nil }
         if let problem = set.add(elements) {
             set.replaceElements(before)
             throw refusal(problem, call, kernel: problem.contains("overlaps") ? "interval overlaps with an existing one" : "File exists")
         }
-        try record(.addElements(id, name, elements, shape, isMap: set.isMap), call)
+        guard !fresh.isEmpty else { return }
+        try record(.addElements(id, name, fresh, shape, isMap: set.isMap), call)
     }
 
     func deleteElements(_ id: NftTableID, _ name: String, _ elements: [NftElement], _ set: NftSetModel, _ call: Invocation) throws {
@@ -464,8 +573,9 @@ final class NftTransaction: TransactionalFamily {
                                  hint: "no change of this nftables batch was applied")
         }
         committed[generation - 1] = (pending, pendingSnapshots)
+        _ = output
         // Undone, if the run fails later, by a JSON batch that puts back each piece the batch changed.
-        let handles = NftBatch.handles(inEcho: output)
+        let handles = newRuleHandles(built, host: host, at: last.location)
         if let undo = NftUndo(changes: pending, snapshots: pendingSnapshots, batch: built, handles: handles, model: self).payload {
             context.journal.record(undo: "nft -j -f - (undo \(pending.count) change(s))", at: last.location) {
                 let result = try host.perform(.family(AnyFamilyEffect(NftCommitEffect(payload: undo, json: true))), at: last.location)
@@ -477,6 +587,29 @@ final class NftTransaction: TransactionalFamily {
         }
         // Once a kernel has the changes, it is the truth again (and others may change it after the lock).
         dropModel()
+    }
+
+    /// The handles the kernel gave the rules a commit added, by the run's number for each: the
+    /// handles of each chain they went to, read over netlink, matched by place (the model knows the
+    /// chain's order; a chain whose rules it never read got only appended rules, which are its last).
+    private func newRuleHandles(_ batch: NftBatch, host: Host, at location: SourceRange) -> [Int: Int] {
+        var chainsOf: [NftTableID: Set<String>] = [:]
+        for (id, chain) in batch.addedRuleChains { chainsOf[id, default: []].insert(chain) }
+        var handles: [Int: Int] = [:]
+        for (id, names) in chainsOf {
+            for name in names.sorted() {
+                guard let chain = tables[id]?.chains[name],
+                      case .text(let text)? = try? host.perform(.family(AnyFamilyEffect(NftNetlinkEffect(
+                        question: "rules", words: [id.family.rawValue, id.name, name]))), at: location),
+                      let read = (try? JSON.parse(text))?.arrayValue else { continue }
+                let kernel = read.compactMap { if case .number(let n) = $0 { return Int(n) } else { return nil } }
+                let known = chain.rules
+                let matched = chain.rulesKnown ? kernel : Array(kernel.suffix(known.count))
+                guard matched.count == known.count else { continue }
+                for (entry, handle) in zip(known, matched) { handles[entry.uid] = handle }
+            }
+        }
+        return handles
     }
 
     /// What the model says a piece is now (for the undo of a commit, before the model is dropped).

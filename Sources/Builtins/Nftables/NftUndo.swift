@@ -4,7 +4,7 @@ import Interpreter
 /// because it adds rules back exactly as the kernel printed them, including
 /// what wds does not model. It is computed from what each piece the batch
 /// changed was before (the snapshots) and is after (the model, with the
-/// handles nft's echo gave the new rules): new rules are deleted by handle,
+/// handles the kernel gave the new rules): new rules are deleted by handle,
 /// deleted ones added back at their places (rules never move in nftables),
 /// sets get their old elements, new chains, sets and tables are deleted and
 /// deleted ones made again.
@@ -15,10 +15,7 @@ struct NftUndo {
     private(set) var payload: String?
 
     init(changes: [NftTransaction.Change], snapshots: [NftTransaction.Piece: NftTransaction.Snapshot], batch: NftBatch,
-         handles: [Int], model: NftTransaction) {
-        var handleOf: [Int: Int] = [:]  // uid → handle
-        for (uid, handle) in zip(batch.addedRules, handles) { handleOf[uid] = handle }
-
+         handles handleOf: [Int: Int], model: NftTransaction) {
         var deleteRules: [JSON] = [], makeChains: [JSON] = [], restoreSets: [JSON] = [], addRules: [JSON] = []
         var policies: [JSON] = [], dropChains: [JSON] = [], dropSets: [JSON] = [], tableSteps: [JSON] = []
 
