@@ -200,6 +200,10 @@ final class NftSetModel {
     var timeout: Int?
     private(set) var elements: [NftElement]
     private var index: [NftElementValue: Int] = [:]
+    /// Every element is known (read whole, or made by the run). A map read by its header
+    /// alone knows only the keys it looked up (`learn`): those it holds, and those it does not.
+    var complete = true
+    private var absentKeys: Set<NftElementValue> = []
     /// The elements as read, for a set wds does not model (they are put back as they were).
     var opaqueElements: [JSON] = []
 
@@ -222,7 +226,43 @@ final class NftSetModel {
         let copy = NftSetModel(isMap: isMap, shape: shape, typeText: typeText, flags: flags, autoMerge: autoMerge,
                                timeout: timeout, elements: elements)
         copy.opaqueElements = opaqueElements
+        copy.complete = complete
+        copy.absentKeys = absentKeys
         return copy
+    }
+
+    /// Whether the model knows if KEY is held, without asking the kernel.
+    func knows(_ key: NftElementValue) -> Bool { complete || index[key] != nil || absentKeys.contains(key) }
+
+    /// What the kernel answered for one key: its element, or none.
+    func learn(_ key: NftElementValue, _ element: NftElement?) {
+        guard !knows(key) else { return }
+        if let element {
+            index[element.key] = elements.count
+            elements.append(element)
+        } else {
+            absentKeys.insert(key)
+        }
+    }
+
+    /// Removes these elements where it holds them, and knows it does not hold them any more
+    /// (what a change the kernel took does, replayed on a set that may not know them).
+    func drop(_ gone: [NftElement]) {
+        let keys = Set(gone.map(\.key))
+        let absent = absentKeys.union(keys)
+        replaceElements(elements.filter { !keys.contains($0.key) })
+        absentKeys = complete ? [] : absent
+    }
+
+    /// The keys the model knows about: held, or known not to be.
+    var knownKeys: [NftElementValue] { elements.map(\.key) + absentKeys.sorted { "\($0)" < "\($1)" } }
+
+    /// Takes the elements (and completeness) of another reading of the same set.
+    func takeElements(of other: NftSetModel) {
+        replaceElements(other.elements)
+        opaqueElements = other.opaqueElements
+        complete = other.complete
+        absentKeys = other.absentKeys
     }
 
     func replaceElements(_ new: [NftElement]) {
@@ -277,7 +317,9 @@ final class NftSetModel {
             positions[element.key] = result.count
             result.append(element)
         }
+        let absent = absentKeys.subtracting(new.map(\.key))
         replaceElements(result)
+        absentKeys = absent
         return nil
     }
 
@@ -290,13 +332,17 @@ final class NftSetModel {
             }
             result.remove(at: position)
         }
+        let absent = absentKeys.union(gone.map(\.key))
         replaceElements(result)
+        absentKeys = complete ? [] : absent
         return nil
     }
 
     func flush() {
         replaceElements([])
         opaqueElements = []
+        complete = true
+        absentKeys = []
     }
 
     func describe(_ element: NftElement) -> String {

@@ -195,7 +195,7 @@ enum NftNetlink {
     /// A set or map with its elements: `{"map": bool, "flags": N, "key": N, "data": N, "timeout": ms,
     /// "merge": bool, "elements": [{"key": "hex", "flags": N, "data": "hex", "verdict": N, "chain": "…", "timeout": ms}]}`,
     /// or null when there is none of that name.
-    static func set(_ id: NftTableID, _ name: String) throws -> JSON {
+    static func set(_ id: NftTableID, _ name: String, elements withElements: Bool = true) throws -> JSON {
         let answers: [(family: UInt8, attributes: [Attribute])]
         do {
             answers = try request(getSet, family: number(id.family), dump: false,
@@ -218,37 +218,66 @@ enum NftNetlink {
                 offset += 2 + length
             }
         }
+        guard withElements else { return .object(fields) }
         let elements = try request(getSetElement, family: number(id.family), dump: true,
                                    attributes: attribute(1, string: id.name) + attribute(2, string: name))
-        var list: [JSON] = []
-        for message in elements {
-            guard let container = message.attributes.first(where: { $0.type == 3 }) else { continue }
-            for item in container.nested {
-                var element: [(String, JSON)] = []
-                for attribute in item.nested {
-                    switch attribute.type {
-                    case 1: if let value = attribute.nested.first(where: { $0.type == 1 }) { element.append(("key", .string(hex(value.value)))) }
-                    case 2:
-                        for data in attribute.nested {
-                            if data.type == 1 { element.append(("data", .string(hex(data.value)))) }
-                            if data.type == 2 {
-                                for verdict in data.nested {
-                                    if verdict.type == 1 { element.append(("verdict", .number(Double(Int32(bitPattern: verdict.u32))))) }
-                                    if verdict.type == 2 { element.append(("chain", .string(verdict.string))) }
-                                }
-                            }
-                        }
-                    case 3: element.append(("flags", .number(Double(attribute.u32))))
-                    case 4: element.append(("timeout", .number(Double(attribute.u64))))
-                    case 10: if let value = attribute.nested.first(where: { $0.type == 1 }) { element.append(("keyEnd", .string(hex(value.value)))) }
-                    default: continue
-                    }
-                }
-                list.append(.object(element))
-            }
-        }
+        let list = elements.flatMap { decodeElements($0.attributes) }
         fields.append(("elements", .array(list)))
         return .object(fields)
+    }
+
+    /// The element with this key (hex), as `set` lists elements: `[{…}]`, or `[]` when the set does not hold it.
+    static func element(_ id: NftTableID, _ name: String, key: String) throws -> JSON {
+        let value = attributeBytes(1, bytes(key))  // NFTA_DATA_VALUE
+        let keyAttribute = nested(1, value)  // NFTA_SET_ELEM_KEY
+        let element = nested(1, keyAttribute)  // NFTA_LIST_ELEM
+        let list = nested(3, element)  // NFTA_SET_ELEM_LIST_ELEMENTS
+        do {
+            let answers = try request(getSetElement, family: number(id.family), dump: false,
+                                      attributes: attribute(1, string: id.name) + attribute(2, string: name) + list)
+            return .array(answers.flatMap { decodeElements($0.attributes) })
+        } catch let failure as Failure where failure.errno == ENOENT {
+            return .array([])
+        }
+    }
+
+    static func attributeBytes(_ type: UInt16, _ value: [UInt8]) -> [UInt8] {
+        var bytes = [UInt8(truncatingIfNeeded: value.count + 4), UInt8(truncatingIfNeeded: (value.count + 4) >> 8),
+                     UInt8(truncatingIfNeeded: type), UInt8(truncatingIfNeeded: type >> 8)] + value
+        while bytes.count % 4 != 0 { bytes.append(0) }
+        return bytes
+    }
+
+    static func nested(_ type: UInt16, _ inner: [UInt8]) -> [UInt8] { attributeBytes(type | 0x8000, inner) }  // NLA_F_NESTED
+
+    /// The elements of one NEWSETELEM message, as JSON.
+    static func decodeElements(_ attributes: [Attribute]) -> [JSON] {
+        var list: [JSON] = []
+        guard let container = attributes.first(where: { $0.type == 3 }) else { return list }
+        for item in container.nested {
+            var element: [(String, JSON)] = []
+            for attribute in item.nested {
+                switch attribute.type {
+                case 1: if let value = attribute.nested.first(where: { $0.type == 1 }) { element.append(("key", .string(hex(value.value)))) }
+                case 2:
+                    for data in attribute.nested {
+                        if data.type == 1 { element.append(("data", .string(hex(data.value)))) }
+                        if data.type == 2 {
+                            for verdict in data.nested {
+                                if verdict.type == 1 { element.append(("verdict", .number(Double(Int32(bitPattern: verdict.u32))))) }
+                                if verdict.type == 2 { element.append(("chain", .string(verdict.string))) }
+                            }
+                        }
+                    }
+                case 3: element.append(("flags", .number(Double(attribute.u32))))
+                case 4: element.append(("timeout", .number(Double(attribute.u64))))
+                case 10: if let value = attribute.nested.first(where: { $0.type == 1 }) { element.append(("keyEnd", .string(hex(value.value)))) }
+                default: continue
+                }
+            }
+            list.append(.object(element))
+        }
+        return list
     }
 
     static func hex(_ bytes: ArraySlice<UInt8>) -> String {
@@ -292,6 +321,8 @@ struct NftNetlinkEffect: FamilyEffect {
             case ("table", let id?): answer = try NftNetlink.table(id)
             case ("chain", let id?) where words.count == 3: answer = try NftNetlink.chain(id, words[2])
             case ("set", let id?) where words.count == 3: answer = try NftNetlink.set(id, words[2])
+            case ("setheader", let id?) where words.count == 3: answer = try NftNetlink.set(id, words[2], elements: false)
+            case ("element", let id?) where words.count == 4: answer = try NftNetlink.element(id, words[2], key: words[3])
             case ("rules", let id?) where words.count == 3: answer = try NftNetlink.ruleHandles(id, words[2])
             default: throw CommandFailure("internal error: a netlink question wds does not ask: \(question)", at: location)
             }

@@ -18,7 +18,8 @@ extension NftNetlink {
         return chain
     }
 
-    /// The set the answer describes, or nil when wds cannot read it from netlink.
+    /// The set the answer describes, or nil when wds cannot read it from netlink. An answer without
+    /// elements (a header) gives a set that knows none of them yet.
     static func setModel(_ json: JSON) -> NftSetModel? {
         guard case .number(let flagBits)? = json["flags"], case .number(let keyNumber)? = json["key"],
               let keyType = dataTypes[UInt32(keyNumber)], keyType != .verdict else { return nil }
@@ -40,8 +41,33 @@ extension NftNetlink {
         if case .number(let milliseconds)? = json["timeout"], milliseconds > 0 { timeout = Int(milliseconds / 1000) }
         let shape = NftSetShape(keyType: keyType, valueType: valueType, interval: interval)
         guard let elements = self.elements(json["elements"]?.arrayValue ?? [], shape, setTimeout: timeout) else { return nil }
-        return NftSetModel(isMap: isMap, shape: shape, typeText: keyType.rawValue + (valueType.map { " : " + $0.rawValue } ?? ""),
-                           flags: flags, autoMerge: json["merge"] == .bool(true), timeout: timeout, elements: elements)
+        let set = NftSetModel(isMap: isMap, shape: shape, typeText: keyType.rawValue + (valueType.map { " : " + $0.rawValue } ?? ""),
+                              flags: flags, autoMerge: json["merge"] == .bool(true), timeout: timeout, elements: elements)
+        set.complete = json["elements"] != nil
+        return set
+    }
+
+    /// A key as the kernel holds it, in hex: what a lookup of one element sends.
+    static func keyHex(_ value: NftElementValue, _ type: NftDataType) -> String? {
+        func bigEndian(_ number: UInt128, _ count: Int) -> [UInt8] {
+            (0..<count).map { UInt8(truncatingIfNeeded: number >> UInt128((count - 1 - $0) * 8)) }
+        }
+        let bytes: [UInt8]
+        switch (type, value) {
+        case (.ipv4Address, .interval(let i)) where i.low == i.high: bytes = bigEndian(i.low, 4)
+        case (.ipv6Address, .interval(let i)) where i.low == i.high: bytes = bigEndian(i.low, 16)
+        case (.port, .interval(let i)) where i.low == i.high: bytes = bigEndian(i.low, 2)
+        case (.interface, .text(let name)): bytes = Array((Array(name.utf8) + [UInt8](repeating: 0, count: 16)).prefix(16))
+        case (.mark, .number(let mark)): bytes = [0, 8, 16, 24].map { UInt8(truncatingIfNeeded: mark >> UInt32($0)) }
+        case (.l4protocol, .text(let name)):
+            guard let number = NftProtocols.numbers[NftProtocols.fromPrinted(name)] else { return nil }
+            bytes = [UInt8(number)]
+        case (.etherAddress, .text(let text)):
+            bytes = text.split(separator: ":").compactMap { UInt8($0, radix: 16) }
+            guard bytes.count == 6 else { return nil }
+        default: return nil
+        }
+        return hex(ArraySlice(bytes))
     }
 
     static func elements(_ items: [JSON], _ shape: NftSetShape, setTimeout: Int?) -> [NftElement]? {

@@ -258,8 +258,8 @@ final class NftTransaction: TransactionalFamily {
                 count += elements.filter { $0.value.map(verdicts.contains) ?? false }.count
             case .deleteElements(_, _, let elements, _, _):
                 count -= elements.filter { $0.value.map(verdicts.contains) ?? false }.count
-            case .flushTable, .deleteTable, .flushSet, .deleteSet, .deleteChain:
-                if change.command.chain != name { return nil }
+            case .flushTable, .deleteTable, .flushSet, .deleteSet:
+                return nil
             default:
                 continue
             }
@@ -269,27 +269,18 @@ final class NftTransaction: TransactionalFamily {
 
     /// The set or map, nil when it does not exist. `map` says which the statement expects (a
     /// set wds cannot read over netlink is read with `nft -j list`, which asks for that one first).
-    func set(_ name: String, in id: NftTableID, map: Bool, _ call: Invocation) throws -> NftSetModel? {
+    /// With `full` false, a set that is not an interval set may come without its elements, which
+    /// `element(_:in:)` then looks up one by one.
+    func set(_ name: String, in id: NftTableID, map: Bool, full: Bool = true, _ call: Invocation) throws -> NftSetModel? {
         guard let table = try table(id, call) else { return nil }
-        if let set = table.sets[name] { return set }
+        if let set = table.sets[name] {
+            if full && !set.complete { try complete(set, name, id, map: map, call) }
+            return set
+        }
         if table.complete || table.absentSets.contains(name) { return nil }
-        let answer = try netlink("set", [id.family.rawValue, id.name, name], call)
-        var kernel: NftSetModel?
-        if answer != .null {
-            kernel = NftNetlink.setModel(answer)
-            if kernel == nil {
-                for kind in map ? ["map", "set"] : ["set", "map"] {
-                    let (ok, output) = try list([kind, id.family.rawValue, id.name, name], call)
-                    guard ok else { continue }
-                    var autoMerge: Set<String> = []
-                    if output.contains("\"interval\"") {
-                        let (terseOK, terse) = try list([kind, id.family.rawValue, id.name, name], terse: true, call)
-                        if terseOK { autoMerge = NftListing.autoMergeSets(terse) }
-                    }
-                    kernel = try listing(output, autoMerge: autoMerge, call).sets.first { $0.name == name }?.model
-                    break
-                }
-            }
+        var kernel = try kernelSet(name, id, map: map, full: full, call)
+        if let header = kernel, !header.complete, header.interval {
+            kernel = try kernelSet(name, id, map: map, full: true, call)  // intervals are read whole
         }
         if let set = settleSet(name, id, from: kernel) {
             table.addSet(name, set)
@@ -297,6 +288,53 @@ final class NftTransaction: TransactionalFamily {
         }
         table.absentSets.insert(name)
         return nil
+    }
+
+    /// The set as the kernel holds it (over netlink; through libnftables what netlink cannot say).
+    private func kernelSet(_ name: String, _ id: NftTableID, map: Bool, full: Bool, _ call: Invocation) throws -> NftSetModel? {
+        let answer = try netlink(full ? "set" : "setheader", [id.family.rawValue, id.name, name], call)
+        guard answer != .null else { return nil }
+        if let read = NftNetlink.setModel(answer) { return read }
+        for kind in map ? ["map", "set"] : ["set", "map"] {
+            let (ok, output) = try list([kind, id.family.rawValue, id.name, name], call)
+            guard ok else { continue }
+            var autoMerge: Set<String> = []
+            if output.contains("\"interval\"") {
+                let (terseOK, terse) = try list([kind, id.family.rawValue, id.name, name], terse: true, call)
+                if terseOK { autoMerge = NftListing.autoMergeSets(terse) }
+            }
+            return try listing(output, autoMerge: autoMerge, call).sets.first { $0.name == name }?.model
+        }
+        return nil
+    }
+
+    /// Reads every element of a set that knew only some, the pending changes replayed.
+    private func complete(_ set: NftSetModel, _ name: String, _ id: NftTableID, map: Bool, _ call: Invocation) throws {
+        guard let kernel = try kernelSet(name, id, map: map, full: true, call) else { return }
+        fillSet(set, name, id, kernel: kernel)
+    }
+
+    private func fillSet(_ set: NftSetModel, _ name: String, _ id: NftTableID, kernel: NftSetModel) {
+        if case .set(let before?)? = snapshots[.set(id, name)], !before.complete { snapshots[.set(id, name)] = .set(kernel.copy()) }
+        var replayed: NftSetModel? = kernel
+        for change in pending where change.command.set == name { replayed = change.command.replay(set: name, of: id, replayed) }
+        if let replayed { set.takeElements(of: replayed) }
+    }
+
+    /// The element of a set with this key (nil: the set does not hold it), asking the kernel for it
+    /// alone when the model does not know.
+    func element(_ key: NftElementValue, in set: NftSetModel, _ name: String, _ id: NftTableID, _ call: Invocation) throws -> NftElement? {
+        if set.knows(key) { return set.element(for: key) }
+        guard let shape = set.shape, !set.interval, let hex = NftNetlink.keyHex(key, shape.keyType) else {
+            try complete(set, name, id, map: set.isMap, call)
+            return set.element(for: key)
+        }
+        let answer = try netlink("element", [id.family.rawValue, id.name, name, hex], call)
+        let found = (NftNetlink.elements(answer.arrayValue ?? [], shape, setTimeout: set.timeout) ?? []).first { $0.key == key }
+        set.learn(key, found)
+        // No pending change touched the key (the model would know it): what the kernel said is how the batch found it.
+        if case .set(let before?)? = snapshots[.set(id, name)] { before.learn(key, found) }
+        return found
     }
 
     /// The whole table as the run has left it: every chain and set known, in nft's order.
@@ -329,8 +367,12 @@ final class NftTransaction: TransactionalFamily {
             let kernel = read.chains.first { $0.name == name }.map { NftChainModel(base: $0.base, rules: kernelRules) }
             if let chain = settleChain(name, id, from: kernel) { table.chains[name] = chain } else { table.absentChains.insert(name) }
         }
-        for name in setOrder where table.sets[name] == nil && !table.absentSets.contains(name) {
+        for name in setOrder where !table.absentSets.contains(name) {
             let kernel = read.sets.first { $0.name == name }?.model
+            if let known = table.sets[name] {
+                if !known.complete, let kernel { fillSet(known, name, id, kernel: kernel) }
+                continue
+            }
             if let set = settleSet(name, id, from: kernel) { table.sets[name] = set } else { table.absentSets.insert(name) }
         }
         table.chainOrder = chainOrder.filter { table.chains[$0] != nil } + table.chainOrder.filter { !chainOrder.contains($0) && table.chains[$0] != nil }
@@ -393,7 +435,7 @@ final class NftTransaction: TransactionalFamily {
         case .chain(let id, let name):
             snapshots[piece] = .chain(try chain(name, in: id, call)?.copy())
         case .set(let id, let name):
-            snapshots[piece] = .set(try set(name, in: id, map: false, call)?.copy())
+            snapshots[piece] = .set(try set(name, in: id, map: false, full: false, call)?.copy())
         }
     }
 

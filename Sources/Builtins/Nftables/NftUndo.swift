@@ -77,6 +77,18 @@ struct NftUndo {
                     dropSets.append(Self.command("delete", made.kind, Self.chainless(id, name)))
                 case (let old?, nil):
                     restoreSets += Self.makeSet(id, name, old)
+                case (let old?, let now?) where !old.complete:
+                    // A map the batch knew only in part: each key it touched put back as it was.
+                    var remove: [JSON] = [], add: [JSON] = []
+                    guard let shape = old.shape else { continue }
+                    for key in Set(old.knownKeys + now.knownKeys) {
+                        let was = old.element(for: key), isNow = now.element(for: key)
+                        guard was != isNow else { continue }
+                        if let isNow { remove.append(isNow.json(shape)) }
+                        if let was { add.append(was.json(shape)) }
+                    }
+                    if !remove.isEmpty { restoreSets.append(Self.command("delete", "element", Self.chainless(id, name) + [("elem", .array(remove))])) }
+                    if !add.isEmpty { restoreSets.append(Self.command("add", "element", Self.chainless(id, name) + [("elem", .array(add))])) }
                 case (let old?, let now?):
                     if Set(old.elementsJSON.map(\.serialized)) != Set(now.elementsJSON.map(\.serialized)) {
                         restoreSets.append(Self.command("flush", old.kind, Self.chainless(id, name)))
