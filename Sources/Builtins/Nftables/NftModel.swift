@@ -238,8 +238,7 @@ final class NftSetModel {
     func learn(_ key: NftElementValue, _ element: NftElement?) {
         guard !knows(key) else { return }
         if let element {
-            index[element.key] = elements.count
-            elements.append(element)
+            replaceElements(elements + [element])
         } else {
             absentKeys.insert(key)
         }
@@ -265,15 +264,11 @@ final class NftSetModel {
         absentKeys = other.absentKeys
     }
 
+    /// Its elements in the order nft prints them: by their value.
     func replaceElements(_ new: [NftElement]) {
-        elements = interval ? new.sorted { intervalOf($0) < intervalOf($1) } : new
+        elements = new.sorted { $0.key.precedes($1.key) }
         index = [:]
         for (position, element) in elements.enumerated() { index[element.key] = position }
-    }
-
-    private func intervalOf(_ element: NftElement) -> NftInterval {
-        if case .interval(let interval) = element.key { return interval }
-        return NftInterval(low: 0, high: 0)
     }
 
     func element(for key: NftElementValue) -> NftElement? { index[key].map { elements[$0] } }
