@@ -278,26 +278,40 @@ final class NftSetModel {
     /// that is there with another value. Adding what is there changes nothing.
     func add(_ new: [NftElement]) -> String? {
         if interval {
+            if autoMerge && !isMap {
+                // Everything joins: no overlap to refuse (sorting once: a list of thousands of networks stays fast).
+                let intervals = NftInterval.merged((elements + new).compactMap { if case .interval(let i) = $0.key { return i } else { return nil } })
+                replaceElements(intervals.map { NftElement(key: .interval($0), value: nil, timeout: nil) })
+                return nil
+            }
+            struct Item { var element: NftElement; var fresh: Bool }
             var result = elements
-            for (position, element) in new.enumerated() {
-                guard case .interval(let added) = element.key else { continue }
-                if let same = result.firstIndex(where: { $0.key == element.key }) {
+            var positions = index
+            var items = elements.map { Item(element: $0, fresh: false) }
+            for element in new {
+                if let same = positions[element.key] {
                     if isMap && result[same].value != element.value { return "element \(describe(element)) already exists with another value" }
                     continue
                 }
-                if let other = new[..<position].first(where: { if case .interval(let i) = $0.key { return i.overlaps(added) } else { return false } }),
-                   !autoMerge {
-                    return "conflicting intervals specified: \(describe(other)) and \(describe(element))"
-                }
-                if let other = result.first(where: { if case .interval(let i) = $0.key { return i.overlaps(added) } else { return false } }),
-                   !autoMerge {
-                    return "\(describe(element)) overlaps \(describe(other)), which the set holds (it has no auto-merge)"
-                }
+                positions[element.key] = result.count
                 result.append(element)
+                items.append(Item(element: element, fresh: true))
             }
-            if autoMerge && !isMap {
-                let intervals = NftInterval.merged(result.compactMap { if case .interval(let i) = $0.key { return i } else { return nil } })
-                result = intervals.map { NftElement(key: .interval($0), value: nil, timeout: nil) }
+            // Without auto-merge an overlap is refused: sorted by start, an interval overlaps
+            // another only if it starts before the furthest end so far.
+            var furthest: (item: Item, high: UInt128)?
+            for item in items.sorted(by: { $0.element.key.precedes($1.element.key) }) {
+                guard case .interval(let interval) = item.element.key else { continue }
+                if let previous = furthest, interval.low <= previous.high {
+                    let other = previous.item
+                    if item.fresh && other.fresh {
+                        return "conflicting intervals specified: \(describe(other.element)) and \(describe(item.element))"
+                    }
+                    let fresh = item.fresh ? item.element : other.element
+                    let held = item.fresh ? other.element : item.element
+                    return "\(describe(fresh)) overlaps \(describe(held)), which the set holds (it has no auto-merge)"
+                }
+                if furthest == nil || interval.high > furthest!.high { furthest = (item, interval.high) }
             }
             replaceElements(result)
             return nil
