@@ -6,8 +6,9 @@ import XCTest
 ///
 ///  - no wds process makes a mutating system call: no mount or unmount, no
 ///    file opened for writing or created, no mkdir, unlink, rename, link,
-///    chmod, chown, truncate, no rlimit set, no netlink message; it writes
-///    only to standard output, standard error and pipes;
+///    chmod, chown, truncate, no rlimit set, no netlink message but a
+///    question to nf_tables (a GET request: how wds reads the nftables
+///    ruleset); it writes only to standard output, standard error and pipes;
 ///  - the only programs started are wds itself (a traced `run-script`) and the
 ///    read-only probes that the trace lists as `# probe:` lines;
 ///  - the namespace's rulesets, mounts, `/tmp` and `ip_forward` are the same
@@ -23,6 +24,12 @@ final class TraceNeverActsTests: XCTestCase {
         ],
         "setup.wds": [([], netEnvironment.merging(["DISK_QUOTA_ENABLED": "false"]) { $1 })],
         "demo.wds": [(["setup"], [:]), (["teardown"], [:])],
+        "net-nft.wds": [(["setup"], netEnvironment), (["teardown"], netEnvironment)],
+        "container-net-nft.wds": [
+            (["setup"], [:]), (["teardown"], [:]),
+            (["in"], ["HOST_PORT": "61001", "CONTAINER_PORT": "8080"]),
+            (["out"], ["NETWORK": "10.1.0.0/16", "PORT": "80"]),
+        ],
     ]
     static let netEnvironment = ["POOL_NETWORK": "10.254.0.0/22", "ALLOW_NETWORKS": "10.0.0.0/8 172.16.0.0/12",
                                  "DENY_NETWORKS": "192.168.0.0/16"]
@@ -56,13 +63,33 @@ final class TraceNeverActsTests: XCTestCase {
         let label = ([script] + arguments).joined(separator: " ")
         let source = Namespace.repositoryRoot.appendingPathComponent("scripts/\(script)").path
         // container-net.wds lives in a container's folder, beside etc/config.
-        let path = script == "container-net.wds" ? "/tmp/containers/c1/net.wds" : source
+        let perContainer = script == "container-net.wds" || script == "container-net-nft.wds"
+        let path = perContainer ? "/tmp/containers/c1/net.wds" : source
         // A trace decides each statement as the run would: container-net.wds needs the host's Warden chains
-        // (net.wds setup) and, for `in` and `out`, the container's own (its setup).
-        let prepare = script != "container-net.wds" ? "" : """
-            iptables -N warden-default && iptables -N warden-forward && iptables -A warden-forward -j DROP
-            iptables -t nat -N warden-prerouting && iptables -N warden-instance-c1 && iptables -t nat -N warden-instance-c1
-            """
+        // (net.wds setup) and, for `in` and `out`, the container's own (its setup); the nftables one its table.
+        let prepare: String
+        switch script {
+        case "container-net.wds":
+            prepare = """
+                iptables -N warden-default && iptables -N warden-forward && iptables -A warden-forward -j DROP
+                iptables -t nat -N warden-prerouting && iptables -N warden-instance-c1 && iptables -t nat -N warden-instance-c1
+                """
+        case "container-net-nft.wds":
+            prepare = """
+                nft -f - <<'EOF'
+                add table inet warden
+                add chain inet warden default
+                add map inet warden containers { type ifname : verdict; }
+                add map inet warden host-ports { type inet_service : verdict; }
+                add chain inet warden instance-c1
+                add rule inet warden instance-c1 goto default
+                add chain inet warden instance-c1-nat
+                add element inet warden containers { "w-c1-0" : goto instance-c1 }
+                EOF
+                """
+        default:
+            prepare = ""
+        }
         let exports = environment.map { "export \($0.key)=\(Namespace.shellQuote($0.value))" }.joined(separator: "\n")
         let shell = """
             private_tmp
@@ -140,11 +167,21 @@ final class TraceNeverActsTests: XCTestCase {
                 if !call.contains(", NULL, ") { violations.append(line) }  // a new limit was set
             case "flock":
                 violations.append(line)  // a trace takes no lock: another run may hold it
+            case "sendto", "sendmsg":
+                if !Self.isNftablesQuestion(call) { violations.append(line) }
             default:
                 violations.append(line)
             }
         }
         return violations
+    }
+
+    /// Whether a netlink send is only questions to nf_tables: every message a GET request (as strace
+    /// decodes it, `NFNL_SUBSYS_NFTABLES<<8|NFT_MSG_GET…`, or as it prints one it cannot name, `0xa01`…).
+    static func isNftablesQuestion(_ call: String) -> Bool {
+        let types = call.components(separatedBy: "nlmsg_type=").dropFirst().map { String($0.prefix { $0 != "," && $0 != " " }) }
+        let getTypes: Set<String> = ["0xa01", "0xa04", "0xa07", "0xa0a", "0xa0d", "0xa10", "0xa13", "0xa17"]
+        return !types.isEmpty && types.allSatisfy { $0.hasPrefix("NFNL_SUBSYS_NFTABLES<<8|NFT_MSG_GET") || getTypes.contains($0) }
     }
 
     /// The argv of an `execve("path", ["a", "b"], …)` line.
@@ -182,10 +219,14 @@ final class TraceNeverActsTests: XCTestCase {
             10 mount("none", "/mnt", "tmpfs", 0, NULL) = 0
             10 prlimit64(0, RLIMIT_NOFILE, {rlim_cur=1, rlim_max=1}, NULL) = 0
             12 execve("/usr/sbin/iptables", ["iptables", "-A", "INPUT"], 0x1 /* 3 vars */) = 0
+            10 sendto(3<socket:[2]>, [{nlmsg_len=32, nlmsg_type=0xa01 /* NLMSG_??? */, nlmsg_flags=NLM_F_REQUEST}], 32, 0, NULL, 0) = 32
+            10 sendto(3<socket:[2]>, [{nlmsg_len=20, nlmsg_type=NFNL_SUBSYS_NFTABLES<<8|NFT_MSG_GETCHAIN, nlmsg_flags=NLM_F_REQUEST}], 20, 0, NULL, 0) = 20
+            10 sendmsg(3<socket:[2]>, {msg_iov=[{iov_base=[{nlmsg_len=20, nlmsg_type=NFNL_MSG_BATCH_BEGIN}, {nlmsg_len=40, nlmsg_type=NFNL_SUBSYS_NFTABLES<<8|NFT_MSG_NEWTABLE}]}]}, 0) = 60
             10 --- SIGCHLD {si_signo=SIGCHLD} ---
             """
         let found = Self.violations(strace: strace, trace: trace)
-        XCTAssertEqual(found.count, 5, "\(found)")
-        XCTAssertTrue(found.last?.contains("iptables -A INPUT") == true)
+        XCTAssertEqual(found.count, 6, "\(found)")
+        XCTAssertTrue(found.contains { $0.contains("NFT_MSG_NEWTABLE") })
+        XCTAssertTrue(found.contains { $0.contains("iptables -A INPUT") })
     }
 }
