@@ -147,9 +147,8 @@ enum NftSetBuiltins {
                     guard let text = item.text else { throw Diagnostic("an element is text, got a \(item.typeName)", at: range) }
                     values.append((text, range))
                 }
-            case let value:
+            default:
                 values.append((try call.text(index), range))
-                _ = value
             }
         }
         if values.isEmpty { throw Diagnostic("name at least one element", at: call.range) }
