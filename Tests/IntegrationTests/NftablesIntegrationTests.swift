@@ -186,6 +186,19 @@ final class NftablesIntegrationTests: XCTestCase {
             nft-set flush inet t ports
             nft-set create inet t scratch --type mark
             nft-set delete inet t scratch
+            nft-set delete inet t scratch --if-exists
+            if nft-set exists inet t allow { echo "allow exists" }
+            if ! nft-set exists inet t vm { echo "vm is a map, not a set" }
+            if nft-map exists inet t vm { echo "vm exists" }
+            nft-map ensure inet t vm --type ifname --to verdict
+            try { nft-map ensure inet t vm --type ifname --to ipv4_addr } catch e { echo "refused: $e.message" }
+            nft-map create inet t gone --type mark --to verdict
+            nft-map add inet t gone 1 drop
+            nft-map flush inet t gone
+            echo "gone: $(count $(nft-map list inet t gone)) elements"
+            nft-map delete inet t gone
+            nft-map delete inet t gone --if-exists
+            nft-map remove inet t vm w-zzz --if-exists
             for e in $(nft-map list inet t vm) { echo "vm: $e.key -> $e.value" }
 
             """
@@ -202,6 +215,11 @@ final class NftablesIntegrationTests: XCTestCase {
             refused: element 'w-a' already exists with another value (nft: File exists)
             w-a: goto inst
             refused: set 'allow' in table 'inet t' is still used by a rule of chain 'forward' (`ip daddr @allow accept`) (nft: Device or resource busy)
+            allow exists
+            vm is a map, not a set
+            vm exists
+            refused: map 'vm' in table 'inet t' exists as map of ifname : verdict; it cannot become map of ifname : ipv4_addr (nft: File exists)
+            gone: 0 elements
             vm: w-a -> goto inst
 
             """)
@@ -214,6 +232,7 @@ final class NftablesIntegrationTests: XCTestCase {
         XCTAssertEqual(ruleset.elements("inet t", "vm"), [#"["w-a",{"goto":{"target":"inst"}}]"#])
         XCTAssertEqual(ruleset.elements("inet t", "portmap"), [#"[61001,"10.254.0.2"]"#])
         XCTAssertNil(ruleset.set("inet t", "scratch"))
+        XCTAssertNil(ruleset.set("inet t", "gone"))
         XCTAssertEqual(ruleset.set("inet t", "six")?["timeout"] as? Int, 3600)
         XCTAssertEqual(ruleset.rules("inet t", "forward").count, 2)
     }
