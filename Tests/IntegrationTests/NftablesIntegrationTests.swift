@@ -186,6 +186,19 @@ final class NftablesIntegrationTests: XCTestCase {
             nft-set flush inet t ports
             nft-set create inet t scratch --type mark
             nft-set delete inet t scratch
+            nft-set delete inet t scratch --if-exists
+            if nft-set exists inet t allow { echo "allow exists" }
+            if ! nft-set exists inet t vm { echo "vm is a map, not a set" }
+            if nft-map exists inet t vm { echo "vm exists" }
+            nft-map ensure inet t vm --type ifname --to verdict
+            try { nft-map ensure inet t vm --type ifname --to ipv4_addr } catch e { echo "refused: $e.message" }
+            nft-map create inet t gone --type mark --to verdict
+            nft-map add inet t gone 1 drop
+            nft-map flush inet t gone
+            echo "gone: $(count $(nft-map list inet t gone)) elements"
+            nft-map delete inet t gone
+            nft-map delete inet t gone --if-exists
+            nft-map remove inet t vm w-zzz --if-exists
             for e in $(nft-map list inet t vm) { echo "vm: $e.key -> $e.value" }
 
             """
@@ -202,6 +215,11 @@ final class NftablesIntegrationTests: XCTestCase {
             refused: element 'w-a' already exists with another value (nft: File exists)
             w-a: goto inst
             refused: set 'allow' in table 'inet t' is still used by a rule of chain 'forward' (`ip daddr @allow accept`) (nft: Device or resource busy)
+            allow exists
+            vm is a map, not a set
+            vm exists
+            refused: map 'vm' in table 'inet t' exists as map of ifname : verdict; it cannot become map of ifname : ipv4_addr (nft: File exists)
+            gone: 0 elements
             vm: w-a -> goto inst
 
             """)
@@ -214,8 +232,81 @@ final class NftablesIntegrationTests: XCTestCase {
         XCTAssertEqual(ruleset.elements("inet t", "vm"), [#"["w-a",{"goto":{"target":"inst"}}]"#])
         XCTAssertEqual(ruleset.elements("inet t", "portmap"), [#"[61001,"10.254.0.2"]"#])
         XCTAssertNil(ruleset.set("inet t", "scratch"))
+        XCTAssertNil(ruleset.set("inet t", "gone"))
         XCTAssertEqual(ruleset.set("inet t", "six")?["timeout"] as? Int, 3600)
         XCTAssertEqual(ruleset.rules("inet t", "forward").count, 2)
+    }
+
+    /// Sets and maps the kernel already holds are read over netlink: every type wds models, intervals
+    /// (their boundaries joined again), timeouts, verdicts; one key at a time where that is all a statement needs.
+    func testSetsTheKernelHoldsReadBack() throws {
+        let setup = """
+            nft -f - <<'EOF'
+            add table inet k
+            add chain inet k c
+            add set inet k v4 { type ipv4_addr; flags interval; auto-merge; }
+            add element inet k v4 { 10.0.0.0/8, 192.0.2.7-192.0.2.9, 203.0.113.0/24, 198.51.100.1 }
+            add set inet k v6 { type ipv6_addr; flags interval; }
+            add element inet k v6 { 2001:db8::/32, ::1 }
+            add set inet k open { type ipv4_addr; flags interval; }
+            add element inet k open { 0.0.0.0/0 }
+            add set inet k ports { type inet_service; flags interval; }
+            add element inet k ports { 22, 8000-8080 }
+            add set inet k names { type ifname; }
+            add element inet k names { "eth0", "w-abc-0" }
+            add set inet k marks { type mark; }
+            add element inet k marks { 0x10, 0xffffffff }
+            add set inet k protos { type inet_proto; }
+            add element inet k protos { tcp, ipv6-icmp }
+            add set inet k macs { type ether_addr; }
+            add element inet k macs { 02:00:00:00:00:01 }
+            add set inet k ttl { type ipv4_addr; flags timeout; timeout 1h; }
+            add element inet k ttl { 192.0.2.1 timeout 30m, 192.0.2.2 }
+            add map inet k vm { type ifname : verdict; }
+            add element inet k vm { "w-a" : goto c, "w-b" : accept, "w-c" : drop, "w-d" : jump c }
+            add map inet k pm { type inet_service : ipv4_addr; }
+            add element inet k pm { 80 : 10.0.0.1 }
+            EOF
+            """
+        let script = """
+            for set in [v4 v6 open ports names marks protos macs ttl] { echo "$set: $(join $(nft-set list inet k $set) " ")" }
+            for e in $(nft-map list inet k vm) { echo "vm: $e.key -> $e.value" }
+            echo "pm: $(nft-map get inet k pm 80)"
+            if nft-set contains inet k names w-abc-0 { echo "names holds w-abc-0" }
+            if ! nft-set contains inet k names w-xyz-0 { echo "names does not hold w-xyz-0" }
+            if nft-set contains inet k v4 192.0.2.7-192.0.2.9 { echo "v4 holds the range" }
+            nft-map remove inet k vm w-b
+            nft-map add inet k vm w-e "goto c"
+            try { nft-map add inet k vm w-a accept } catch e { echo "refused: $e.message" }
+
+            """
+        let (run, ruleset) = try ScriptRun.nft(script, setup: setup)
+        XCTAssertEqual(run.status, 0, run.standardError)
+        XCTAssertEqual(run.standardOutput, """
+            v4: 10.0.0.0/8 192.0.2.7-192.0.2.9 198.51.100.1 203.0.113.0/24
+            v6: ::1 2001:db8::/32
+            open: 0.0.0.0/0
+            ports: 22 8000-8080
+            names: eth0 w-abc-0
+            marks: 16 4294967295
+            protos: tcp icmpv6
+            macs: 02:00:00:00:00:01
+            ttl: 192.0.2.1 192.0.2.2
+            vm: w-a -> goto c
+            vm: w-b -> accept
+            vm: w-c -> drop
+            vm: w-d -> jump c
+            pm: 10.0.0.1
+            names holds w-abc-0
+            names does not hold w-xyz-0
+            v4 holds the range
+            refused: element 'w-a' already exists with another value (nft: File exists)
+
+            """)
+        XCTAssertEqual(Set(ruleset.elements("inet k", "vm")), [
+            #"["w-a",{"goto":{"target":"c"}}]"#, #"["w-c",{"drop":null}]"#, #"["w-d",{"jump":{"target":"c"}}]"#,
+            #"["w-e",{"goto":{"target":"c"}}]"#,
+        ])
     }
 
     /// `||`, `if` and `try` see what the statement decided, and the rest of the run's changes are applied.

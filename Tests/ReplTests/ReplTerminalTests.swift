@@ -118,6 +118,15 @@ final class ReplTerminalTests: XCTestCase {
         XCTAssertTrue(screen.contains("link exists w-1-0 --netns c-completion"), screen)
     }
 
+    /// nftables names complete from the host too: the family from its choices, then tables and chains.
+    func testTabCompletesLiveNftablesNames() throws {
+        guard getuid() == 0 else { throw XCTSkip("needs root for a network namespace with its own ruleset") }
+        let screen = try session(["nft-chain exists in\twds-compl\twds-completion-chai\t\n"], arguments: ["--trace"],
+                                 inNamespace: "nft add table inet wds-completion && nft add chain inet wds-completion wds-completion-chain")
+        XCTAssertTrue(screen.contains("nft-chain exists inet wds-completion wds-completion-chain"), screen)
+        XCTAssertTrue(screen.contains("\ntrue\n"), screen)
+    }
+
     func testABlockContinuesOnASecondPrompt() throws {
         let screen = try session(["for n in [1 2] {\n", "  echo \"n=$n\"\n", "}\n"])
         XCTAssertTrue(screen.contains("...> "), screen)

@@ -21,9 +21,7 @@ enum Libnftables {
     }
 
     /// Output flags of libnftables.h.
-    static let outputHandle: UInt32 = 1 << 3
     static let outputJSON: UInt32 = 1 << 4
-    static let outputEcho: UInt32 = 1 << 5
     static let outputTerse: UInt32 = 1 << 11
 
     private typealias New = @convention(c) (UInt32) -> OpaquePointer?

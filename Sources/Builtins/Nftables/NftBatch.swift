@@ -13,8 +13,9 @@ struct NftBatch {
     /// The change each line comes from.
     private(set) var owners: [Int] = []
     private(set) var text = ""
-    /// The run's number of the rule each rule-adding line adds, in order (the echo gives their handles in this order).
+    /// The run's number of the rule each rule-adding line adds, in order, and the chain it goes to.
     private(set) var addedRules: [Int] = []
+    private(set) var addedRuleChains: [(NftTableID, String)] = []
 
     private struct Slot {
         var uid: Int
@@ -107,6 +108,7 @@ struct NftBatch {
                     }
                     chain.cache.insert(slot, at: min(cacheAt, chain.cache.count))
                     addedRules.append(entry.uid)
+                    addedRuleChains.append((id, name))
                 }
                 chain.model.insert(slot, at: at)
                 chains[key] = chain
@@ -169,15 +171,6 @@ struct NftBatch {
         return messages.joined(separator: "; ")
     }
 
-    /// The handles nft's echo (`nft -e -a`) gave the rules the batch added, in order.
-    static func handles(inEcho output: String) -> [Int] {
-        var handles: [Int] = []
-        for line in output.split(separator: "\n") where line.hasPrefix("add rule ") || line.hasPrefix("insert rule ") {
-            guard let handle = NftText.afterLast("# handle ", in: line).flatMap({ Int($0) }) else { continue }
-            handles.append(handle)
-        }
-        return handles
-    }
 }
 
 /// Small searches in nft's text output (wds keeps Foundation out).

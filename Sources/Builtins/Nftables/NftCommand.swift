@@ -121,7 +121,7 @@ enum NftCommand {
         case .deleteSet(_, let other, _) where other == name: return nil
         case .flushSet(_, let other, _) where other == name: set?.flush(); return set
         case .addElements(_, let other, let elements, _, _) where other == name: _ = set?.add(elements); return set
-        case .deleteElements(_, let other, let elements, _, _) where other == name: _ = set?.delete(elements); return set
+        case .deleteElements(_, let other, let elements, _, _) where other == name: set?.drop(elements); return set
         default: return set
         }
     }

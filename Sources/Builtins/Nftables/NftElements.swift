@@ -86,6 +86,22 @@ enum NftElementValue: Hashable, Sendable {
 
     struct Problem: Error { var message: String }
 
+    /// The order nft prints a set's elements in: by value (a name byte by byte, as the kernel holds it).
+    func precedes(_ other: NftElementValue) -> Bool {
+        switch (self, other) {
+        case (.interval(let a), .interval(let b)): return a < b
+        case (.text(let a), .text(let b)):
+            // Protocols by their number.
+            if let x = NftProtocols.numbers[NftProtocols.fromPrinted(a)], let y = NftProtocols.numbers[NftProtocols.fromPrinted(b)] {
+                return x < y
+            }
+            return Array(a.utf8).lexicographicallyPrecedes(Array(b.utf8))
+        case (.number(let a), .number(let b)): return a < b
+        case (.verdict(let a), .verdict(let b)): return a < b
+        default: return false
+        }
+    }
+
     /// `10.0.0.0/8`, `10.1.2.3` (a /32), `2001:db8::/32`: the network, host bits cleared as nft does.
     static func parseNetwork(_ text: String) -> (address: NftAddress, length: Int, interval: NftInterval)? {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)

@@ -64,10 +64,18 @@ struct NftBaseChain: Hashable, Sendable {
     var device: String?
 }
 
-/// One chain: its hook if it is a base chain, and its rules in order.
+/// One chain: its hook if it is a base chain, and its rules in order. A
+/// chain read by its header alone (netlink) does not know its rules yet
+/// (`rulesKnown`): they are read when a statement needs them, and until then
+/// `rules` holds only what the run appended.
 final class NftChainModel {
     var base: NftBaseChain?
     private(set) var rules: [NftRuleEntry]
+    var rulesKnown = true
+    /// The kernel's count of what holds the chain (its own rules, the rules and map elements that lead
+    /// to it) when its header was read, and how many rules it had then (once they are read).
+    var kernelUse: Int?
+    var kernelRuleCount: Int?
     /// How many rules have each identity: `exists` in constant time.
     private(set) var counts: [String: Int] = [:]
 
@@ -92,11 +100,26 @@ final class NftChainModel {
     func removeAll() {
         rules = []
         counts = [:]
+        rulesKnown = true
+    }
+
+    /// The rules as read, now known.
+    func replaceRules(_ new: [NftRuleEntry]) {
+        rules = []
+        counts = [:]
+        for rule in new { insert(rule, at: rules.count) }
+        rulesKnown = true
     }
 
     func setHandle(_ handle: Int, at index: Int) { rules[index].handle = handle }
 
-    func copy() -> NftChainModel { NftChainModel(base: base, rules: rules) }
+    func copy() -> NftChainModel {
+        let copy = NftChainModel(base: base, rules: rules)
+        copy.rulesKnown = rulesKnown
+        copy.kernelUse = kernelUse
+        copy.kernelRuleCount = kernelRuleCount
+        return copy
+    }
 }
 
 /// A rule in a chain: what it is, the handle the kernel gave it (nil for one this run adds
@@ -177,6 +200,10 @@ final class NftSetModel {
     var timeout: Int?
     private(set) var elements: [NftElement]
     private var index: [NftElementValue: Int] = [:]
+    /// Every element is known (read whole, or made by the run). A map read by its header
+    /// alone knows only the keys it looked up (`learn`): those it holds, and those it does not.
+    var complete = true
+    private var absentKeys: Set<NftElementValue> = []
     /// The elements as read, for a set wds does not model (they are put back as they were).
     var opaqueElements: [JSON] = []
 
@@ -199,18 +226,49 @@ final class NftSetModel {
         let copy = NftSetModel(isMap: isMap, shape: shape, typeText: typeText, flags: flags, autoMerge: autoMerge,
                                timeout: timeout, elements: elements)
         copy.opaqueElements = opaqueElements
+        copy.complete = complete
+        copy.absentKeys = absentKeys
         return copy
     }
 
-    func replaceElements(_ new: [NftElement]) {
-        elements = interval ? new.sorted { intervalOf($0) < intervalOf($1) } : new
-        index = [:]
-        for (position, element) in elements.enumerated() { index[element.key] = position }
+    /// Whether the model knows if KEY is held, without asking the kernel.
+    func knows(_ key: NftElementValue) -> Bool { complete || index[key] != nil || absentKeys.contains(key) }
+
+    /// What the kernel answered for one key: its element, or none.
+    func learn(_ key: NftElementValue, _ element: NftElement?) {
+        guard !knows(key) else { return }
+        if let element {
+            replaceElements(elements + [element])
+        } else {
+            absentKeys.insert(key)
+        }
     }
 
-    private func intervalOf(_ element: NftElement) -> NftInterval {
-        if case .interval(let interval) = element.key { return interval }
-        return NftInterval(low: 0, high: 0)
+    /// Removes these elements where it holds them, and knows it does not hold them any more
+    /// (what a change the kernel took does, replayed on a set that may not know them).
+    func drop(_ gone: [NftElement]) {
+        let keys = Set(gone.map(\.key))
+        let absent = absentKeys.union(keys)
+        replaceElements(elements.filter { !keys.contains($0.key) })
+        absentKeys = complete ? [] : absent
+    }
+
+    /// The keys the model knows about: held, or known not to be.
+    var knownKeys: [NftElementValue] { elements.map(\.key) + absentKeys.sorted { "\($0)" < "\($1)" } }
+
+    /// Takes the elements (and completeness) of another reading of the same set.
+    func takeElements(of other: NftSetModel) {
+        replaceElements(other.elements)
+        opaqueElements = other.opaqueElements
+        complete = other.complete
+        absentKeys = other.absentKeys
+    }
+
+    /// Its elements in the order nft prints them: by their value.
+    func replaceElements(_ new: [NftElement]) {
+        elements = new.sorted { $0.key.precedes($1.key) }
+        index = [:]
+        for (position, element) in elements.enumerated() { index[element.key] = position }
     }
 
     func element(for key: NftElementValue) -> NftElement? { index[key].map { elements[$0] } }
@@ -220,26 +278,40 @@ final class NftSetModel {
     /// that is there with another value. Adding what is there changes nothing.
     func add(_ new: [NftElement]) -> String? {
         if interval {
+            if autoMerge && !isMap {
+                // Everything joins: no overlap to refuse (sorting once: a list of thousands of networks stays fast).
+                let intervals = NftInterval.merged((elements + new).compactMap { if case .interval(let i) = $0.key { return i } else { return nil } })
+                replaceElements(intervals.map { NftElement(key: .interval($0), value: nil, timeout: nil) })
+                return nil
+            }
+            struct Item { var element: NftElement; var fresh: Bool }
             var result = elements
-            for (position, element) in new.enumerated() {
-                guard case .interval(let added) = element.key else { continue }
-                if let same = result.firstIndex(where: { $0.key == element.key }) {
+            var positions = index
+            var items = elements.map { Item(element: $0, fresh: false) }
+            for element in new {
+                if let same = positions[element.key] {
                     if isMap && result[same].value != element.value { return "element \(describe(element)) already exists with another value" }
                     continue
                 }
-                if let other = new[..<position].first(where: { if case .interval(let i) = $0.key { return i.overlaps(added) } else { return false } }),
-                   !autoMerge {
-                    return "conflicting intervals specified: \(describe(other)) and \(describe(element))"
-                }
-                if let other = result.first(where: { if case .interval(let i) = $0.key { return i.overlaps(added) } else { return false } }),
-                   !autoMerge {
-                    return "\(describe(element)) overlaps \(describe(other)), which the set holds (it has no auto-merge)"
-                }
+                positions[element.key] = result.count
                 result.append(element)
+                items.append(Item(element: element, fresh: true))
             }
-            if autoMerge && !isMap {
-                let intervals = NftInterval.merged(result.compactMap { if case .interval(let i) = $0.key { return i } else { return nil } })
-                result = intervals.map { NftElement(key: .interval($0), value: nil, timeout: nil) }
+            // Without auto-merge an overlap is refused: sorted by start, an interval overlaps
+            // another only if it starts before the furthest end so far.
+            var furthest: (item: Item, high: UInt128)?
+            for item in items.sorted(by: { $0.element.key.precedes($1.element.key) }) {
+                guard case .interval(let interval) = item.element.key else { continue }
+                if let previous = furthest, interval.low <= previous.high {
+                    let other = previous.item
+                    if item.fresh && other.fresh {
+                        return "conflicting intervals specified: \(describe(other.element)) and \(describe(item.element))"
+                    }
+                    let fresh = item.fresh ? item.element : other.element
+                    let held = item.fresh ? other.element : item.element
+                    return "\(describe(fresh)) overlaps \(describe(held)), which the set holds (it has no auto-merge)"
+                }
+                if furthest == nil || interval.high > furthest!.high { furthest = (item, interval.high) }
             }
             replaceElements(result)
             return nil
@@ -254,7 +326,9 @@ final class NftSetModel {
             positions[element.key] = result.count
             result.append(element)
         }
+        let absent = absentKeys.subtracting(new.map(\.key))
         replaceElements(result)
+        absentKeys = absent
         return nil
     }
 
@@ -267,13 +341,17 @@ final class NftSetModel {
             }
             result.remove(at: position)
         }
+        let absent = absentKeys.union(gone.map(\.key))
         replaceElements(result)
+        absentKeys = complete ? [] : absent
         return nil
     }
 
     func flush() {
         replaceElements([])
         opaqueElements = []
+        complete = true
+        absentKeys = []
     }
 
     func describe(_ element: NftElement) -> String {

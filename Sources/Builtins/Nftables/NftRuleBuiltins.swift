@@ -37,7 +37,8 @@ enum NftRuleBuiltins {
             let (transaction, id, name) = try NftChainBuiltins.target(call)
             try transaction.decide(call, consulting: call.has("--if-exists")) {
                 if call.has("--if-exists"), try transaction.table(id, call) == nil || transaction.chain(name, in: id, call) == nil { return }
-                let chain = try NftFamily.requireChain(name, id, transaction, call)
+                _ = try NftFamily.requireChain(name, id, transaction, call)
+                let chain = try transaction.rules(of: name, in: id, call)!
                 let index: Int?
                 if let handle = call.options["--handle"]?.first {
                     if let other = options.map(\.name).first(where: { call.has($0) }) {
@@ -62,7 +63,8 @@ enum NftRuleBuiltins {
                     example: "nft-rule ensure inet warden forward --ct-state established,related --accept") { call in
             let (transaction, id, name) = try NftChainBuiltins.target(call)
             let exists = try transaction.decide(call) { () -> Bool in
-                let chain = try NftFamily.requireChain(name, id, transaction, call)
+                _ = try NftFamily.requireChain(name, id, transaction, call)
+                let chain = try transaction.rules(of: name, in: id, call)!
                 let entry = try NftRuleOptions.resolve(try NftRuleOptions.build(call, family: id.family), in: id, transaction, call)
                 if case .raw = entry.body {
                     throw Diagnostic("nft-rule ensure compares rules as nft prints them back, which wds cannot know of a rule given with --nft",
@@ -77,7 +79,8 @@ enum NftRuleBuiltins {
                     parameters: parameters, options: options,
                     example: "if nft-rule exists inet warden forward --iif w-* --jump containers { … }") { call in
             let (transaction, id, name) = try NftChainBuiltins.target(call)
-            let chain = try NftFamily.requireChain(name, id, transaction, call)
+            _ = try NftFamily.requireChain(name, id, transaction, call)
+            let chain = try transaction.rules(of: name, in: id, call)!
             let entry = try NftRuleOptions.resolve(try NftRuleOptions.build(call, family: id.family), in: id, transaction, call)
             if case .raw(let text) = entry.body {
                 return .boolean(chain.rules.contains { $0.text(family: id.family) == text })
@@ -90,8 +93,8 @@ enum NftRuleBuiltins {
             let transaction = NftFamily.transaction(call)
             let id = try NftFamily.tableID(call)
             if let name = try call.optionalText(2) {
-                let chain = try NftFamily.requireChain(name, id, transaction, call)
-                return records(chain.rules, chain: name, id)
+                _ = try NftFamily.requireChain(name, id, transaction, call)
+                return records(try transaction.rules(of: name, in: id, call)!.rules, chain: name, id)
             }
             _ = try NftFamily.requireTable(id, transaction, call)
             let table = try transaction.whole(id, call)!
@@ -109,7 +112,10 @@ enum NftRuleBuiltins {
         // A place found by a rule's handle or text comes from the host.
         let found = ["--before-handle", "--after-handle", "--before", "--after"].contains { call.has($0) }
         try transaction.decide(call, consulting: consulting || found) {
-            let chain = try NftFamily.requireChain(name, id, transaction, call)
+            var chain = try NftFamily.requireChain(name, id, transaction, call)
+            // Appending needs nothing of the chain's rules; any other place does.
+            let appends = defaultPosition == nil && !NftRuleBuiltins.placeOptions.contains { call.has($0.name) }
+            if !appends { chain = try transaction.rules(of: name, in: id, call)! }
             let entry = try NftRuleOptions.resolve(try NftRuleOptions.build(call, family: id.family), in: id, transaction, call)
             try checkTarget(entry, id, transaction, call)
             let index = try place(call, chain, id, default: defaultPosition)

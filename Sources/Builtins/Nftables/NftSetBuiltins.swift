@@ -67,9 +67,11 @@ enum NftSetBuiltins {
                            flags: flags, autoMerge: autoMerge, timeout: timeout, elements: [])
     }
 
-    static func requireSet(_ name: String, _ id: NftTableID, map: Bool, _ transaction: NftTransaction, _ call: Invocation) throws -> NftSetModel {
+    /// The set or map; with `full` false a map may come without its elements (`element` looks them up).
+    static func requireSet(_ name: String, _ id: NftTableID, map: Bool, full: Bool = true, _ transaction: NftTransaction,
+                           _ call: Invocation) throws -> NftSetModel {
         _ = try NftFamily.requireTable(id, transaction, call)
-        guard let set = try transaction.set(name, in: id, map: map, call) else {
+        guard let set = try transaction.set(name, in: id, map: map, full: full, call) else {
             let what = map ? "map" : "set"
             throw transaction.refusal("unknown \(what) '\(name)' in table '\(id.words)'", call, kernel: "No such file or directory",
                                       hint: "create it first with `nft-\(what) ensure \(id.words) \(name) --type …`")
@@ -85,7 +87,7 @@ enum NftSetBuiltins {
         let declaration = try NftSetBuiltins.declaration(call, map: map)
         try transaction.decide(call, consulting: ensure) {
             let table = try NftFamily.requireTable(id, transaction, call)
-            if let existing = try transaction.set(name, in: id, map: map, call) {
+            if let existing = try transaction.set(name, in: id, map: map, full: false, call) {
                 guard ensure else {
                     throw transaction.refusal("\(existing.kind) '\(name)' already exists in table '\(id.words)'", call, kernel: "File exists",
                                               hint: "`nft-\(existing.kind) ensure` leaves an existing one as it is")
@@ -114,7 +116,8 @@ enum NftSetBuiltins {
     static func delete(_ call: Invocation, map: Bool) throws {
         let (transaction, id, name) = try target(call)
         try transaction.decide(call, consulting: call.has("--if-exists")) {
-            if call.has("--if-exists"), try transaction.table(id, call) == nil || transaction.set(name, in: id, map: map, call) == nil { return }
+            if call.has("--if-exists"), try transaction.table(id, call) == nil
+                || transaction.set(name, in: id, map: map, full: false, call) == nil { return }
             let set = try requireSet(name, id, map: map, transaction, call)
             let table = try transaction.whole(id, call)!
             if let user = NftReferences.userOfSet(name, in: table) {
@@ -144,9 +147,8 @@ enum NftSetBuiltins {
                     guard let text = item.text else { throw Diagnostic("an element is text, got a \(item.typeName)", at: range) }
                     values.append((text, range))
                 }
-            case let value:
+            default:
                 values.append((try call.text(index), range))
-                _ = value
             }
         }
         if values.isEmpty { throw Diagnostic("name at least one element", at: call.range) }
@@ -184,8 +186,10 @@ enum NftSetBuiltins {
     static func add(_ call: Invocation, map: Bool) throws {
         let (transaction, id, name) = try target(call)
         try transaction.decide(call) {
-            let set = try requireSet(name, id, map: map, transaction, call)
+            let set = try requireSet(name, id, map: map, full: false, transaction, call)
             let elements = try NftSetBuiltins.elements(call, from: 3, set, pairs: map)
+            // What the set holds of these keys (asked one by one where it is not known).
+            for element in elements where !set.interval { _ = try transaction.element(element.key, in: set, name, id, call) }
             // A map's keys: checked by the kernel against the chains they lead to.
             for element in elements {
                 if case .verdict(let verdict)? = element.value, verdict.hasPrefix("jump ") || verdict.hasPrefix("goto ") {
@@ -206,8 +210,9 @@ enum NftSetBuiltins {
     static func remove(_ call: Invocation, map: Bool) throws {
         let (transaction, id, name) = try target(call)
         try transaction.decide(call, consulting: call.has("--if-exists")) {
-            let set = try requireSet(name, id, map: map, transaction, call)
+            let set = try requireSet(name, id, map: map, full: false, transaction, call)
             var elements = try NftSetBuiltins.elements(call, from: 3, set, pairs: map, keysOnly: true)
+            for element in elements where !set.interval { _ = try transaction.element(element.key, in: set, name, id, call) }
             // A map's element is removed by its key.
             elements = elements.map { element in set.element(for: element.key) ?? element }
             if call.has("--if-exists") { elements = elements.filter { set.element(for: $0.key) != nil } }
@@ -258,14 +263,16 @@ enum NftSetBuiltins {
                     parameters: setParameters + [Parameter("element")],
                     example: "if nft-set contains inet warden allowed 10.0.0.0/8 { … }") { call in
             let (transaction, id, name) = try target(call)
-            let set = try requireSet(name, id, map: false, transaction, call)
+            let set = try requireSet(name, id, map: false, full: false, transaction, call)
             guard let element = try elements(call, from: 3, set, pairs: false).first else { return .boolean(false) }
-            return .boolean(set.element(for: element.key) != nil)
+            return .boolean(try transaction.element(element.key, in: set, name, id, call) != nil)
         },
         BuiltinSpec("nft-set exists", summary: "Whether the set exists (false when its table does not).",
                     parameters: setParameters, example: "if nft-set exists inet warden allowed { … }") { call in
             let (transaction, id, name) = try target(call)
-            guard try transaction.table(id, call) != nil, let set = try transaction.set(name, in: id, map: false, call) else { return .boolean(false) }
+            guard try transaction.table(id, call) != nil, let set = try transaction.set(name, in: id, map: false, full: false, call) else {
+                return .boolean(false)
+            }
             return .boolean(!set.isMap)
         },
         BuiltinSpec("nft-set list", summary: "The elements of a set, as nft holds them (an auto-merged set's joined intervals).",
@@ -319,9 +326,10 @@ enum NftSetBuiltins {
                     parameters: mapParameters + [Parameter("key")],
                     example: "let verdict = $(nft-map get inet warden containers w-abc-0)") { call in
             let (transaction, id, name) = try target(call)
-            let map = try requireSet(name, id, map: true, transaction, call)
+            let map = try requireSet(name, id, map: true, full: false, transaction, call)
             guard let key = try elements(call, from: 3, map, pairs: true, keysOnly: true).first,
-                  let element = map.element(for: key.key), let value = element.value, let valueType = map.shape?.valueType else {
+                  let element = try transaction.element(key.key, in: map, name, id, call), let value = element.value,
+                  let valueType = map.shape?.valueType else {
                 throw call.fail("map '\(name)' in table '\(id.words)' has no key '\(try call.text(3))'")
             }
             return .string(value.display(valueType))
@@ -329,7 +337,9 @@ enum NftSetBuiltins {
         BuiltinSpec("nft-map exists", summary: "Whether the map exists (false when its table does not).",
                     parameters: mapParameters, example: "if nft-map exists inet warden containers { … }") { call in
             let (transaction, id, name) = try target(call)
-            guard try transaction.table(id, call) != nil, let set = try transaction.set(name, in: id, map: true, call) else { return .boolean(false) }
+            guard try transaction.table(id, call) != nil, let set = try transaction.set(name, in: id, map: true, full: false, call) else {
+                return .boolean(false)
+            }
             return .boolean(set.isMap)
         },
         BuiltinSpec("nft-map list", summary: "The elements of a map as records {key, value}.",

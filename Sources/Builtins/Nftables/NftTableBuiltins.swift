@@ -179,7 +179,9 @@ enum NftChainBuiltins {
                     parameters: parameters, example: "nft-chain flush inet warden default") { call in
             let (transaction, id, name) = try target(call)
             try transaction.decide(call) {
-                let chain = try NftFamily.requireChain(name, id, transaction, call)
+                _ = try NftFamily.requireChain(name, id, transaction, call)
+                // Its rules are read: an undo puts them back.
+                let chain = try transaction.rules(of: name, in: id, call)!
                 try transaction.flushChain(id, name, chain, call)
             }
             return .empty
@@ -190,18 +192,21 @@ enum NftChainBuiltins {
             let (transaction, id, name) = try target(call)
             try transaction.decide(call, consulting: call.has("--if-exists")) {
                 if call.has("--if-exists"), try transaction.table(id, call) == nil || transaction.chain(name, in: id, call) == nil { return }
-                let chain = try NftFamily.requireChain(name, id, transaction, call)
+                _ = try NftFamily.requireChain(name, id, transaction, call)
+                let chain = try transaction.rules(of: name, in: id, call)!
+                // Linux 6 deletes a chain's rules with it; wds, like older kernels, asks for it empty.
                 if !chain.rules.isEmpty {
                     throw transaction.refusal("chain '\(name)' in table '\(id.words)' still has \(chain.rules.count) rule(s)", call,
                                               kernel: "Device or resource busy", hint: "flush it first: `nft-chain flush \(id.words) \(name)`")
                 }
-                // The kernel refuses to delete a chain something still leads to: every chain and map must be known.
-                let table = try transaction.whole(id, call)!
-                if let user = NftReferences.userOfChain(name, in: table) {
+                // The kernel refuses to delete a chain something still leads to. Its count of
+                // references says so without reading the whole table; the table is read to name one.
+                if transaction.references(to: name, in: id, chain) != 0, let table = try transaction.whole(id, call),
+                   let user = NftReferences.userOfChain(name, in: table) {
                     throw transaction.refusal("chain '\(name)' in table '\(id.words)' is still the target of \(user)", call,
                                               kernel: "Device or resource busy")
                 }
-                try transaction.deleteChain(id, name, table, call)
+                try transaction.deleteChain(id, name, try NftFamily.requireTable(id, transaction, call), call)
             }
             return .empty
         },
@@ -214,8 +219,8 @@ enum NftChainBuiltins {
         BuiltinSpec("nft-chain list", summary: "The rules of a chain as records (the fields of `nft-rule list`); an unknown chain is an error.",
                     parameters: parameters, example: "for r in $(nft-chain list inet warden forward) { echo $r.handle $r.text }") { call in
             let (transaction, id, name) = try target(call)
-            let chain = try NftFamily.requireChain(name, id, transaction, call)
-            return NftRuleBuiltins.records(chain.rules, chain: name, id)
+            _ = try NftFamily.requireChain(name, id, transaction, call)
+            return NftRuleBuiltins.records(try transaction.rules(of: name, in: id, call)!.rules, chain: name, id)
         },
         BuiltinSpec("nft-chain names", summary: "The chains of a table, in the order nft lists them.",
                     parameters: [NftFamily.familyParameter, NftFamily.tableParameter],

@@ -34,22 +34,22 @@ final class NftTransaction: TransactionalFamily {
         case set(NftSetModel?)
     }
 
-    private var tables: [NftTableID: NftTableModel] = [:]
-    private var absentTables: Set<NftTableID> = []
-    private var tablesListed = false
+    var tables: [NftTableID: NftTableModel] = [:]
+    var absentTables: Set<NftTableID> = []
+    var tablesListed = false
     /// The open batch.
     private(set) var changes: [Change] = []
-    private(set) var snapshots: [Piece: Snapshot] = [:]
+    var snapshots: [Piece: Snapshot] = [:]
     /// Every table the run changed, in the order it first did: what `wds plan` shows.
     private(set) var touchedTables: [NftTableID] = []
-    private var generation = 0
+    var generation = 0
     private var committed: [Int: (changes: [Change], snapshots: [Piece: Snapshot])] = [:]
     /// Commits that reached no kernel (trace, plan): replayed on what is read, like the open batch.
     private var simulatedCommits: [Change] = []
     private(set) var simulated = false
-    private var locked = false
-    private var lastLocation: SourceRange?
-    private var nextUID = 1
+    var locked = false
+    var lastLocation: SourceRange?
+    var nextUID = 1
     /// One change per transaction (`--no-batch`).
     let batch: Bool
     let lockPath: String
@@ -63,200 +63,11 @@ final class NftTransaction: TransactionalFamily {
     var name: String { NftEffects.family }
     var hasPendingChanges: Bool { !changes.isEmpty }
 
-    private var pending: [Change] { simulatedCommits + changes }
+    var pending: [Change] { simulatedCommits + changes }
 
     func newUID() -> Int {
         nextUID += 1
         return nextUID
-    }
-
-    // MARK: - Reading
-
-    private func lock(_ call: Invocation) throws {
-        lastLocation = call.range
-        guard batch, !locked else { return }
-        // Taken before any read, on every host alike: not a line that depends on a probe.
-        call.context.probes.mutationDependsOnProbe = false
-        _ = try call.context.host.perform(.family(AnyFamilyEffect(NftLockEffect(path: lockPath, timeoutSeconds: lockTimeoutSeconds))),
-                                          at: call.range)
-        locked = true
-    }
-
-    private func list(_ words: [String], terse: Bool = false, _ call: Invocation) throws -> (ok: Bool, output: String) {
-        call.context.probes.builtinConsultedHost = true
-        try lock(call)
-        guard case .process(let status, let output, let errorOutput) =
-                try call.perform(.family(AnyFamilyEffect(NftListEffect(words: words, terse: terse)))) else { return (false, "") }
-        if status == 0 { return (true, output) }
-        // `No such file or directory`: what was asked for does not exist.
-        if errorOutput.contains("No such file or directory") { return (false, "") }
-        let message = errorOutput.split(separator: "\n").first.map(String.init) ?? "status \(status)"
-        throw call.fail("`nft \(terse ? "-t" : "-j") list \(words.joined(separator: " "))` failed: \(message)", status: ExitStatus.kernelRefused)
-    }
-
-    private func listing(_ output: String, autoMerge: Set<String> = [], _ call: Invocation) throws -> NftListing {
-        do { return try NftListing(output, autoMerge: autoMerge) } catch let malformed as NftListing.Malformed {
-            throw call.fail(malformed.message)
-        }
-    }
-
-    /// The table's model, nil when it does not exist.
-    func table(_ id: NftTableID, _ call: Invocation) throws -> NftTableModel? {
-        call.context.probes.builtinConsultedHost = true
-        if let table = tables[id] { return table }
-        if absentTables.contains(id) { return nil }
-        var inKernel = false
-        if !tablesListed {
-            let (ok, output) = try list(["tables"], call)
-            let listed = ok ? try listing(output, call).tables : []
-            tablesListed = true
-            for other in listed where tables[other] == nil && !absentTables.contains(other) { settleTable(other, inKernel: true) }
-            inKernel = listed.contains(id)
-        }
-        if tables[id] == nil && !absentTables.contains(id) { settleTable(id, inKernel: inKernel) }
-        return tables[id]
-    }
-
-    /// Whether the table exists after the pending changes, given whether the kernel has it.
-    private func settleTable(_ id: NftTableID, inKernel: Bool) {
-        var exists = inKernel, complete = false
-        for change in pending where change.command.table == id {
-            switch change.command {
-            case .addTable: if !exists { (exists, complete) = (true, true) }
-            case .deleteTable: exists = false
-            default: continue
-            }
-        }
-        guard exists else {
-            absentTables.insert(id)
-            return
-        }
-        let table = NftTableModel(complete: complete)
-        tables[id] = table
-        if complete {
-            // Made by the run: what is in it is what the pending changes put there.
-            for name in createdNames(in: id, chains: true) { if let chain = settleChain(name, id, from: nil) { table.addChain(name, chain) } }
-            for name in createdNames(in: id, chains: false) { if let set = settleSet(name, id, from: nil) { table.addSet(name, set) } }
-        }
-    }
-
-    private func createdNames(in id: NftTableID, chains: Bool) -> [String] {
-        var names: [String] = []
-        for change in pending where change.command.table == id {
-            switch change.command {
-            case .addChain(_, let name, _, _) where chains && !names.contains(name): names.append(name)
-            case .addSet(_, let name, _, _) where !chains && !names.contains(name): names.append(name)
-            default: continue
-            }
-        }
-        return names
-    }
-
-    private func settleChain(_ name: String, _ id: NftTableID, from kernel: NftChainModel?) -> NftChainModel? {
-        var chain = kernel
-        for change in pending { chain = change.command.replay(chain: name, of: id, chain) }
-        return chain
-    }
-
-    private func settleSet(_ name: String, _ id: NftTableID, from kernel: NftSetModel?) -> NftSetModel? {
-        var set = kernel
-        for change in pending { set = change.command.replay(set: name, of: id, set) }
-        return set
-    }
-
-    /// The chain with its rules, nil when it (or its table) does not exist.
-    func chain(_ name: String, in id: NftTableID, _ call: Invocation) throws -> NftChainModel? {
-        guard let table = try table(id, call) else { return nil }
-        if let chain = table.chains[name] { return chain }
-        if table.complete || table.absentChains.contains(name) { return nil }
-        let (ok, output) = try list(["chain", id.family.rawValue, id.name, name], call)
-        var kernel: NftChainModel?
-        if ok {
-            let read = try listing(output, call)
-            if let found = read.chains.first(where: { $0.name == name && $0.table == id }) {
-                kernel = NftChainModel(base: found.base, rules: read.rules.filter { $0.chain == name }.map { entry($0, id) })
-            }
-        }
-        if let chain = settleChain(name, id, from: kernel) {
-            table.addChain(name, chain)
-            return chain
-        }
-        table.absentChains.insert(name)
-        return nil
-    }
-
-    /// The set or map, nil when it does not exist. `map` says which the statement expects (asked first).
-    func set(_ name: String, in id: NftTableID, map: Bool, _ call: Invocation) throws -> NftSetModel? {
-        guard let table = try table(id, call) else { return nil }
-        if let set = table.sets[name] { return set }
-        if table.complete || table.absentSets.contains(name) { return nil }
-        var kernel: NftSetModel?
-        for kind in map ? ["map", "set"] : ["set", "map"] {
-            let (ok, output) = try list([kind, id.family.rawValue, id.name, name], call)
-            guard ok else { continue }
-            var autoMerge: Set<String> = []
-            if output.contains("\"interval\"") {
-                let (terseOK, terse) = try list([kind, id.family.rawValue, id.name, name], terse: true, call)
-                if terseOK { autoMerge = NftListing.autoMergeSets(terse) }
-            }
-            kernel = try listing(output, autoMerge: autoMerge, call).sets.first { $0.name == name }?.model
-            break
-        }
-        if let set = settleSet(name, id, from: kernel) {
-            table.addSet(name, set)
-            return set
-        }
-        table.absentSets.insert(name)
-        return nil
-    }
-
-    /// The whole table as the run has left it: every chain and set known, in nft's order.
-    @discardableResult
-    func whole(_ id: NftTableID, _ call: Invocation) throws -> NftTableModel? {
-        guard let table = try table(id, call) else { return nil }
-        if table.complete { return table }
-        let (ok, output) = try list(["table", id.family.rawValue, id.name], call)
-        guard ok else {
-            // Gone since it was listed: what the pending changes made is all there is.
-            table.complete = true
-            return table
-        }
-        var autoMerge: Set<String> = []
-        if output.contains("\"interval\"") {
-            let (terseOK, terse) = try list(["table", id.family.rawValue, id.name], terse: true, call)
-            if terseOK { autoMerge = NftListing.autoMergeSets(terse) }
-        }
-        let read = try listing(output, autoMerge: autoMerge, call)
-        var chainOrder = read.chains.map(\.name)
-        for name in createdNames(in: id, chains: true) where !chainOrder.contains(name) { chainOrder.append(name) }
-        var setOrder = read.sets.map(\.name)
-        for name in createdNames(in: id, chains: false) where !setOrder.contains(name) { setOrder.append(name) }
-        for name in chainOrder where table.chains[name] == nil && !table.absentChains.contains(name) {
-            let kernel = read.chains.first { $0.name == name }.map { found in
-                NftChainModel(base: found.base, rules: read.rules.filter { $0.chain == name }.map { entry($0, id) })
-            }
-            if let chain = settleChain(name, id, from: kernel) { table.chains[name] = chain } else { table.absentChains.insert(name) }
-        }
-        for name in setOrder where table.sets[name] == nil && !table.absentSets.contains(name) {
-            let kernel = read.sets.first { $0.name == name }?.model
-            if let set = settleSet(name, id, from: kernel) { table.sets[name] = set } else { table.absentSets.insert(name) }
-        }
-        table.chainOrder = chainOrder.filter { table.chains[$0] != nil } + table.chainOrder.filter { !chainOrder.contains($0) && table.chains[$0] != nil }
-        table.setOrder = setOrder.filter { table.sets[$0] != nil } + table.setOrder.filter { !setOrder.contains($0) && table.sets[$0] != nil }
-        table.complete = true
-        return table
-    }
-
-    /// Every table nft lists, as the run has left them.
-    func tableIDs(_ call: Invocation) throws -> [NftTableID] {
-        if !tablesListed { _ = try table(NftTableID(family: .inet, name: "-"), call) }
-        return tables.keys.sorted()
-    }
-
-    private func entry(_ rule: NftListing.Rule, _ id: NftTableID) -> NftRuleEntry {
-        var entry = NftRuleEntry(kernel: rule.expressions, comment: rule.comment, handle: rule.handle, family: id.family)
-        entry.uid = newUID()
-        return entry
     }
 
     // MARK: - Changing
@@ -277,7 +88,7 @@ final class NftTransaction: TransactionalFamily {
     }
 
     /// What the probe tracker said before the deciding statement read the host (nil: keep what it says now).
-    private var probeMark: (Int, Bool)?
+    var probeMark: (Int, Bool)?
 
     /// Remembers what a piece was before the open batch first changes it.
     func snapshot(_ piece: Piece, _ call: Invocation) throws {
@@ -289,7 +100,7 @@ final class NftTransaction: TransactionalFamily {
         case .chain(let id, let name):
             snapshots[piece] = .chain(try chain(name, in: id, call)?.copy())
         case .set(let id, let name):
-            snapshots[piece] = .set(try set(name, in: id, map: false, call)?.copy())
+            snapshots[piece] = .set(try set(name, in: id, map: false, full: false, call)?.copy())
         }
     }
 
@@ -350,6 +161,8 @@ final class NftTransaction: TransactionalFamily {
         try snapshot(.chain(id, name), call)
         var entry = entry
         entry.uid = newUID()
+        // Appended to a chain whose rules are not read: at its end, whatever it holds.
+        let recorded = chain.rulesKnown ? index : Int.max
         // Placed as the batch will place it: by a neighbour's handle where the kernel gave one.
         let head = "rule \(id.words) \(name)", rule = entry.text(family: id.family)
         let previous = index > 0 ? chain.rules[index - 1] : nil, next = index < chain.rules.count ? chain.rules[index] : nil
@@ -364,7 +177,7 @@ final class NftTransaction: TransactionalFamily {
             line = next == nil ? "add \(head) \(rule)" : "add \(head) index \(index - 1) \(rule)"
         }
         chain.insert(entry, at: index)
-        try record(.addRule(id, name, entry, index: index), line: line, call)
+        try record(.addRule(id, name, entry, index: recorded), line: line, call)
     }
 
     func deleteRule(_ id: NftTableID, _ name: String, at index: Int, _ chain: NftChainModel, _ call: Invocation) throws {
@@ -397,11 +210,14 @@ final class NftTransaction: TransactionalFamily {
         guard let shape = set.shape else { throw call.fail("wds does not model the elements of \(set.kind) '\(name)' (type \(set.typeText))") }
         try snapshot(.set(id, name), call)
         let before = set.elements
+        // What the set holds already changes nothing (and, in a map, adds no reference to a chain).
+        let fresh = set.interval ? elements : elements.filter { set.element(for: $0.key) == nil }
         if let problem = set.add(elements) {
             set.replaceElements(before)
             throw refusal(problem, call, kernel: problem.contains("overlaps") ? "interval overlaps with an existing one" : "File exists")
         }
-        try record(.addElements(id, name, elements, shape, isMap: set.isMap), call)
+        guard !fresh.isEmpty else { return }
+        try record(.addElements(id, name, fresh, shape, isMap: set.isMap), call)
     }
 
     func deleteElements(_ id: NftTableID, _ name: String, _ elements: [NftElement], _ set: NftSetModel, _ call: Invocation) throws {
@@ -447,7 +263,7 @@ final class NftTransaction: TransactionalFamily {
             dropModel()
             throw error
         }
-        guard case .process(let status, let output, let errorOutput) = result else {
+        guard case .process(let status, _, let errorOutput) = result else {
             // No kernel saw it (trace, plan): the model stays the only truth there is.
             simulated = true
             simulatedCommits += pending
@@ -465,7 +281,7 @@ final class NftTransaction: TransactionalFamily {
         }
         committed[generation - 1] = (pending, pendingSnapshots)
         // Undone, if the run fails later, by a JSON batch that puts back each piece the batch changed.
-        let handles = NftBatch.handles(inEcho: output)
+        let handles = newRuleHandles(built, host: host, at: last.location)
         if let undo = NftUndo(changes: pending, snapshots: pendingSnapshots, batch: built, handles: handles, model: self).payload {
             context.journal.record(undo: "nft -j -f - (undo \(pending.count) change(s))", at: last.location) {
                 let result = try host.perform(.family(AnyFamilyEffect(NftCommitEffect(payload: undo, json: true))), at: last.location)
@@ -479,6 +295,29 @@ final class NftTransaction: TransactionalFamily {
         dropModel()
     }
 
+    /// The handles the kernel gave the rules a commit added, by the run's number for each: the
+    /// handles of each chain they went to, read over netlink, matched by place (the model knows the
+    /// chain's order; a chain whose rules it never read got only appended rules, which are its last).
+    private func newRuleHandles(_ batch: NftBatch, host: Host, at location: SourceRange) -> [Int: Int] {
+        var chainsOf: [NftTableID: Set<String>] = [:]
+        for (id, chain) in batch.addedRuleChains { chainsOf[id, default: []].insert(chain) }
+        var handles: [Int: Int] = [:]
+        for (id, names) in chainsOf {
+            for name in names.sorted() {
+                guard let chain = tables[id]?.chains[name],
+                      case .text(let text)? = try? host.perform(.family(AnyFamilyEffect(NftNetlinkEffect(
+                        question: "rules", words: [id.family.rawValue, id.name, name]))), at: location),
+                      let read = (try? JSON.parse(text))?.arrayValue else { continue }
+                let kernel = read.compactMap { if case .number(let n) = $0 { return Int(n) } else { return nil } }
+                let known = chain.rules
+                let matched = chain.rulesKnown ? kernel : Array(kernel.suffix(known.count))
+                guard matched.count == known.count else { continue }
+                for (entry, handle) in zip(known, matched) { handles[entry.uid] = handle }
+            }
+        }
+        return handles
+    }
+
     /// What the model says a piece is now (for the undo of a commit, before the model is dropped).
     func current(_ piece: Piece) -> Snapshot {
         switch piece {
@@ -488,7 +327,7 @@ final class NftTransaction: TransactionalFamily {
         }
     }
 
-    private func dropModel() {
+    func dropModel() {
         tables = [:]
         absentTables = []
         tablesListed = false

@@ -4,7 +4,7 @@ import Interpreter
 /// because it adds rules back exactly as the kernel printed them, including
 /// what wds does not model. It is computed from what each piece the batch
 /// changed was before (the snapshots) and is after (the model, with the
-/// handles nft's echo gave the new rules): new rules are deleted by handle,
+/// handles the kernel gave the new rules): new rules are deleted by handle,
 /// deleted ones added back at their places (rules never move in nftables),
 /// sets get their old elements, new chains, sets and tables are deleted and
 /// deleted ones made again.
@@ -15,10 +15,7 @@ struct NftUndo {
     private(set) var payload: String?
 
     init(changes: [NftTransaction.Change], snapshots: [NftTransaction.Piece: NftTransaction.Snapshot], batch: NftBatch,
-         handles: [Int], model: NftTransaction) {
-        var handleOf: [Int: Int] = [:]  // uid → handle
-        for (uid, handle) in zip(batch.addedRules, handles) { handleOf[uid] = handle }
-
+         handles handleOf: [Int: Int], model: NftTransaction) {
         var deleteRules: [JSON] = [], makeChains: [JSON] = [], restoreSets: [JSON] = [], addRules: [JSON] = []
         var policies: [JSON] = [], dropChains: [JSON] = [], dropSets: [JSON] = [], tableSteps: [JSON] = []
 
@@ -80,6 +77,18 @@ struct NftUndo {
                     dropSets.append(Self.command("delete", made.kind, Self.chainless(id, name)))
                 case (let old?, nil):
                     restoreSets += Self.makeSet(id, name, old)
+                case (let old?, let now?) where !old.complete:
+                    // A map the batch knew only in part: each key it touched put back as it was.
+                    var remove: [JSON] = [], add: [JSON] = []
+                    guard let shape = old.shape else { continue }
+                    for key in Set(old.knownKeys + now.knownKeys) {
+                        let was = old.element(for: key), isNow = now.element(for: key)
+                        guard was != isNow else { continue }
+                        if let isNow { remove.append(isNow.json(shape)) }
+                        if let was { add.append(was.json(shape)) }
+                    }
+                    if !remove.isEmpty { restoreSets.append(Self.command("delete", "element", Self.chainless(id, name) + [("elem", .array(remove))])) }
+                    if !add.isEmpty { restoreSets.append(Self.command("add", "element", Self.chainless(id, name) + [("elem", .array(add))])) }
                 case (let old?, let now?):
                     if Set(old.elementsJSON.map(\.serialized)) != Set(now.elementsJSON.map(\.serialized)) {
                         restoreSets.append(Self.command("flush", old.kind, Self.chainless(id, name)))
