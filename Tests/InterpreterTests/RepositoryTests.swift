@@ -35,7 +35,7 @@ final class RepositoryTests: XCTestCase {
     /// shared reference folder the tests once read), which a clone lacks.
     func testNothingReadsDataFromBesideTheCheckout() throws {
         // Spelled in pieces so that this file does not match itself.
-        let outside = ["../" + "shared", "shared/" + "reference", "/work/" + "shared"]
+        let outside = ["../" + "shared", "shared" + "/reference", "/work/" + "shared"]
         var offenders: [String] = []
         for top in ["Tests", "scripts", "contrib", ".ci", "fuzz", "Makefile", "Package.swift"] {
             let url = Repository.root.appendingPathComponent(top)
