@@ -248,7 +248,12 @@ public struct Lexer {
                     position += 1  // a line continuation inside a word joins the lines, as in sh
                 } else if peek() == UInt8(ascii: "\r") && peek(1) == UInt8(ascii: "\n") {
                     position += 2
-                } else if let d = peek(), !(d == UInt8(ascii: "\r") && peek(1) == nil) {
+                } else if peek() == UInt8(ascii: "\r") && peek(1) != nil {
+                    // A quoted CR before blanks and a newline: `wds fmt` drops the blanks, and `\` CR LF is
+                    // a continuation. Nothing needs a quoted CR (write "\r"), so it is an error.
+                    return errorToken("a backslash before a lone carriage return escapes nothing", at: position - 1, position + 1,
+                                      hint: "remove the backslash; in a word, write a carriage return as \"\\r\"")
+                } else if let d = peek(), d != UInt8(ascii: "\r") {
                     // A backslash quotes the next character: `\ ` or `\;` stay in the word.
                     flushLiteral(position - 1)
                     literalStart = position - 1

@@ -62,5 +62,8 @@ final class FuzzRegressionTests: XCTestCase {
         XCTAssertEqual(diagnostics("\\\r"), ["a backslash at the end of the file escapes nothing"])
         XCTAssertEqual(diagnostics("echo a\\\r"), ["a backslash at the end of the file escapes nothing"])
         XCTAssertEqual(diagnostics("echo a\\\r\n"), [])
+        // The next run: `\` CR, then a blank, which fmt trims before the newline. Anywhere in a word.
+        XCTAssertEqual(diagnostics("\\\r "), ["a backslash before a lone carriage return escapes nothing"])
+        XCTAssertEqual(diagnostics("echo a\\\r \necho b\n"), ["a backslash before a lone carriage return escapes nothing"])
     }
 }
