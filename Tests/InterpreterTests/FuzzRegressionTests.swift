@@ -1,4 +1,6 @@
+import Builtins
 import Interpreter
+import protocol Interpreter.Host
 import Lexer
 import XCTest
 
@@ -53,6 +55,22 @@ final class FuzzRegressionTests: XCTestCase {
         XCTAssertEqual(diagnostics("ge\u{1}\\"), ["a backslash at the end of the file escapes nothing"])
         XCTAssertEqual(diagnostics("echo a \\"), ["a backslash at the end of the file escapes nothing"])
         XCTAssertEqual(diagnostics("echo a \\\n"), [])
+    }
+
+    /// The fuzzer evaluates what passes the check, and a script may loop for ever:
+    /// `maximumStatements` bounds a run for it with a diagnostic.
+    func testARunCanBeBoundedInStatements() throws {
+        let file = SourceFile(name: "loop.wds", text: "while true { let x = 1 }\n")
+        let script = Script(file: file, statements: Parser.parse(file).statements)
+        final class NoHost: Host {
+            func perform(_ effect: Effect, at location: SourceRange) throws -> EffectResult { .done }
+        }
+        let interpreter = Interpreter(registry: Builtins.standard, context: RunContext(host: NoHost(), environment: [:], arguments: []),
+                                      scriptPath: "loop.wds")
+        interpreter.maximumStatements = 100
+        XCTAssertThrowsError(try interpreter.run(script)) { error in
+            XCTAssertEqual((error as? Diagnostic)?.message, "the run took more than 100 statements")
+        }
     }
 
     /// Found by a 300 s fuzzer run: `\` then a carriage return at the end
