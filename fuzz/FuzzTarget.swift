@@ -8,7 +8,7 @@
 //  - every lexer error token becomes a diagnostic (nothing is dropped);
 //  - an input with a NUL byte or invalid UTF-8 is rejected;
 //  - every diagnostic points inside its file and renders as
-//    `name:line:col: error: …`;
+//    `name:line:col: error: …`, its first line free of raw control characters;
 //  - parsing is deterministic (a second parse gives the same diagnostics).
 //
 // Built by fuzz/build (swiftc -sanitize=fuzzer); run by scripts/dev/fuzz.
@@ -46,11 +46,17 @@ func checkRendering(_ diagnostic: Diagnostic, _ bytes: [UInt8]) {
         if range.start < 0 || range.end > range.file.bytes.count || range.start > range.end {
             violated("diagnostic range \(range.start)..<\(range.end) outside its file (\(range.file.bytes.count) bytes): \(diagnostic.message)", bytes)
         }
-        if !rendered.hasPrefix("\(range.file.name):") || !rendered.contains(": \(diagnostic.severity.rawValue): ") {
+        // A file name is shown escaped, like every value (a sourced file's name may hold a newline).
+        if !rendered.hasPrefix("\(Diagnostic.escaped(range.file.name)):") || !rendered.contains(": \(diagnostic.severity.rawValue): ") {
             violated("diagnostic does not render as name:line:col: …: \(rendered)", bytes)
         }
     }
     if diagnostic.message.isEmpty { violated("empty diagnostic message", bytes) }
+    // The first line is the message, whatever values it quotes: nothing in it starts another line.
+    if let first = rendered.split(separator: "\n", maxSplits: 1).first,
+       first.contains("\r") || first.unicodeScalars.contains(where: { $0.value == 0x1B }) {
+        violated("a rendered diagnostic line holds a raw control character: \(first)", bytes)
+    }
     for note in diagnostic.notes { checkRendering(note, bytes) }
 }
 

@@ -1,4 +1,6 @@
+import Builtins
 import Interpreter
+import protocol Interpreter.Host
 import Lexer
 import XCTest
 
@@ -63,6 +65,22 @@ final class FuzzRegressionTests: XCTestCase {
         XCTAssertEqual(diagnostics("echo a \\\r\n  b\n"), [])
     }
 
+    /// The fuzzer evaluates what passes the check, and a script may loop for ever:
+    /// `maximumStatements` bounds a run for it with a diagnostic.
+    func testARunCanBeBoundedInStatements() throws {
+        let file = SourceFile(name: "loop.wds", text: "while true { let x = 1 }\n")
+        let script = Script(file: file, statements: Parser.parse(file).statements)
+        final class NoHost: Host {
+            func perform(_ effect: Effect, at location: SourceRange) throws -> EffectResult { .done }
+        }
+        let interpreter = Interpreter(registry: Builtins.standard, context: RunContext(host: NoHost(), environment: [:], arguments: []),
+                                      scriptPath: "loop.wds")
+        interpreter.maximumStatements = 100
+        XCTAssertThrowsError(try interpreter.run(script)) { error in
+            XCTAssertEqual((error as? Diagnostic)?.message, "the run took more than 100 statements")
+        }
+    }
+
     /// Found by a 300 s fuzzer run: `\` then a carriage return at the end
     /// of the file quoted the CR, and the newline `wds fmt` adds made `\` CR LF a line
     /// continuation, so the formatter refused its own output.
@@ -70,5 +88,8 @@ final class FuzzRegressionTests: XCTestCase {
         XCTAssertEqual(diagnostics("\\\r"), ["a backslash before a carriage return"])
         XCTAssertEqual(diagnostics("echo a\\\r"), ["a backslash before a carriage return"])
         XCTAssertEqual(diagnostics("echo a\\\r\n"), [])
+        // The next run: `\` CR, then a blank, which fmt trims before the newline. Anywhere in a word.
+        XCTAssertEqual(diagnostics("\\\r "), ["a backslash before a carriage return"])
+        XCTAssertEqual(diagnostics("echo a\\\r \necho b\n"), ["a backslash before a carriage return"])
     }
 }
