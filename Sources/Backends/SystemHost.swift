@@ -144,6 +144,11 @@ public final class SystemHost: Host {
             _ = try runTool([tool.command(family), "-w", "-t", table] + arguments, at: location)
             return .done
         case .iptablesList(let family, let table, let chain, let tool, let rule):
+            // Over netlink where that gives the same answer: a count (with `rule`), or that the chain is absent.
+            if let size = IptablesNftChains.size(tool: tool, family: family, table: table, chain: chain),
+               rule != nil || size == .absent {
+                return size.answer
+            }
             return try runProgram([tool.command(family), "-w", "-t", table, "-S", chain] + (rule.map { [String($0)] } ?? []),
                                   capture: true, captureError: true, at: location)
         case .iptablesRestore(let family, let payload, let tool):

@@ -26,13 +26,7 @@ public struct IptablesTableState: Sendable, Equatable {
         chains = IptablesTableState.builtinChains[table] ?? []
     }
 
-    public static let builtinChains: [String: [String]] = [
-        "filter": ["INPUT", "FORWARD", "OUTPUT"],
-        "nat": ["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"],
-        "mangle": ["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"],
-        "raw": ["PREROUTING", "OUTPUT"],
-        "security": ["INPUT", "FORWARD", "OUTPUT"],
-    ]
+    public static let builtinChains = IptablesTables.builtinChains
 
     /// Reads one table from the host (an `iptables-save -t TABLE` probe) and parses it.
     public static func read(_ scope: IptablesScope, tool: IptablesTool = .standard, _ call: Invocation) throws -> IptablesTableState {

@@ -122,12 +122,18 @@ final class IptablesTransaction: TransactionalFamily {
         if let chain = table.chains[name] { return chain }
         if table.complete { return nil }
         try lock(call)
-        guard case .process(let status, let output, let errorOutput) =
-                try call.perform(.iptablesList(family: scope.family, table: scope.table, chain: name, tool: tool)) else {
-            return nil
-        }
+        let answer = try call.perform(.iptablesList(family: scope.family, table: scope.table, chain: name, tool: tool))
         var entries: [IptablesTableState.Entry]?
-        if status == 0 {
+        if let size = IptablesTransaction.chainSize(answer) {
+            // The host knew without a program that the chain is absent (iptables-nft's chains over netlink).
+            guard size == nil else { throw call.fail("internal error: a chain's rules were answered by their number") }
+        } else if case .process(let status, let output, let errorOutput) = answer {
+            guard status == 0 else {
+                if status == 1 { return settled(name, nil, table, scope) }
+                let message = errorOutput.split(separator: "\n").first.map(String.init) ?? "no message"
+                throw call.fail("\(shellLine([tool.command(scope.family), "-w", "-t", scope.table, "-S", name])) failed (status \(status)): \(message)",
+                                status: ExitStatus.kernelRefused)
+            }
             var read: [IptablesTableState.Entry] = []
             for line in output.split(separator: "\n") where line.hasPrefix("-A ") || line.hasPrefix("-P ") {
                 let words = try savedWords(String(line), scope, call)
@@ -142,11 +148,12 @@ final class IptablesTransaction: TransactionalFamily {
                 read.append(entry(fromSaved: String(line), words: words, scope: scope))
             }
             entries = read
-        } else if status != 1 {
-            let message = errorOutput.split(separator: "\n").first.map(String.init) ?? "no message"
-            throw call.fail("\(shellLine([tool.command(scope.family), "-w", "-t", scope.table, "-S", name])) failed (status \(status)): \(message)",
-                            status: ExitStatus.kernelRefused)
         }
+        return settled(name, entries, table, scope)
+    }
+
+    /// The chain as read (nil: absent) with the run's own changes replayed on it, kept in the model.
+    private func settled(_ name: String, _ entries: [IptablesTableState.Entry]?, _ table: Table, _ scope: IptablesScope) -> Chain? {
         let chain = settle(name, base: entries, scope)
         if let chain { table.chains[name] = chain } else { table.absent.insert(name) }
         table.atLeast[name] = nil
@@ -172,10 +179,16 @@ final class IptablesTransaction: TransactionalFamily {
         }
         try lock(call)
         let number = max(rules, 1)
-        guard case .process(let status, let output, let errorOutput) =
-                try call.perform(.iptablesList(family: scope.family, table: scope.table, chain: name, tool: tool, rule: number)) else {
-            return nil
+        let answer = try call.perform(.iptablesList(family: scope.family, table: scope.table, chain: name, tool: tool, rule: number))
+        if let size = IptablesTransaction.chainSize(answer) {
+            guard let count = size else {
+                table.absent.insert(name)
+                return nil
+            }
+            table.atLeast[name] = max(table.atLeast[name] ?? 0, count)
+            return count >= rules
         }
+        guard case .process(let status, let output, let errorOutput) = answer else { return nil }
         if status == 1 {
             table.absent.insert(name)
             return nil
@@ -188,6 +201,15 @@ final class IptablesTransaction: TransactionalFamily {
         let printed = output.split(separator: "\n").contains { $0.hasPrefix("-A ") }
         table.atLeast[name] = max(table.atLeast[name] ?? 0, printed ? number : 0)
         return printed || rules == 0
+    }
+
+    /// A chain's size as the host answers it without a program (`{"exists": true, "rules": N}`:
+    /// `.some(N)`; `{"exists": false}`: `.some(nil)`); nil for a program's answer.
+    static func chainSize(_ answer: EffectResult) -> Int?? {
+        guard case .text(let text) = answer, let json = try? JSON.parse(text), let exists = json["exists"] else { return nil }
+        guard exists == .bool(true) else { return .some(nil) }
+        guard case .number(let count)? = json["rules"] else { return nil }
+        return .some(Int(count))
     }
 
     /// Whether a change is about chain `name` (its rules, or the chain itself).
