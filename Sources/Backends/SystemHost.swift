@@ -145,9 +145,12 @@ public final class SystemHost: Host {
             return .done
         case .iptablesList(let family, let table, let chain, let tool, let rule):
             // Over netlink where that gives the same answer: a count (with `rule`), or that the chain is absent.
-            if let size = IptablesNftChains.size(tool: tool, family: family, table: table, chain: chain),
-               rule != nil || size == .absent {
-                return size.answer
+            if let rule {
+                if let size = IptablesNftChains.size(tool: tool, family: family, table: table, chain: chain, upTo: rule) {
+                    return size.answer
+                }
+            } else if IptablesNftChains.isAbsent(tool: tool, family: family, table: table, chain: chain) {
+                return IptablesNftChains.Size.absent.answer
             }
             return try runProgram([tool.command(family), "-w", "-t", table, "-S", chain] + (rule.map { [String($0)] } ?? []),
                                   capture: true, captureError: true, at: location)

@@ -47,7 +47,10 @@ public enum NetfilterNetlink {
 
     /// Sends one request and returns the attributes of each message answered (several for a dump),
     /// with the family its nfgenmsg names.
-    public static func request(_ type: UInt16, family: UInt8, dump: Bool, attributes: [UInt8]) throws -> [(family: UInt8, attributes: [Attribute])] {
+    /// With `limit`, a dump is read only until that many messages have come: the socket is closed
+    /// on the rest, so the kernel formats no more of a long chain than the question needs.
+    public static func request(_ type: UInt16, family: UInt8, dump: Bool, attributes: [UInt8],
+                               limit: Int? = nil) throws -> [(family: UInt8, attributes: [Attribute])] {
         let fd = socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 12)  // NETLINK_NETFILTER
         guard fd >= 0 else { throw Failure(errno: errno) }
         defer { close(fd) }
@@ -90,7 +93,7 @@ public enum NetfilterNetlink {
                     return answers
                 default:
                     answers.append((buffer[offset + 16], Self.attributes(buffer[(offset + 20)..<(offset + messageLength)])))
-                    if !dump { return answers }
+                    if !dump || answers.count == limit { return answers }
                 }
                 offset += (messageLength + 3) & ~3
             }

@@ -15,6 +15,8 @@ public enum Effect: Sendable, Equatable {
     /// `.process`, status 1 when the chain does not exist.
     /// With `rule`, only that rule (`-S CHAIN N`): the chain exists (status 0), and holds at least N
     /// rules when something is printed; what a decision needs without fetching a long chain whole.
+    /// Where the program is iptables-nft, the system host answers without it, over netlink, as
+    /// `.text` JSON: `{"exists": false}`, or with `rule`, `{"exists": true, "rules": K}`, K counted up to N.
     case iptablesList(family: AddressFamily, table: String, chain: String, tool: IptablesTool = .standard, rule: Int? = nil)
     /// A program the script declared read-only (`run --probe`): trace runs it too.
     case probeProgram(argv: [String], streams: ProgramStreams = .inherit)
