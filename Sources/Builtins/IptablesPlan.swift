@@ -76,8 +76,7 @@ extension IptablesTransaction: PlannableFamily {
             }
         }
         if !fix.isEmpty || !newChains.isEmpty || !policies.isEmpty {
-            let payload = "*\(table.scope.table)\n" + newChains.map { "-N \($0)\n" }.joined() + fix.map { $0 + "\n" }.joined()
-                + policies.map { $0 + "\n" }.joined() + "COMMIT\n"
+            let payload = IptablesTables.restoreBlock(table: table.scope.table, lines: newChains.map { "-N \($0)" } + fix + policies)
             plan.fixes.append(.iptablesRestore(family: family, payload: payload, tool: table.tool))
             plan.fixedCount += fix.count + newChains.count + policies.count
         }

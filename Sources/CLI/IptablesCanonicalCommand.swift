@@ -29,7 +29,7 @@ struct IptablesCanonical: ParsableCommand {
     func run() throws {
         let family: AddressFamily = ipv6 ? .ipv6 : .ipv4
         guard let tool = program.map(IptablesTool.init(program:)) ?? .standard else { throw ValidationError("bad --program") }
-        let payload = "*\(table)\n" + lines.map { $0 + "\n" }.joined() + "COMMIT\n"
+        let payload = IptablesTables.restoreBlock(table: table, lines: lines)
         let restored = try Spawn.run([tool.restoreCommand(family)], input: payload, capture: true)
         guard restored.status == 0 else {
             Driver.standardOutput(restored.standardError, true)

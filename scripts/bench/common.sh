@@ -20,7 +20,7 @@ echo \$(( (end - start) / 1000 ))"
 }
 
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) { print "nan"; exit } m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.2f\n", m / 1000 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == "nan" || b == 0 || a == "nan") print "-"; else printf "%.2f", a / b }'; }
 
 # iptables_host_rules K: the root setup plus K instance chains and their jumps, as one restore file.
 iptables_host_rules() {
@@ -46,4 +46,35 @@ iptables_host_rules() {
   echo '-A warden-postrouting -s 10.254.0.0/22 -j SNAT --to-source 10.0.2.15'
   for ((i = 1; i <= k; i++)); do echo "-A warden-prerouting -j warden-instance-c$i"; done
   echo 'COMMIT'
+}
+
+# evaluator_loops DIR ITERATIONS: the evaluator loop of issue 18 as loop.wds,
+# loop.sh and loop.py in DIR — ITERATIONS of a builtin call and an addition
+# under a `while` — and the interpreter python3 really is in $python (not a
+# version manager's shim in front of it: pyenv's adds ~0.15 s to every start).
+evaluator_loops() {
+  local dir=$1 iterations=$2
+  cat > "$dir/loop.wds" <<WDS
+let i = 0
+let s = false
+while \$i < $iterations {
+    s = \$(has-prefix "abc" "a")
+    i = \$(add \$i 1)
+}
+WDS
+  cat > "$dir/loop.sh" <<SH
+x=abc; i=0; s=false
+while (( i < $iterations )); do
+  if [ "\${x#a}" != "\$x" ]; then s=true; else s=false; fi
+  i=\$((i+1))
+done
+SH
+  cat > "$dir/loop.py" <<PY
+i = 0
+s = False
+while i < $iterations:
+    s = "abc".startswith("a")
+    i = i + 1
+PY
+  python=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null || true)
 }

@@ -29,34 +29,10 @@ if [ -z "$wds" ]; then
   (cd "$root" && swift build -c release --static-swift-stdlib --product wds --scratch-path .build-release >&2)
   wds="$root/.build-release/release/wds"
 fi
-# The interpreter itself, not a version manager's shim in front of it (pyenv's
-# shim is a shell script that adds ~0.15 s to every start).
-python=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null || true)
 work=$(mktemp -d /tmp/wds-evaluator.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-
-cat > "$work/loop.wds" <<WDS
-let i = 0
-let s = false
-while \$i < $iterations {
-    s = \$(has-prefix "abc" "a")
-    i = \$(add \$i 1)
-}
-WDS
-cat > "$work/loop.sh" <<SH
-x=abc; i=0; s=false
-while (( i < $iterations )); do
-  if [ "\${x#a}" != "\$x" ]; then s=true; else s=false; fi
-  i=\$((i+1))
-done
-SH
-cat > "$work/loop.py" <<PY
-i = 0
-s = False
-while i < $iterations:
-    s = "abc".startswith("a")
-    i = i + 1
-PY
+. "$root/scripts/bench/common.sh"
+evaluator_loops "$work" "$iterations"
 : > "$work/empty.wds"
 
 # time_us COMMAND…: the wall time of one run, in microseconds.
@@ -67,8 +43,6 @@ time_us() {
   end=$(date +%s%N)
   echo $(( (end - start) / 1000 ))
 }
-median() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) { print "nan"; exit } m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.2f\n", m / 1000 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == "nan" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 
 for ((r = 1; r <= rounds; r++)); do
   time_us "$wds" run "$work/loop.wds" >> "$work/loop-wds"

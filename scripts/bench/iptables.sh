@@ -6,7 +6,11 @@
 #
 #   scripts/bench/iptables.sh [--quick] [--rounds N]
 #
-# --quick (CI): N = 10 and 100, hosts with 0 and 1000 containers, 3 rounds.
+# Beside them, in the same rounds, the evaluator loop of issue 18 (wds, bash,
+# python3), and at the end the issue's targets, each met or missed.
+#
+# --quick (CI): N = 10 and 100, hosts with 0 and 1000 containers, a loop of
+# 10,000 iterations (100,000 otherwise), 3 rounds.
 # Needs root, iptables (nf_tables), unshare, GNU time (/usr/bin/time) for memory;
 # without root it exits 77 (skipped, as scripts/dev/test counts it).
 set -euo pipefail
@@ -22,7 +26,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-if $quick; then sizes=(10 100); hosts=(0 1000); else sizes=(10 100 1000 5000); hosts=(0 1000 3000); fi
+if $quick; then sizes=(10 100); hosts=(0 1000); iterations=10000; else sizes=(10 100 1000 5000); hosts=(0 1000 3000); iterations=100000; fi
 
 [ "$(id -u)" -eq 0 ] || { echo "iptables.sh: skipped: needs root (network namespaces)" >&2; exit 77; }
 echo "building: swift build -c release --static-swift-stdlib --product wds --scratch-path .build-release" >&2
@@ -71,6 +75,7 @@ COMMIT
 COMMIT
 RULES
 : > "$work/empty.wds"
+evaluator_loops "$work" "$iterations"
 
 echo "preparing rulesets…" >&2
 for n in "${sizes[@]}"; do prepare_setup "$n"; done
@@ -82,6 +87,9 @@ for ((round = 1; round <= rounds; round++)); do
   echo "round $round/$rounds" >&2
   add "start wds" "$(in_namespace '' "'$wds' run '$work/empty.wds'")"
   add "start bash" "$(in_namespace '' "bash -c true")"
+  add "loop wds" "$(in_namespace '' "'$wds' run '$work/loop.wds'")"
+  add "loop bash" "$(in_namespace '' "bash '$work/loop.sh'")"
+  [ -n "$python" ] && add "loop python" "$(in_namespace '' "'$python' '$work/loop.py'")"
   for n in "${sizes[@]}"; do
     env=". $work/env-$n; export POOL_NETWORK ALLOW_NETWORKS DENY_NETWORKS"
     add "setup wds $n" "$(in_namespace "$env" "'$wds' run '$root/scripts/net.wds' setup")"
@@ -96,7 +104,7 @@ for ((round = 1; round <= rounds; round++)); do
   done
 done
 
-m() { echo ${samples[$1]} | tr ' ' '\n' | grep . | median; }
+m() { echo ${samples[$1]:-} | tr ' ' '\n' | grep . | median; }
 echo
 echo "wds $("$wds" --version 2>/dev/null || echo '?'), $(iptables --version), $(uname -r), $(nproc) CPUs, $rounds rounds, medians in ms"
 echo
@@ -118,6 +126,31 @@ for k in "${hosts[@]}"; do
   w=$(m "container wds $k"); b=$(m "container bash $k"); r=$(m "container restore $k")
   echo "| $k | $w | $b | $r | $(ratio "$w" "$r") | $(ratio "$b" "$w") |"
 done
+echo
+lw=$(m "loop wds"); lb=$(m "loop bash"); lp=$(m "loop python")
+echo "| evaluator loop, $iterations iterations | wds | bash | python3 | wds / bash | wds / python3 |"
+echo "|---|---:|---:|---:|---:|---:|"
+echo "| while, has-prefix + add | $lw | $lb | $lp | $(ratio "$lw" "$lb") | $(ratio "$lw" "$lp") |"
+echo
+
+# target LABEL RATIO LIMIT: one row of the issue's targets; RATIO "-" when this run did not measure it.
+target() {
+  local verdict
+  if [ "$2" = "-" ]; then verdict="not measured (--quick)"
+  else verdict=$(awk -v r="$2" -v l="$3" 'BEGIN { if (r <= l) print "met"; else printf "missed by %.0f %%", (r / l - 1) * 100 }'); fi
+  echo "| $1 | $2 | ≤ $3 | $verdict |"
+}
+setup_ratio() { if [[ " ${sizes[*]} " == *" $1 "* ]]; then ratio "$(m "setup wds $1")" "$(m "setup restore $1")"; else echo -; fi; }
+container_ratio() { if [[ " ${hosts[*]} " == *" $1 "* ]]; then ratio "$(m "container wds $1")" "$(m "container restore $1")"; else echo -; fi; }
+echo "| target (issue 18) | ratio | target | |"
+echo "|---|---:|---:|---|"
+target "net.wds setup, 1000 networks / one iptables-restore" "$(setup_ratio 1000)" 1.2
+target "net.wds setup, 5000 networks / one iptables-restore" "$(setup_ratio 5000)" 1.3
+target "per-container setup, 0 containers / one delta restore" "$(container_ratio 0)" 2.5
+target "per-container setup, 1000 containers / one delta restore" "$(container_ratio 1000)" 1.5
+target "per-container setup, 3000 containers / one delta restore" "$(container_ratio 3000)" 1.3
+target "empty script / bash -c true" "$(ratio "$(m "start wds")" "$(m "start bash")")" 1.5
+target "evaluator loop / python3 (faster: below 1)" "$(ratio "$lw" "$lp")" 1.0
 echo
 if [ -x /usr/bin/time ]; then
   big=${sizes[-1]}; host=${hosts[-1]}

@@ -1,7 +1,9 @@
-/// The chains each iptables table is born with. iptables-nft shows them
-/// (policy ACCEPT, no rules) even before nf_tables holds them: it creates a
-/// table's base chains the first time a rule needs one.
+/// What every part of wds knows of iptables' tables: the chains each is born
+/// with, and the block iptables-restore reads for one.
 public enum IptablesTables {
+    /// The chains each table is born with. iptables-nft shows them (policy
+    /// ACCEPT, no rules) even before nf_tables holds them: it creates a table's
+    /// base chains the first time a rule needs one.
     public static let builtinChains: [String: [String]] = [
         "filter": ["INPUT", "FORWARD", "OUTPUT"],
         "nat": ["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"],
@@ -9,4 +11,10 @@ public enum IptablesTables {
         "raw": ["PREROUTING", "OUTPUT"],
         "security": ["INPUT", "FORWARD", "OUTPUT"],
     ]
+
+    /// One table's block of iptables-restore input: `*TABLE`, the lines, `COMMIT`.
+    /// (The transaction's payload writes the same block line by line, to know which statement owns each.)
+    public static func restoreBlock(table: String, lines: [String]) -> String {
+        "*\(table)\n" + lines.map { $0 + "\n" }.joined() + "COMMIT\n"
+    }
 }
