@@ -77,10 +77,24 @@ enum IptablesNftChains {
     static let getRule: UInt16 = 10 << 8 | 7
 
     /// Whether `program` (found as a spawn would find it) is xtables-nft-multi, under any name.
+    /// Asked once per program and process: PATH and the alternatives do not change under a run.
     static func isNftables(_ program: String) -> Bool {
-        guard let path = Spawn.resolve(program), let real = realpath(path, nil) else { return false }
-        defer { free(real) }
-        let resolved = String(cString: real)
-        return resolved.hasSuffix("/xtables-nft-multi")
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        if let known = resolved[program] { return known }
+        var answer = false
+        if let path = Spawn.resolve(program), let real = realpath(path, nil) {
+            answer = String(cString: real).hasSuffix("/xtables-nft-multi")
+            free(real)
+        }
+        resolved[program] = answer
+        return answer
     }
+
+    nonisolated(unsafe) private static var resolved: [String: Bool] = [:]
+    nonisolated(unsafe) private static var mutex: pthread_mutex_t = {
+        var mutex = pthread_mutex_t()
+        pthread_mutex_init(&mutex, nil)
+        return mutex
+    }()
 }

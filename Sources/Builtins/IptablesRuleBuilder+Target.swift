@@ -34,7 +34,11 @@ extension IptablesRuleBuilder {
         if let jump {
             guard let name = jump.text else { targetKnown = false; return try checkOwners() }
             let known = IptablesRule.builtinTargets + IptablesRule.otherTargets
-            if !known.contains(name), let close = Suggestions.closest(to: name, in: known),
+            // A typo of a target (`ACCPET`, `accept`) is refused; a chain's name is not. Only a name in
+            // capitals, or a target's name in other case, can be one: a chain like warden-default
+            // costs no edit distances.
+            if !known.contains(name), name == name.uppercased() || known.contains(where: { $0.lowercased() == name.lowercased() }),
+               let close = Suggestions.closest(to: name, in: known),
                close.lowercased() == name.lowercased() || (name == name.uppercased() && name.count == close.count) {
                 throw wrong("unknown target '\(name)'", at: jump.range, hint: "did you mean '\(close)'?")
             }

@@ -70,7 +70,8 @@ public enum NetfilterNetlink {
         guard message.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, 0) }) == message.count else { throw Failure(errno: errno) }
 
         var answers: [(family: UInt8, attributes: [Attribute])] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        // Not zeroed: recv fills what it says it filled, and only that is read.
+        var buffer = [UInt8](unsafeUninitializedCapacity: 1 << 16) { _, count in count = 1 << 16 }
         while true {
             let received = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if received < 0 {
