@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // wds: a small shell-like language for preparing container hosts.
 // The targets follow the pipeline: Lexer → Interpreter (parser, checker,
-// evaluator, effect seam) → Builtins → Backends (trace, system) → CLI.
+// evaluator, effect seam) → HostSystem → Builtins → Backends (trace, system) → CLI.
 import PackageDescription
 
 let package = Package(
@@ -22,8 +22,11 @@ let package = Package(
         .target(name: "CNamespaces"),
         // An rtnetlink client (links, addresses, routes, network namespaces), in-process: no `ip` processes.
         .target(name: "Netlink", dependencies: ["CNamespaces"]),
-        .target(name: "Builtins", dependencies: ["Lexer", "Interpreter", "Netlink"]),
-        .target(name: "Backends", dependencies: ["Lexer", "Interpreter", "Netlink"]),
+        // The system calls both the families' own effects and the system host make: paths walked
+        // without untrusted links (SafePath), errno messages and exit statuses.
+        .target(name: "HostSystem", dependencies: ["Lexer", "Interpreter"]),
+        .target(name: "Builtins", dependencies: ["Lexer", "Interpreter", "Netlink", "HostSystem"]),
+        .target(name: "Backends", dependencies: ["Lexer", "Interpreter", "Netlink", "HostSystem"]),
         .target(name: "Driver", dependencies: ["Lexer", "Interpreter", "Builtins", "Backends"]),
         // GNU readline (GPL-3.0-or-later), from Debian's libreadline-dev.
         .target(name: "CReadline", linkerSettings: [.linkedLibrary("readline")]),

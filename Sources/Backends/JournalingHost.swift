@@ -102,25 +102,6 @@ public final class JournalingHost: Host {
                 }
             }
             return result
-        case .writeSysctl(let key, _):
-            guard case .text(let old)? = try? inner.perform(.readSysctl(key: key), at: location) else {
-                let result = try inner.perform(effect, at: location)
-                journal.recordPointOfNoReturn("sysctl \(key), whose old value could not be read", at: location)
-                return result
-            }
-            let result = try inner.perform(effect, at: location)
-            let value = String(old.reversed().drop(while: { $0 == "\n" }).reversed())
-            guard case .writeSysctl(_, let written) = effect else { return result }
-            journal.record(undo: "sysctl -w \(key)=\(value)", at: location) { [inner] in
-                // Someone else set it since: their value stays, and the run says so.
-                if case .text(let now)? = try? inner.perform(.readSysctl(key: key), at: location),
-                   JournalingHost.words(now) != JournalingHost.words(written) {
-                    throw CommandFailure("\(key) is \(JournalingHost.words(now).joined(separator: " ")) now, not what the run set: left as it is",
-                                         at: location)
-                }
-                _ = try inner.perform(.writeSysctl(key: key, value: value), at: location)
-            }
-            return result
         case .mount(let request):
             let result = try inner.perform(effect, at: location)
             if request.remount {
@@ -165,8 +146,8 @@ public final class JournalingHost: Host {
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList, .canonicalPath,
              .iptablesCanonical, .processTable,
              .probeProgram, .print, .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock,
-             .iptablesUnlock, .setResourceLimit:
-            // Reads, output, locks, the run's own limits; iptables changes are journaled by their engine.
+             .iptablesUnlock:
+            // Reads, output, locks; iptables changes are journaled by their engine.
             return try inner.perform(effect, at: location)
         }
     }
@@ -177,11 +158,6 @@ public final class JournalingHost: Host {
             throw CommandFailure("\(path) is gone or unreadable now: left as it is", at: location)
         }
         if now != left { throw CommandFailure("\(path) changed after the run wrote it: left as it is", at: location) }
-    }
-
-    /// A sysctl's value as words: the kernel may print it with other blanks than were written.
-    static func words(_ text: String) -> [Substring] {
-        text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
     }
 
     private func exists(_ path: String, _ location: SourceRange) -> Bool {

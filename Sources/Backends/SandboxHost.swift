@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import HostSystem
 import Interpreter
 import Lexer
 
@@ -30,39 +31,47 @@ public final class SandboxHost: Host {
 
     public func perform(_ effect: Effect, at location: SourceRange) throws -> EffectResult {
         switch effect {
-        case .writeSysctl(let key, let value):
-            var before = ""
-            if case .text(let text)? = try? inner.perform(.readSysctl(key: key), at: location) { before = text.trimmingBlanks }
-            let namespaced = key.hasPrefix("net.")
-            if namespaced { _ = try inner.perform(effect, at: location) }
-            record(.object([("sysctl", .string(key)), ("before", .string(before)), ("after", .string(value)),
-                            ("applied", .bool(namespaced))]))
-            return .done
         case .writeFile(let path, let value, _) where path.hasPrefix("/proc/sys/"):
             let key = String(path.dropFirst("/proc/sys/".count)).replacingAll("/", with: ".")
-            return try perform(.writeSysctl(key: key, value: value.trimmingBlanks), at: location)
+            return try setKernelParameter(key, value.trimmingBlanks, effect, at: location)
         case .mount(let request):
             let reason = request.fileSystemType == "cgroup"
                 ? "a user namespace cannot make a new cgroup v1 hierarchy"
                 : "the kernel does not allow this mount in a user namespace"
             return try notSimulatedIfRefused(effect, at: location, reason: reason)
-        case .setResourceLimit:
-            return try notSimulatedIfRefused(effect, at: location, reason: "a user namespace cannot raise a hard limit")
         case .makeDirectory(let path, _), .removeDirectory(let path), .writeFile(let path, _, _):
             // A cgroup v1 hierarchy a user namespace can mount is the host's, and its groups are the host's.
             guard SandboxHost.fileSystemType(of: path) == "cgroup" else { return try inner.perform(effect, at: location) }
             return try notSimulatedIfRefused(effect, at: location, reason: "the cgroup v1 hierarchy is the host's", also: EACCES)
         case .family(let wrapped):
             // The family says what a user-namespace sandbox cannot make.
-            if case .notSimulated(let reason) = wrapped.effect.inSandbox {
+            switch wrapped.effect.inSandbox {
+            case .perform:
+                return try inner.perform(effect, at: location)
+            case .notSimulated(let reason):
                 record(.object([("notSimulated", .string(wrapped.effect.shellCommand)), ("reason", .string(reason)),
                                 ("location", .string(location.shortLocation))]))
                 return .done
+            case .notSimulatedIfRefused(let reason):
+                return try notSimulatedIfRefused(effect, at: location, reason: reason)
+            case .kernelParameter(let key, let value):
+                return try setKernelParameter(key, value, effect, at: location)
             }
-            return try inner.perform(effect, at: location)
         default:
             return try inner.perform(effect, at: location)
         }
+    }
+
+    /// A kernel parameter set by `effect`: noted with its value before and after, and set only if it
+    /// belongs to the sandbox's own network namespace (`net.*`); the others are the machine's.
+    func setKernelParameter(_ key: String, _ value: String, _ effect: Effect, at location: SourceRange) throws -> EffectResult {
+        var before = ""
+        if case .text(let text)? = try? inner.perform(.readSysctl(key: key), at: location) { before = text.trimmingBlanks }
+        let namespaced = key.hasPrefix("net.")
+        if namespaced { _ = try inner.perform(effect, at: location) }
+        record(.object([("sysctl", .string(key)), ("before", .string(before)), ("after", .string(value)),
+                        ("applied", .bool(namespaced))]))
+        return .done
     }
 
     /// Performs the effect; if the kernel refuses it with EPERM (what a user namespace gets where

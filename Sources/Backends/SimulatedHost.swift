@@ -12,7 +12,6 @@ public final class SimulatedHost: Host {
     var files: [String: String?] = [:]
     var createdDirectories: Set<String> = []
     var removedDirectories: Set<String> = []
-    var sysctls: [String: String] = [:]
     var addedMounts: [(target: String, line: String)] = []
     /// The mount(2) each added mount came from, by target.
     var mountEffects: [String: Effect] = [:]
@@ -22,6 +21,9 @@ public final class SimulatedHost: Host {
     /// Modes and owners set by the script, by path.
     var modes: [String: UInt32] = [:]
     var owners: [String: (owner: UInt32?, group: UInt32?)] = [:]
+    /// Each family's model of what the run changed, in registration order (see `SimulatedFamilyModel`):
+    /// made on first use, when a builtin has run and so the families have registered.
+    lazy var models = FamilyEffects.makeSimulations()
 
     /// How a script started with `run-script` is shown: traced by a child wds
     /// with these extra arguments (format, state file), or not at all (a plan,
@@ -87,9 +89,6 @@ public final class SimulatedHost: Host {
         case .removeFile(let path):
             files[path] = .some(nil)
             return .done
-        case .writeSysctl(let key, let value):
-            sysctls[key] = value + "\n"
-            return .done
         case .mount(let request):
             let type = request.fileSystemType ?? (request.bind ? "none" : "unknown")
             let options = request.options.isEmpty ? "rw" : request.options.joined(separator: ",")
@@ -112,8 +111,7 @@ public final class SimulatedHost: Host {
             let outcome = try? Spawn.run([SystemHost.currentExecutable, "trace"] + extra + [path] + arguments,
                                          capture: false, captureError: false, setting: Spawn.scriptChildVariables)
             return .process(status: outcome?.status ?? 0, standardOutput: "", standardError: "")
-        case .print, .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock,
-             .setResourceLimit:
+        case .print, .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock:
             // `.done` for a restore tells the iptables engine that no kernel saw it: its model stays the truth.
             return .done
 
@@ -127,12 +125,10 @@ public final class SimulatedHost: Host {
                 }
                 return .text(contents)
             }
-            if path.hasPrefix("/proc/sys/"), let value = sysctls[String(path.dropFirst(10)).replacingAll("/", with: ".")] {
-                return .text(value)
-            }
+            if let answer = try modelsAnswer(effect, at: location) { return answer }
             return try probes.perform(effect, at: location)
-        case .readSysctl(let key):
-            if let value = sysctls[key] { return .text(value) }
+        case .readSysctl:
+            if let answer = try modelsAnswer(effect, at: location) { return answer }
             return try probes.perform(effect, at: location)
         case .fileInfo(let path):
             if let entry = files[path] {
@@ -165,13 +161,27 @@ public final class SimulatedHost: Host {
             lines += addedMounts.map(\.line)
             return .text(lines.map { $0 + "\n" }.joined())
         case .family(let wrapped) where wrapped.effect.isMutation:
-            // The family's own model holds what it would change; nothing is performed.
-            return .done
+            // The family's model remembers it (a sysctl read back later); a transactional family's
+            // model (iptables, links) has decided it already. Nothing is performed.
+            return try model(of: wrapped.effect.family)?.simulate(wrapped.effect, simulated: self, at: location) ?? .done
         case .family:
             return try probes.perform(effect, at: location)
         case .route, .iptablesSave, .iptablesList, .probeProgram, .canonicalPath, .iptablesCanonical, .processTable:
             return try probes.perform(effect, at: location)
         }
+    }
+
+    /// The simulated model of `family`; nil if it has none.
+    func model(of family: String) -> SimulatedFamilyModel? {
+        models.first(where: { $0.family == family })?.model
+    }
+
+    /// A probe's answer from the first family model the run's changes concern; nil: none does.
+    func modelsAnswer(_ probe: Effect, at location: SourceRange) throws -> EffectResult? {
+        for (_, model) in models {
+            if let answer = try model.answer(probe, simulated: self, live: probes, at: location) { return answer }
+        }
+        return nil
     }
 
     /// Whether PATH lies at or below a tree the script removed.
@@ -180,22 +190,10 @@ public final class SimulatedHost: Host {
     }
 }
 
-/// One change a simulated run would make outside iptables, for `wds plan`.
-public struct PlannedChange: Equatable {
-    public typealias Sign = PlanLine.Sign
-    public var area: String
-    public var sign: Sign
-    public var text: String
-    /// Marks a change a failed run could not undo (see `Effect.isPointOfNoReturn`).
-    static let noReturn = "  (point of no return)"
-    /// The effect that makes it (what `wds verify --fix` performs when it is missing).
-    public var effect: Effect?
-}
-
 extension SimulatedHost {
     /// What differs between the live host (`live`, read-only) and the overlay,
     /// per area: files, directories, cgroups (directories in cgroup file
-    /// systems), mounts and sysctls. Writing what is already there is no change.
+    /// systems), mounts, then what each family model lists (sysctls). Writing what is already there is no change.
     public func plannedChanges(live: Host, at location: SourceRange) -> [PlannedChange] {
         func exists(_ path: String) -> FileInfo? {
             if case .fileInfo(let info)? = try? live.perform(.fileInfo(path: path), at: location) { return info }
@@ -270,15 +268,8 @@ extension SimulatedHost {
                                              effect: .setOwner(path: path, owner: wanted.owner, group: wanted.group)))
             }
         }
-        for (key, value) in sysctls.sorted(by: { $0.key < $1.key }) {
-            var old = ""
-            if case .text(let text)? = try? live.perform(.readSysctl(key: key), at: location) { old = text }
-            let trim: (String) -> String = { String($0.reversed().drop(while: { $0 == "\n" || $0 == " " }).reversed()) }
-            if trim(old) != trim(value) {
-                changes.append(PlannedChange(area: "sysctls", sign: .change, text: "\(key): \(trim(old)) -> \(trim(value))",
-                                             effect: .writeSysctl(key: key, value: trim(value))))
-            }
-        }
+        // The families' own models (sysctls), after the host's areas.
+        for (_, model) in models { changes += model.plannedChanges(simulated: self, live: live, at: location) }
         return changes
     }
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import HostSystem
 import Interpreter
 import Lexer
 
@@ -118,9 +119,6 @@ public final class SystemHost: Host {
             defer { close(place.directory) }
             guard unlinkat(place.directory, place.name, 0) == 0 || errno == ENOENT else { throw failure("cannot remove '\(path)'", errno) }
             return .done
-        case .writeSysctl(let key, let value):
-            try writeFile(sysctlPath(key), value + "\n", flags: O_WRONLY | O_CLOEXEC, at: location)
-            return .done
         case .mount(let request):
             try Mounts.mount(request, at: location)
             return .done
@@ -185,12 +183,6 @@ public final class SystemHost: Host {
         case .removeTree(let path):
             try removeTree(path, at: location)
             return .done
-        case .setResourceLimit(let resource, let soft, let hard):
-            var limit = rlimit(rlim_cur: rlim_t(soft), rlim_max: rlim_t(hard))
-            guard setrlimit(resource.systemResource, &limit) == 0 else {
-                throw failure("cannot set the \(resource.rawValue) limit to \(soft):\(hard)", errno)
-            }
-            return .done
         case .family(let wrapped):
             return try wrapped.effect.perform(at: location)
         }
@@ -252,24 +244,7 @@ public final class SystemHost: Host {
     }
 
     func writeFile(_ path: String, _ contents: String, flags: Int32, at location: SourceRange) throws {
-        let (fd, code) = try SafePath.openFile(path, flags: flags, followLast: false, at: location)
-        guard fd >= 0 else {
-            let hint = code == ELOOP ? "PATH is a symbolic link, which write-file does not follow: write to its target" : nil
-            throw CommandFailure("cannot open '\(path)' for writing: \(errnoMessage(code))", at: location, status: exitStatus(forErrno: code),
-                                 hint: hint)
-        }
-        defer { close(fd) }
-        let bytes = Array(contents.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let code = errno
-                throw CommandFailure("cannot write '\(path)': \(errnoMessage(code))", at: location, status: exitStatus(forErrno: code))
-            }
-            offset += n
-        }
+        try SafePath.write(path, contents, flags: flags, at: location)
     }
 
     /// mkdir(2) relative to the directory reached without untrusted links; with
@@ -301,20 +276,5 @@ enum Bytes {
             }
         }
         return out
-    }
-}
-
-extension ResourceLimit {
-    var systemResource: __rlimit_resource_t {
-        switch self {
-        case .nofile: return __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
-        case .nproc: return __rlimit_resource_t(6)  // RLIMIT_NPROC, not exported to Swift
-        case .core: return __rlimit_resource_t(RLIMIT_CORE.rawValue)
-        case .memlock: return __rlimit_resource_t(8)  // RLIMIT_MEMLOCK, not exported to Swift
-        case .stack: return __rlimit_resource_t(RLIMIT_STACK.rawValue)
-        case .fsize: return __rlimit_resource_t(RLIMIT_FSIZE.rawValue)
-        case .cpu: return __rlimit_resource_t(RLIMIT_CPU.rawValue)
-        case .as: return __rlimit_resource_t(RLIMIT_AS.rawValue)
-        }
     }
 }

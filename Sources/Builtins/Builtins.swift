@@ -13,11 +13,11 @@ public enum Builtins {
         registry.add(FileBuiltins.hostFamily)
         registry.add(ProcessBuiltins.hostFamily)
         registry.add(HostBuiltins.hostFamily)
-        registry.add(SysctlBuiltins.hostFamily)
+        registry.add(SysctlFamily.family)
         registry.add(MountBuiltins.hostFamily)
         registry.add(CgroupBuiltins.hostFamily)
         registry.add(NetworkFamily.family)
-        registry.add(RlimitBuiltins.hostFamily)
+        registry.add(RlimitFamily.family)
         registry.add(IptablesFamily.family)
         registry.add(NftFamily.family)
         return registry

@@ -132,7 +132,7 @@ enum HostBuiltins {
         },
         BuiltinSpec("hostname set", summary: "Set the host name (sethostname(2), through /proc/sys/kernel/hostname); a failed run puts the old one back.",
                     parameters: [Parameter("name", hostnameType)], example: "hostname set $handle") { call in
-            try call.perform(.writeSysctl(key: "kernel.hostname", value: try call.text(0)))
+            try call.perform(.family(AnyFamilyEffect(SysctlWrite(key: "kernel.hostname", value: try call.text(0)))))
             return .empty
         },
     ])

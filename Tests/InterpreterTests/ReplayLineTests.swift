@@ -1,3 +1,4 @@
+@testable import Builtins
 import Interpreter
 import XCTest
 
@@ -18,8 +19,9 @@ final class ReplayLineTests: XCTestCase {
             (.runProgram(argv: ["%1"], captureOutput: false), "(exec -- %1)"),
             (.runProgram(argv: ["/bin/echo", "--help"], captureOutput: false), "/bin/echo --help"),
             // The kernel's units, both limits at once.
-            (.setResourceLimit(resource: .core, soft: 1024, hard: UInt64.max), "prlimit --pid $$ --core=1024:unlimited"),
-            (.writeSysctl(key: "kernel.domainname", value: "a\\c -n"), "printf '%s\\n' 'a\\c -n' > /proc/sys/kernel/domainname"),
+            (.family(AnyFamilyEffect(ResourceLimitSet(resource: .core, soft: 1024, hard: UInt64.max))), "prlimit --pid $$ --core=1024:unlimited"),
+            (.family(AnyFamilyEffect(SysctlWrite(key: "kernel.domainname", value: "a\\c -n"))),
+             "printf '%s\\n' 'a\\c -n' > /proc/sys/kernel/domainname"),
             (.unmount(path: "-x"), "umount -- -x"),
             (.mount(MountRequest(source: "-src", target: "/t", fileSystemType: nil, bind: true)), "mount --bind -- -src /t"),
         ]

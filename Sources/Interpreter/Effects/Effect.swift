@@ -37,7 +37,6 @@ public enum Effect: Sendable, Equatable {
     case makeDirectory(path: String, parents: Bool)
     case removeDirectory(path: String)
     case removeFile(path: String)
-    case writeSysctl(key: String, value: String)
     case mount(MountRequest)
     case unmount(path: String)
     case runProgram(argv: [String], captureOutput: Bool, streams: ProgramStreams = .inherit)
@@ -57,7 +56,6 @@ public enum Effect: Sendable, Equatable {
     /// The flock every wds run holds from its first read of the ruleset to its commit.
     case iptablesLock(path: String, timeoutSeconds: Int)
     case iptablesUnlock(path: String)
-    case setResourceLimit(resource: ResourceLimit, soft: UInt64, hard: UInt64)
     /// kill(2) to each process (SIGNAL by name: TERM, KILL, HUP…); one already gone is no error.
     case signal(pids: [Int], signal: String)
     /// A copy of SOURCE at DESTINATION with SOURCE's mode and owner (`cp --preserve=mode,ownership`).
@@ -80,9 +78,9 @@ public enum Effect: Sendable, Equatable {
             return false
         case .signal, .copyFile, .replaceFile, .setMode, .setOwner, .removeTree:
             return true
-        case .print, .writeFile, .makeDirectory, .removeDirectory, .removeFile, .writeSysctl, .mount, .unmount,
+        case .print, .writeFile, .makeDirectory, .removeDirectory, .removeFile, .mount, .unmount,
              .runProgram, .runScript, .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged,
-             .iptablesLock, .iptablesUnlock, .setResourceLimit:
+             .iptablesLock, .iptablesUnlock:
             return true
         case .family(let effect):
             return effect.effect.isMutation
@@ -108,8 +106,8 @@ public enum Effect: Sendable, Equatable {
         case .writeFile(let path, _, _), .replaceFile(let path, _):
             return Effect.processControlFiles.contains(Paths.base(path))
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList,
-             .iptablesCanonical, .probeProgram, .canonicalPath, .processTable, .print, .makeDirectory, .writeSysctl, .lock,
-             .unlock, .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock, .setResourceLimit, .family,
+             .iptablesCanonical, .probeProgram, .canonicalPath, .processTable, .print, .makeDirectory, .lock,
+             .unlock, .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock, .family,
              .copyFile, .setMode, .setOwner:
             // A copy over an existing file is a point of no return the journal finds when it happens.
             return false
@@ -130,8 +128,8 @@ public enum Effect: Sendable, Equatable {
         case .family(let effect):
             return effect.effect.family
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .probeProgram, .canonicalPath,
-             .processTable, .print, .writeFile, .makeDirectory, .removeDirectory, .removeFile, .writeSysctl, .mount, .unmount,
-             .runProgram, .runScript, .lock, .unlock, .setResourceLimit, .signal, .copyFile, .replaceFile, .setMode,
+             .processTable, .print, .writeFile, .makeDirectory, .removeDirectory, .removeFile, .mount, .unmount,
+             .runProgram, .runScript, .lock, .unlock, .signal, .copyFile, .replaceFile, .setMode,
              .setOwner, .removeTree:
             return nil
         }
@@ -163,7 +161,6 @@ public enum Effect: Sendable, Equatable {
         case .makeDirectory: return "mkdir"
         case .removeDirectory: return "rmdir"
         case .removeFile: return "remove-file"
-        case .writeSysctl: return "sysctl"
         case .mount: return "mount"
         case .unmount: return "unmount"
         case .runProgram: return "run"
@@ -175,7 +172,6 @@ public enum Effect: Sendable, Equatable {
         case .iptablesStaged: return "iptables-staged"
         case .iptablesLock: return "iptables-lock"
         case .iptablesUnlock: return "iptables-unlock"
-        case .setResourceLimit: return "rlimit"
         case .family(let effect): return effect.effect.kind
         }
     }
@@ -207,8 +203,6 @@ public enum Effect: Sendable, Equatable {
         case .makeDirectory(let path, let parents): return parents ? ["mkdir", "-p", "--", path] : ["mkdir", "--", path]
         case .removeDirectory(let path): return ["rmdir", "--", path]
         case .removeFile(let path): return ["rm", "-f", "--", path]
-        case .writeSysctl(let key, let value):
-            return ["sh", "-c", "printf '%s\\n' \"$1\" > \"$2\"", "sh", value, sysctlPath(key)]
         case .mount(let request): return request.argv
         case .unmount(let path): return ["umount", "--", path]
         case .runProgram(let argv, _, _): return argv
@@ -225,8 +219,6 @@ public enum Effect: Sendable, Equatable {
             return [tool.command(family), "-w", "-t", table] + arguments
         case .iptablesLock(let path, let timeout): return ["flock", "-w", String(timeout), path]
         case .iptablesUnlock(let path): return ["flock", "-u", path]
-        case .setResourceLimit(let resource, let soft, let hard):
-            return ReplayLine.resourceLimit(resource, soft: soft, hard: hard)
         case .processTable: return ["ps", "-e", "-o", "pid=,ppid=,cgroup=,args="]
         case .signal(let pids, let signal): return ["kill", "-s", signal, "--"] + pids.map(String.init)
         case .copyFile(let source, let destination): return ["cp", "--preserve=mode,ownership", "--", source, destination]
@@ -256,15 +248,10 @@ public enum Effect: Sendable, Equatable {
             return "\(ReplayLine.printf(contents, newline: false)) > \(shellQuote(beside)) && \(shellLine(["mv", "-f", "--", beside, path]))"
         case .print(let text, let toStandardError, let newline):
             return ReplayLine.printf(text, newline: newline) + (toStandardError ? " >&2" : "")
-        case .writeSysctl(let key, let value):
-            return "\(ReplayLine.printf(value, newline: true)) > \(shellQuote(sysctlPath(key)))"
         case .runProgram(let argv, let captureOutput, let streams):
             return ReplayLine.program(argv, capturedOutput: captureOutput, streams: streams)
         case .probeProgram(let argv, let streams) where streams != .inherit:
             return ReplayLine.program(argv, capturedOutput: false, streams: streams)
-        case .setResourceLimit:
-            // `$$` unquoted: the replaying shell's own limits, as the run set wds's.
-            return argv.map { $0 == "$$" ? $0 : shellQuote($0) }.joined(separator: " ")
         case .family(let effect):
             return effect.effect.shellCommand
         default:
@@ -349,11 +336,6 @@ public struct IptablesTool: Sendable, Equatable {
     public func command(_ family: AddressFamily) -> String { directory + (family == .ipv4 ? "iptables" : "ip6tables") + variant }
     public func saveCommand(_ family: AddressFamily) -> String { command(family) + "-save" }
     public func restoreCommand(_ family: AddressFamily) -> String { command(family) + "-restore" }
-}
-
-public enum ResourceLimit: String, Sendable, Equatable, CaseIterable {
-    case nofile, nproc, core, memlock, stack, fsize, cpu, `as`
-    public var prlimitName: String { self == .as ? "as" : rawValue }
 }
 
 /// A mount(2) call: what `mount -t TYPE -o OPTIONS SOURCE TARGET` asks for.

@@ -37,7 +37,6 @@ extension Effect {
             return object("makeDirectory", [("path", .string(path)), ("parents", .bool(parents))])
         case .removeDirectory(let path): return object("removeDirectory", [("path", .string(path))])
         case .removeFile(let path): return object("removeFile", [("path", .string(path))])
-        case .writeSysctl(let key, let value): return object("writeSysctl", [("key", .string(key)), ("value", .string(value))])
         case .mount(let request):
             return object("mount", [("source", .string(request.source)), ("target", .string(request.target)),
                                     ("type", request.fileSystemType.map(JSON.string) ?? .null),
@@ -72,11 +71,9 @@ extension Effect {
             return object("setOwner", [("path", .string(path)), ("owner", owner.map { .number(Double($0)) } ?? .null),
                                        ("group", group.map { .number(Double($0)) } ?? .null)])
         case .removeTree(let path): return object("removeTree", [("path", .string(path))])
-        case .setResourceLimit(let resource, let soft, let hard):
-            return object("setResourceLimit", [("resource", .string(resource.rawValue)),
-                                               ("soft", .string(String(soft))), ("hard", .string(String(hard)))])
         case .family(let wrapped):
             let effect = wrapped.effect
+            if let name = effect.planName, case .object(let fields) = effect.fields { return object(name, fields) }
             return object("family", [("family", .string(effect.family)), ("kind", .string(effect.kind)), ("fields", effect.fields)])
         }
     }
@@ -127,9 +124,6 @@ extension Effect {
             self = .makeDirectory(path: p, parents: parents)
         case "removeDirectory": guard let p = string("path") else { return nil }; self = .removeDirectory(path: p)
         case "removeFile": guard let p = string("path") else { return nil }; self = .removeFile(path: p)
-        case "writeSysctl":
-            guard let k = string("key"), let v = string("value") else { return nil }
-            self = .writeSysctl(key: k, value: v)
         case "mount":
             guard let s = string("source"), let t = string("target"), let o = strings("options"),
                   let b = bool("bind"), let r = bool("remount") else { return nil }
@@ -175,12 +169,10 @@ extension Effect {
             guard let p = string("path") else { return nil }
             self = .setOwner(path: p, owner: int("owner").map(UInt32.init), group: int("group").map(UInt32.init))
         case "removeTree": guard let p = string("path") else { return nil }; self = .removeTree(path: p)
-        case "setResourceLimit":
-            guard let r = string("resource").flatMap(ResourceLimit.init(rawValue:)),
-                  let s = string("soft").flatMap(UInt64.init), let h = string("hard").flatMap(UInt64.init) else { return nil }
-            self = .setResourceLimit(resource: r, soft: s, hard: h)
         default:
-            return nil
+            // A family's effect under the name it had as the host's own (`FamilyEffect.planName`).
+            guard let effect = FamilyEffects.decode(planName: name, object: json) else { return nil }
+            self = .family(AnyFamilyEffect(effect))
         }
     }
 }

@@ -4,12 +4,12 @@ import Glibc
 import Interpreter
 
 /// The message of an errno, as `strerror` gives it.
-func errnoMessage(_ code: Int32) -> String {
+public func errnoMessage(_ code: Int32) -> String {
     String(cString: strerror(code))
 }
 
 /// The exit status that tells this kind of failure apart.
-func exitStatus(forErrno code: Int32) -> Int32 {
+public func exitStatus(forErrno code: Int32) -> Int32 {
     switch code {
     case ENOSPC, EDQUOT, EROFS: return ExitStatus.noSpace
     case EPERM, EBUSY, EINVAL, EACCES, ENODEV: return ExitStatus.kernelRefused
