@@ -22,12 +22,12 @@ let package = Package(
         .target(name: "CNamespaces"),
         // An rtnetlink client (links, addresses, routes, network namespaces), in-process: no `ip` processes.
         .target(name: "Netlink", dependencies: ["CNamespaces"]),
-        // The system calls both the families' own effects and the system host make: paths walked
-        // without untrusted links (SafePath), errno messages and exit statuses.
+        // What both the families' own effects and the backends need of the system: paths walked
+        // without untrusted links (SafePath), errno messages and exit statuses, the one mountinfo parser.
         .target(name: "HostSystem", dependencies: ["Lexer", "Interpreter"]),
         .target(name: "Builtins", dependencies: ["Lexer", "Interpreter", "Netlink", "HostSystem"]),
         .target(name: "Backends", dependencies: ["Lexer", "Interpreter", "Netlink", "HostSystem"]),
-        .target(name: "Driver", dependencies: ["Lexer", "Interpreter", "Builtins", "Backends"]),
+        .target(name: "Driver", dependencies: ["Lexer", "Interpreter", "HostSystem", "Builtins", "Backends"]),
         // GNU readline (GPL-3.0-or-later), from Debian's libreadline-dev.
         .target(name: "CReadline", linkerSettings: [.linkedLibrary("readline")]),
         .target(name: "Repl", dependencies: ["Lexer", "Interpreter", "Builtins", "Backends", "Driver", "CReadline"]),
@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LexerTests", dependencies: ["Lexer"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
-        .testTarget(name: "InterpreterTests", dependencies: ["Lexer", "Interpreter", "Builtins", "Backends", "Driver", "TestSupport"]),
+        .testTarget(name: "InterpreterTests", dependencies: ["Lexer", "Interpreter", "HostSystem", "Builtins", "Backends", "Driver", "TestSupport"]),
         .testTarget(name: "ReplTests", dependencies: ["Repl", "Interpreter", "Builtins", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Lexer", "Interpreter", "Driver", "TestSupport"]),
         .testTarget(

@@ -41,7 +41,7 @@ public final class SandboxHost: Host {
             return try notSimulatedIfRefused(effect, at: location, reason: reason)
         case .makeDirectory(let path, _), .removeDirectory(let path), .writeFile(let path, _, _):
             // A cgroup v1 hierarchy a user namespace can mount is the host's, and its groups are the host's.
-            guard SandboxHost.fileSystemType(of: path) == "cgroup" else { return try inner.perform(effect, at: location) }
+            guard MountInfo.fileSystemType(of: path, in: MountInfo.current()) == "cgroup" else { return try inner.perform(effect, at: location) }
             return try notSimulatedIfRefused(effect, at: location, reason: "the cgroup v1 hierarchy is the host's", also: EACCES)
         case .family(let wrapped):
             // The family says what a user-namespace sandbox cannot make.
@@ -85,20 +85,6 @@ public final class SandboxHost: Host {
                             ("location", .string(location.shortLocation))]))
             return .done
         }
-    }
-
-    /// The type of the deepest mount containing `path`, from /proc/self/mountinfo.
-    static func fileSystemType(of path: String) -> String? {
-        guard let bytes = FileBytes.read("/proc/self/mountinfo") else { return nil }
-        var best: (length: Int, type: Substring?) = (-1, nil)
-        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
-            let fields = line.split(separator: " ")
-            guard let dash = fields.firstIndex(of: "-"), dash + 1 < fields.count, fields.count > 4 else { continue }
-            let mountpoint = String(fields[4])
-            let inside = path == mountpoint || path.hasPrefix(mountpoint == "/" ? "/" : mountpoint + "/")
-            if inside && mountpoint.count >= best.length { best = (mountpoint.count, fields[dash + 1]) }
-        }
-        return best.type.map(String.init)
     }
 
     func record(_ entry: JSON) {

@@ -1,3 +1,4 @@
+import HostSystem
 import Interpreter
 import Lexer
 
@@ -155,8 +156,7 @@ public final class SimulatedHost: Host {
         case .mountTable:
             guard case .text(let live) = try probes.perform(effect, at: location) else { return .text("") }
             var lines = live.split(separator: "\n").map(String.init).filter { line in
-                let fields = line.split(separator: " ")
-                return fields.count < 5 || !removedMounts.contains(String(fields[4]))
+                MountInfo.parseLine(Substring(line)).map { !removedMounts.contains($0.mountpoint) } ?? true
             }
             lines += addedMounts.map(\.line)
             return .text(lines.map { $0 + "\n" }.joined())
@@ -202,11 +202,7 @@ extension SimulatedHost {
         var changes: [PlannedChange] = []
         let liveMounts: [String: String]  // mount point → type
         if case .text(let table)? = try? live.perform(.mountTable, at: location) {
-            liveMounts = Dictionary(table.split(separator: "\n").compactMap { line -> (String, String)? in
-                let fields = line.split(separator: " ")
-                guard let dash = fields.firstIndex(of: "-"), dash + 1 < fields.count, fields.count > 4 else { return nil }
-                return (String(fields[4]), String(fields[dash + 1]))
-            }, uniquingKeysWith: { _, last in last })
+            liveMounts = Dictionary(MountInfo.parse(table).map { ($0.mountpoint, $0.type) }, uniquingKeysWith: { _, last in last })
         } else {
             liveMounts = [:]
         }
@@ -241,8 +237,7 @@ extension SimulatedHost {
             }
         }
         for (target, line) in addedMounts where liveMounts[target] == nil {
-            let fields = line.split(separator: " ")
-            let described = fields.count >= 9 ? "\(target) \(fields[7]) \(fields[8])" : target
+            let described = MountInfo.parseLine(Substring(line)).map { "\(target) \($0.type) \($0.source)" } ?? target
             changes.append(PlannedChange(area: "mounts", sign: .add, text: described, effect: mountEffects[target]))
         }
         for target in removedMounts.sorted() where liveMounts[target] != nil {
