@@ -36,7 +36,7 @@ let package = Package(
         .executableTarget(
             name: "wds",
             dependencies: [
-                "Lexer", "Interpreter", "Builtins", "Backends", "Driver", "Repl", "LanguageServer",
+                "Lexer", "Interpreter", "HostSystem", "Builtins", "Backends", "Driver", "Repl", "LanguageServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/CLI"
@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
         .testTarget(name: "InterpreterTests", dependencies: ["Lexer", "Interpreter", "HostSystem", "Builtins", "Backends", "Driver", "TestSupport"]),
         .testTarget(name: "ReplTests", dependencies: ["Repl", "Interpreter", "Builtins", "TestSupport"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["Lexer", "Interpreter", "Driver", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Lexer", "Interpreter", "Builtins", "Driver", "TestSupport"]),
         .testTarget(
             name: "ScriptTests",
             dependencies: ["Lexer", "Interpreter", "Builtins", "Backends", "Driver", "TestSupport"],

@@ -31,18 +31,11 @@ public final class SandboxHost: Host {
 
     public func perform(_ effect: Effect, at location: SourceRange) throws -> EffectResult {
         switch effect {
-        case .writeFile(let path, let value, _) where path.hasPrefix("/proc/sys/"):
-            let key = String(path.dropFirst("/proc/sys/".count)).replacingAll("/", with: ".")
-            return try setKernelParameter(key, value.trimmingBlanks, effect, at: location)
         case .mount(let request):
             let reason = request.fileSystemType == "cgroup"
                 ? "a user namespace cannot make a new cgroup v1 hierarchy"
                 : "the kernel does not allow this mount in a user namespace"
             return try notSimulatedIfRefused(effect, at: location, reason: reason)
-        case .makeDirectory(let path, _), .removeDirectory(let path), .writeFile(let path, _, _):
-            // A cgroup v1 hierarchy a user namespace can mount is the host's, and its groups are the host's.
-            guard MountInfo.fileSystemType(of: path, in: MountInfo.current()) == "cgroup" else { return try inner.perform(effect, at: location) }
-            return try notSimulatedIfRefused(effect, at: location, reason: "the cgroup v1 hierarchy is the host's", also: EACCES)
         case .family(let wrapped):
             // The family says what a user-namespace sandbox cannot make.
             switch wrapped.effect.inSandbox {
@@ -52,12 +45,15 @@ public final class SandboxHost: Host {
                 record(.object([("notSimulated", .string(wrapped.effect.shellCommand)), ("reason", .string(reason)),
                                 ("location", .string(location.shortLocation))]))
                 return .done
-            case .notSimulatedIfRefused(let reason):
-                return try notSimulatedIfRefused(effect, at: location, reason: reason)
+            case .notSimulatedIfRefused(let reason, let alsoDenied):
+                return try notSimulatedIfRefused(effect, at: location, reason: reason, also: alsoDenied ? EACCES : EPERM)
             case .kernelParameter(let key, let value):
                 return try setKernelParameter(key, value, effect, at: location)
             }
-        default:
+        case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList, .probeProgram,
+             .canonicalPath, .iptablesCanonical, .processTable, .print, .unmount, .runProgram, .runScript, .lock, .unlock,
+             .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock, .signal:
+            // Inside its namespaces, as on the host: the kernel keeps them from the host.
             return try inner.perform(effect, at: location)
         }
     }
@@ -69,7 +65,7 @@ public final class SandboxHost: Host {
         if case .text(let text)? = try? inner.perform(.readSysctl(key: key), at: location) { before = text.trimmingBlanks }
         let namespaced = key.hasPrefix("net.")
         if namespaced { _ = try inner.perform(effect, at: location) }
-        record(.object([("sysctl", .string(key)), ("before", .string(before)), ("after", .string(value)),
+        record(.object([("sysctl", .string(key)), ("before", .string(before)), ("after", .string(value.trimmingBlanks)),
                         ("applied", .bool(namespaced))]))
         return .done
     }

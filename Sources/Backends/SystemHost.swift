@@ -100,25 +100,6 @@ public final class SystemHost: Host {
         case .print(let text, let toStandardError, let newline):
             output(newline ? text + "\n" : text, toStandardError)
             return .done
-        case .writeFile(let path, let contents, let append):
-            // O_NOFOLLOW: a symlink planted at PATH (in /tmp, say) must not turn a root write into one elsewhere.
-            try writeFile(path, contents, flags: O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (append ? O_APPEND : O_TRUNC),
-                          at: location)
-            return .done
-        case .makeDirectory(let path, let parents):
-            try makeDirectory(path, parents: parents, at: location)
-            return .done
-        case .removeDirectory(let path):
-            // Relative to the directory reached without untrusted links (SafePath), as every write.
-            let place = try SafePath.locate(path, followLast: false, at: location)
-            defer { close(place.directory) }
-            guard unlinkat(place.directory, place.name, AT_REMOVEDIR) == 0 else { throw failure("cannot remove directory '\(path)'", errno) }
-            return .done
-        case .removeFile(let path):
-            let place = try SafePath.locate(path, followLast: false, at: location)
-            defer { close(place.directory) }
-            guard unlinkat(place.directory, place.name, 0) == 0 || errno == ENOENT else { throw failure("cannot remove '\(path)'", errno) }
-            return .done
         case .mount(let request):
             try Mounts.mount(request, at: location)
             return .done
@@ -155,7 +136,7 @@ public final class SystemHost: Host {
             return .done
         case .iptablesLock(let path, let timeout):
             if iptablesLock == nil {
-                try makeDirectory(Paths.directory(path), parents: true, at: location)
+                try SafePath.makeDirectory(Paths.directory(path), parents: true, at: location)
                 iptablesLock = try heldLocks.acquire(path, timeoutSeconds: timeout, at: location)
             }
             return .done
@@ -167,21 +148,6 @@ public final class SystemHost: Host {
             return .text(SystemHost.processTable())
         case .signal(let pids, let signal):
             try self.signal(pids, signal, at: location)
-            return .done
-        case .copyFile(let source, let destination):
-            try copyFile(source, to: destination, at: location)
-            return .done
-        case .replaceFile(let path, let contents):
-            try replaceFile(path, contents, at: location)
-            return .done
-        case .setMode(let path, let mode):
-            try setMode(path, mode, at: location)
-            return .done
-        case .setOwner(let path, let owner, let group):
-            try setOwner(path, owner, group, at: location)
-            return .done
-        case .removeTree(let path):
-            try removeTree(path, at: location)
             return .done
         case .family(let wrapped):
             return try wrapped.effect.perform(at: location)
@@ -241,25 +207,6 @@ public final class SystemHost: Host {
     static func outputTooLarge(_ argv: [String], at location: SourceRange) -> Diagnostic {
         Diagnostic("the output of '\(argv.first ?? "")' is larger than wds's limit on a value (\(Spawn.maximumCapture >> 20) MiB)",
                    at: location, hint: "have the program write to a file, and read what you need of it")
-    }
-
-    func writeFile(_ path: String, _ contents: String, flags: Int32, at location: SourceRange) throws {
-        try SafePath.write(path, contents, flags: flags, at: location)
-    }
-
-    /// mkdir(2) relative to the directory reached without untrusted links; with
-    /// `parents`, the missing directories on the way too, and no error if it exists.
-    func makeDirectory(_ path: String, parents: Bool, at location: SourceRange) throws {
-        let place = try SafePath.locate(path, followLast: parents, createDirectories: parents, at: location)
-        defer { close(place.directory) }
-        if mkdirat(place.directory, place.name, 0o755) == 0 { return }
-        let code = errno
-        var info = stat()
-        if parents, code == EEXIST, fstatat(place.directory, place.name, &info, AT_SYMLINK_NOFOLLOW) == 0,
-           (info.st_mode & S_IFMT) == S_IFDIR {
-            return
-        }
-        throw CommandFailure("cannot create directory '\(path)': \(errnoMessage(code))", at: location, status: exitStatus(forErrno: code))
     }
 }
 

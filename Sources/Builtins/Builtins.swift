@@ -10,7 +10,7 @@ public enum Builtins {
         // The language's own builtins, which touch no host state.
         for spec in OutputBuiltins.specs + TextBuiltins.specs + ValueBuiltins.specs { registry.add(spec) }
         // The host families, one line each (see `HostFamily`).
-        registry.add(FileBuiltins.hostFamily)
+        registry.add(FilesFamily.family)
         registry.add(ProcessBuiltins.hostFamily)
         registry.add(HostBuiltins.hostFamily)
         registry.add(SysctlFamily.family)

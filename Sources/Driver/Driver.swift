@@ -1,5 +1,6 @@
 import Backends
 import Builtins
+import HostSystem
 import Interpreter
 import Lexer
 
@@ -116,8 +117,7 @@ public enum Driver {
         let status = execute(script, with: interpreter, output: output)
         if let recorder, let recordPath = options.recordStatePath {
             do {
-                _ = try SystemHost().perform(.writeFile(path: recordPath, contents: recorder.serialized, append: false),
-                                         at: SourceRange(file: script.file, start: 0, end: 0))
+                try SafePath.writeFile(recordPath, recorder.serialized, append: false, at: SourceRange(file: script.file, start: 0, end: 0))
             } catch let failure as CommandFailure {
                 output(failure.render(), true)
                 return ExitStatus.failure

@@ -223,6 +223,6 @@ public enum SafePath {
     }
 
     static func failure(_ message: String, _ code: Int32, at location: SourceRange) -> CommandFailure {
-        CommandFailure("\(message): \(errnoMessage(code))", at: location, status: exitStatus(forErrno: code))
+        CommandFailure.system(message, code, at: location)
     }
 }

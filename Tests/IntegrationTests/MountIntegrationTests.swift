@@ -1,4 +1,5 @@
 import Foundation
+@testable import Builtins
 import Interpreter
 import XCTest
 
@@ -55,7 +56,7 @@ final class MountIntegrationTests: XCTestCase {
         let trace = try String(contentsOfFile: directory + "/trace.txt", encoding: .utf8)
         let commands = HostTrace.commands(trace)
         XCTAssertEqual(commands.mutations, [
-            HostTrace.line(.makeDirectory(path: target, parents: true)),
+            HostTrace.line(.file(.makeDirectory(path: target, parents: true))),
             HostTrace.line(.mount(MountRequest(source: "none", target: target, fileSystemType: "tmpfs", options: ["size=1m", "mode=700"]))),
         ], trace)
         XCTAssertTrue(commands.mutations.last?.hasPrefix("mount -t tmpfs -o size=1m,mode=700 -- none ") == true, trace)
@@ -165,11 +166,11 @@ final class MountIntegrationTests: XCTestCase {
 
         let first = HostTrace.commands(sections["trace 1"] ?? "")
         var expectedMutations = [
-            HostTrace.line(.makeDirectory(path: "/tmp/warden/cgroup", parents: true)),
+            HostTrace.line(.file(.makeDirectory(path: "/tmp/warden/cgroup", parents: true))),
             HostTrace.line(.mount(MountRequest(source: "none", target: "/tmp/warden/cgroup", fileSystemType: "tmpfs"))),
         ]
         for system in ["cpu", "cpuacct", "devices", "memory"] {
-            expectedMutations.append(HostTrace.line(.makeDirectory(path: "/tmp/warden/cgroup/\(system)", parents: true)))
+            expectedMutations.append(HostTrace.line(.file(.makeDirectory(path: "/tmp/warden/cgroup/\(system)", parents: true))))
             expectedMutations.append(HostTrace.line(.mount(MountRequest(source: "none", target: "/tmp/warden/cgroup/\(system)",
                                                                         fileSystemType: "cgroup", options: [system]))))
         }

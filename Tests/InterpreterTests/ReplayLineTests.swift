@@ -8,7 +8,7 @@ final class ReplayLineTests: XCTestCase {
     func testLinesThatNeedMoreThanQuoting() {
         let rows: [(Effect, String)] = [
             // A NUL cannot be in a shell word: it goes in printf's format.
-            (.writeFile(path: "f", contents: "a\0b", append: false), "printf '%s\\000%s' a b > f"),
+            (.file(.write(path: "f", contents: "a\0b", append: false)), "printf '%s\\000%s' a b > f"),
             (.print(text: "\0", toStandardError: false, newline: true), "printf '%s\\000%s\\n' '' ''"),
             (.print(text: "-n", toStandardError: true, newline: false), "printf %s -n >&2"),
             // Programs bash would not start as posix_spawnp does.

@@ -33,10 +33,6 @@ public enum Effect: Sendable, Equatable {
     // Mutations.
     /// Text a script prints; `newline` adds the line end (as `echo` does).
     case print(text: String, toStandardError: Bool, newline: Bool)
-    case writeFile(path: String, contents: String, append: Bool)
-    case makeDirectory(path: String, parents: Bool)
-    case removeDirectory(path: String)
-    case removeFile(path: String)
     case mount(MountRequest)
     case unmount(path: String)
     case runProgram(argv: [String], captureOutput: Bool, streams: ProgramStreams = .inherit)
@@ -58,16 +54,6 @@ public enum Effect: Sendable, Equatable {
     case iptablesUnlock(path: String)
     /// kill(2) to each process (SIGNAL by name: TERM, KILL, HUP…); one already gone is no error.
     case signal(pids: [Int], signal: String)
-    /// A copy of SOURCE at DESTINATION with SOURCE's mode and owner (`cp --preserve=mode,ownership`).
-    case copyFile(source: String, destination: String)
-    /// PATH's contents replaced at once: written to a file beside it, then renamed over it,
-    /// so no reader sees half a file; an existing file's mode and owner are kept.
-    case replaceFile(path: String, contents: String)
-    case setMode(path: String, mode: UInt32)
-    /// chown(2) without following a link; nil leaves that id as it is.
-    case setOwner(path: String, owner: UInt32?, group: UInt32?)
-    /// PATH and everything below it (`rm -rf`); links are removed, never followed.
-    case removeTree(path: String)
     /// An effect of a family that plugs in from its own folder (see `FamilyEffect`).
     case family(AnyFamilyEffect)
 
@@ -76,9 +62,9 @@ public enum Effect: Sendable, Equatable {
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList, .probeProgram,
              .canonicalPath, .iptablesCanonical, .processTable:
             return false
-        case .signal, .copyFile, .replaceFile, .setMode, .setOwner, .removeTree:
+        case .signal:
             return true
-        case .print, .writeFile, .makeDirectory, .removeDirectory, .removeFile, .mount, .unmount,
+        case .print, .mount, .unmount,
              .runProgram, .runScript, .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged,
              .iptablesLock, .iptablesUnlock:
             return true
@@ -99,25 +85,18 @@ public enum Effect: Sendable, Equatable {
     /// stays if the run fails later (see `Journal`). The trace marks it.
     public var isPointOfNoReturn: Bool {
         switch self {
-        case .runProgram, .runScript, .unmount, .removeFile, .removeDirectory, .signal, .removeTree:
+        case .runProgram, .runScript, .unmount, .signal:
             return true
         case .mount(let request):
             return request.remount
-        case .writeFile(let path, _, _), .replaceFile(let path, _):
-            return Effect.processControlFiles.contains(Paths.base(path))
+        case .family(let wrapped):
+            return wrapped.effect.isPointOfNoReturn
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList,
-             .iptablesCanonical, .probeProgram, .canonicalPath, .processTable, .print, .makeDirectory, .lock,
-             .unlock, .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock, .family,
-             .copyFile, .setMode, .setOwner:
-            // A copy over an existing file is a point of no return the journal finds when it happens.
+             .iptablesCanonical, .probeProgram, .canonicalPath, .processTable, .print, .lock,
+             .unlock, .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock:
             return false
         }
     }
-
-    /// cgroup files whose writes move or kill processes: what they held cannot be written back.
-    public static let processControlFiles: Set<String> = ["cgroup.procs", "tasks", "cgroup.threads", "cgroup.kill",
-                                                          "cgroup.freeze", "release_agent", "notify_on_release",
-                                                          "cgroup.subtree_control"]
 
     /// The family whose batch this effect belongs to, if it batches.
     public var batchFamily: String? {
@@ -128,9 +107,7 @@ public enum Effect: Sendable, Equatable {
         case .family(let effect):
             return effect.effect.family
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .probeProgram, .canonicalPath,
-             .processTable, .print, .writeFile, .makeDirectory, .removeDirectory, .removeFile, .mount, .unmount,
-             .runProgram, .runScript, .lock, .unlock, .signal, .copyFile, .replaceFile, .setMode,
-             .setOwner, .removeTree:
+             .processTable, .print, .mount, .unmount, .runProgram, .runScript, .lock, .unlock, .signal:
             return nil
         }
     }
@@ -151,16 +128,7 @@ public enum Effect: Sendable, Equatable {
         case .iptablesCanonical: return "iptables-canonical"
         case .processTable: return "process-table"
         case .signal: return "signal"
-        case .copyFile: return "copy-file"
-        case .replaceFile: return "replace-file"
-        case .setMode: return "chmod"
-        case .setOwner: return "chown"
-        case .removeTree: return "remove-tree"
         case .print: return "print"
-        case .writeFile: return "write-file"
-        case .makeDirectory: return "mkdir"
-        case .removeDirectory: return "rmdir"
-        case .removeFile: return "remove-file"
         case .mount: return "mount"
         case .unmount: return "unmount"
         case .runProgram: return "run"
@@ -197,12 +165,6 @@ public enum Effect: Sendable, Equatable {
         case .print(let text, let toStandardError, let newline):
             let format = newline ? "%s\\n" : "%s"
             return toStandardError ? ["sh", "-c", "printf '\(format)' \"$1\" >&2", "sh", text] : ["printf", format, text]
-        case .writeFile(let path, let contents, let append):
-            return ["sh", "-c", "printf '%s' \"$1\" \(append ? ">>" : ">") \"$2\"", "sh", contents, path]
-        // `--`: a path that begins with '-' is a path, not an option.
-        case .makeDirectory(let path, let parents): return parents ? ["mkdir", "-p", "--", path] : ["mkdir", "--", path]
-        case .removeDirectory(let path): return ["rmdir", "--", path]
-        case .removeFile(let path): return ["rm", "-f", "--", path]
         case .mount(let request): return request.argv
         case .unmount(let path): return ["umount", "--", path]
         case .runProgram(let argv, _, _): return argv
@@ -221,12 +183,6 @@ public enum Effect: Sendable, Equatable {
         case .iptablesUnlock(let path): return ["flock", "-u", path]
         case .processTable: return ["ps", "-e", "-o", "pid=,ppid=,cgroup=,args="]
         case .signal(let pids, let signal): return ["kill", "-s", signal, "--"] + pids.map(String.init)
-        case .copyFile(let source, let destination): return ["cp", "--preserve=mode,ownership", "--", source, destination]
-        case .replaceFile(let path, _): return ["mv", "-f", "--", ReplayLine.besideName(path), path]
-        case .setMode(let path, let mode): return ["chmod", "0" + String(mode, radix: 8), "--", path]
-        case .setOwner(let path, let owner, let group):
-            return ["chown", "-h", (owner.map(String.init) ?? "") + (group.map { ":\($0)" } ?? ""), "--", path]
-        case .removeTree(let path): return ["rm", "-rf", "--", path]
         case .family(let effect): return effect.effect.argv
         }
     }
@@ -241,11 +197,6 @@ public enum Effect: Sendable, Equatable {
             return "exec \(slot)>&-"
         case .iptablesRestore(let family, let payload, let tool):
             return "\(tool.restoreCommand(family)) --noflush <<'WDS_RESTORE'\n\(payload)WDS_RESTORE"
-        case .writeFile(let path, let contents, let append):
-            return "\(ReplayLine.printf(contents, newline: false)) \(append ? ">>" : ">") \(shellQuote(path))"
-        case .replaceFile(let path, let contents):
-            let beside = ReplayLine.besideName(path)
-            return "\(ReplayLine.printf(contents, newline: false)) > \(shellQuote(beside)) && \(shellLine(["mv", "-f", "--", beside, path]))"
         case .print(let text, let toStandardError, let newline):
             return ReplayLine.printf(text, newline: newline) + (toStandardError ? " >&2" : "")
         case .runProgram(let argv, let captureOutput, let streams):

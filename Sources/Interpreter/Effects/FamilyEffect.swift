@@ -19,6 +19,9 @@ public protocol FamilyEffect: Sendable {
     var kind: String { get }
     /// Reads answer questions; everything else changes the host.
     var isMutation: Bool { get }
+    /// Whether a real run cannot undo it exactly (a removal): the trace marks it (default: false;
+    /// an effect that finds out only when it runs, a copy over a file, says so in `undo`).
+    var isPointOfNoReturn: Bool { get }
     /// The equivalent command as an argument vector: replayed by bash, it does what the run did.
     var argv: [String] { get }
     /// The line the trace prints (default: `argv`, quoted).
@@ -43,6 +46,7 @@ public protocol FamilyEffect: Sendable {
 extension FamilyEffect {
     public var shellCommand: String { shellLine(argv) }
     public var planName: String? { nil }
+    public var isPointOfNoReturn: Bool { false }
     public var inSandbox: SandboxPolicy { .perform }
     public func traceLine(format: String, place: String) -> String? { nil }
 }
@@ -53,6 +57,9 @@ public enum FamilyUndo: Sendable {
     case nothing
     /// Undone by performing these effects, latest first, described by `description`.
     case effects([AnyFamilyEffect], description: String)
+    /// Undone in steps of their own, recorded in this order (so undone latest first): a failed step
+    /// does not keep the others from being undone, and each is named on its own (`rmdir` per directory).
+    case steps([(effect: AnyFamilyEffect, description: String)])
     /// It cannot be undone exactly: what the run did before it stays.
     case pointOfNoReturn(String)
 }
@@ -62,9 +69,9 @@ public enum FamilyUndo: Sendable {
 public enum SandboxPolicy: Sendable, Equatable {
     case perform
     case notSimulated(reason: String)
-    /// Performed; if the kernel refuses it as it refuses a user namespace (EPERM), noted as not
-    /// simulated instead of failing the run (a hard resource limit raised).
-    case notSimulatedIfRefused(reason: String)
+    /// Performed; if the kernel refuses it as it refuses a user namespace (EPERM; with `alsoDenied`,
+    /// EACCES too), noted as not simulated instead of failing the run (a hard resource limit raised).
+    case notSimulatedIfRefused(reason: String, alsoDenied: Bool = false)
     /// A kernel parameter set: the sandbox notes its value before and after, and sets it only if
     /// it belongs to the sandbox's network namespace (`net.*`); the others are the machine's.
     case kernelParameter(key: String, value: String)
