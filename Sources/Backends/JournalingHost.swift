@@ -4,9 +4,9 @@ import Lexer
 /// Wraps the real host for `wds run`: before each change it reads what the
 /// change will overwrite and records in the run's journal how to put it back,
 /// so a failed run can leave the host as it found it. Changes that cannot be
-/// undone exactly (a program, an unmount, a remount, a signal) are points of
-/// no return: the journal forgets what came before. A family effect says
-/// itself how it is undone (`FamilyEffect.undo`: files, sysctls, links…);
+/// undone exactly (a program, another script, a signal) are points of no
+/// return: the journal forgets what came before. A family effect says itself
+/// how it is undone (`FamilyEffect.undo`: files, mounts, sysctls, links…);
 /// iptables batches record their own undo (the inverse restore payload).
 public final class JournalingHost: Host {
     let inner: Host
@@ -19,23 +19,9 @@ public final class JournalingHost: Host {
 
     public func perform(_ effect: Effect, at location: SourceRange) throws -> EffectResult {
         switch effect {
-        case .mount(let request):
-            let result = try inner.perform(effect, at: location)
-            if request.remount {
-                journal.recordPointOfNoReturn("a remount of \(request.target)", at: location)
-            } else {
-                journal.record(undo: shellLine(["umount", request.target]), at: location) { [inner] in
-                    _ = try inner.perform(.unmount(path: request.target), at: location)
-                }
-            }
-            return result
         case .signal(let pids, let signal):
             let result = try inner.perform(effect, at: location)
             journal.recordPointOfNoReturn("\(signal) sent to \(pids.count) process(es)", at: location)
-            return result
-        case .unmount(let path):
-            let result = try inner.perform(effect, at: location)
-            journal.recordPointOfNoReturn("the unmount of \(path)", at: location)
             return result
         case .runProgram(let argv, _, _):
             let result = try inner.perform(effect, at: location)

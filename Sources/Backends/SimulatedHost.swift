@@ -1,19 +1,14 @@
-import HostSystem
 import Interpreter
 import Lexer
 
 /// What the host would look like after the mutations so far, for a run that
 /// performs none of them (trace). Mutations update a model (each family's
-/// `SimulatedFamilyModel`, and the host's own overlay of mounts); probes are
+/// `SimulatedFamilyModel`: files, sysctls, mounts); probes are
 /// answered from the models first and from the wrapped read-only host
 /// otherwise — so a script that writes a file and reads it back, or creates a
 /// directory and then tests for it, traces the way it would run.
 public final class SimulatedHost: Host {
     let probes: Host
-    var addedMounts: [(target: String, line: String)] = []
-    /// The mount(2) each added mount came from, by target.
-    var mountEffects: [String: Effect] = [:]
-    var removedMounts: Set<String> = []
     /// Each family's model of what the run changed, in registration order (see `SimulatedFamilyModel`):
     /// made on first use, when a builtin has run and so the families have registered.
     lazy var models = FamilyEffects.makeSimulations()
@@ -33,20 +28,6 @@ public final class SimulatedHost: Host {
         // Mutations: remember, perform nothing.
         case .signal:
             return .done
-        case .mount(let request):
-            let type = request.fileSystemType ?? (request.bind ? "none" : "unknown")
-            let options = request.options.isEmpty ? "rw" : request.options.joined(separator: ",")
-            addedMounts.append((request.target, "0 0 0:0 / \(request.target) rw - \(type) \(request.source) \(options)"))
-            mountEffects[request.target] = effect
-            removedMounts.remove(request.target)
-            return .done
-        case .unmount(let path):
-            if let index = addedMounts.lastIndex(where: { $0.target == path }) {
-                addedMounts.remove(at: index)
-            } else {
-                removedMounts.insert(path)
-            }
-            return .done
         case .runProgram:
             return .process(status: 0, standardOutput: "", standardError: "")
         case .runScript(let path, let arguments):
@@ -59,17 +40,10 @@ public final class SimulatedHost: Host {
             // `.done` for a restore tells the iptables engine that no kernel saw it: its model stays the truth.
             return .done
 
-        // Probes: the families' models first (files, sysctls), then the live host.
-        case .readFile, .readSysctl, .fileInfo, .listDirectory:
+        // Probes: the families' models first (files, sysctls, mounts), then the live host.
+        case .readFile, .readSysctl, .fileInfo, .listDirectory, .mountTable:
             if let answer = try modelsAnswer(effect, at: location) { return answer }
             return try probes.perform(effect, at: location)
-        case .mountTable:
-            guard case .text(let live) = try probes.perform(effect, at: location) else { return .text("") }
-            var lines = live.split(separator: "\n").map(String.init).filter { line in
-                MountInfo.parseLine(Substring(line)).map { !removedMounts.contains($0.mountpoint) } ?? true
-            }
-            lines += addedMounts.map(\.line)
-            return .text(lines.map { $0 + "\n" }.joined())
         case .family(let wrapped) where wrapped.effect.isMutation:
             // The family's model remembers it (a sysctl read back later); a transactional family's
             // model (iptables, links) has decided it already. Nothing is performed.
@@ -98,24 +72,9 @@ public final class SimulatedHost: Host {
 
 extension SimulatedHost {
     /// What differs between the live host (`live`, read-only) and the run's
-    /// changes: what each family model lists (files, directories, cgroups,
-    /// sysctls), then the mounts. Writing what is already there is no change.
+    /// changes, as each family model lists it, in registration order: files,
+    /// directories and cgroups, sysctls, mounts. Writing what is already there is no change.
     public func plannedChanges(live: Host, at location: SourceRange) -> [PlannedChange] {
-        var changes: [PlannedChange] = []
-        for (_, model) in models { changes += model.plannedChanges(simulated: self, live: live, at: location) }
-        let liveMounts: [String: String]  // mount point → type
-        if case .text(let table)? = try? live.perform(.mountTable, at: location) {
-            liveMounts = Dictionary(MountInfo.parse(table).map { ($0.mountpoint, $0.type) }, uniquingKeysWith: { _, last in last })
-        } else {
-            liveMounts = [:]
-        }
-        for (target, line) in addedMounts where liveMounts[target] == nil {
-            let described = MountInfo.parseLine(Substring(line)).map { "\(target) \($0.type) \($0.source)" } ?? target
-            changes.append(PlannedChange(area: "mounts", sign: .add, text: described, effect: mountEffects[target]))
-        }
-        for target in removedMounts.sorted() where liveMounts[target] != nil {
-            changes.append(PlannedChange(area: "mounts", sign: .remove, text: target + PlannedChange.noReturn, effect: .unmount(path: target)))
-        }
-        return changes
+        models.flatMap { $0.model.plannedChanges(simulated: self, live: live, at: location) }
     }
 }

@@ -100,12 +100,6 @@ public final class SystemHost: Host {
         case .print(let text, let toStandardError, let newline):
             output(newline ? text + "\n" : text, toStandardError)
             return .done
-        case .mount(let request):
-            try Mounts.mount(request, at: location)
-            return .done
-        case .unmount(let path):
-            try Mounts.unmount(path, at: location)
-            return .done
         case .runProgram(let argv, let capture, let streams):
             return try runProgram(argv, capture: capture || streams.output == .capture, captureError: streams.error == .capture,
                                   input: streams.input, discardOutput: streams.output == .discard,

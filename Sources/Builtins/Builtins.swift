@@ -14,7 +14,7 @@ public enum Builtins {
         registry.add(ProcessBuiltins.hostFamily)
         registry.add(HostBuiltins.hostFamily)
         registry.add(SysctlFamily.family)
-        registry.add(MountBuiltins.hostFamily)
+        registry.add(MountsFamily.family)
         registry.add(CgroupBuiltins.hostFamily)
         registry.add(NetworkFamily.family)
         registry.add(RlimitFamily.family)

@@ -126,7 +126,7 @@ final class CgroupIntegrationTests: XCTestCase {
         var expected: [Effect] = []
         for system in ["memory", "pids", "cpuset", "devices"] {
             expected.append(.file(.makeDirectory(path: "/tmp/cg/\(system)", parents: true)))
-            expected.append(.mount(MountRequest(source: "none", target: "/tmp/cg/\(system)", fileSystemType: "cgroup", options: [system])))
+            expected.append(.mounts(.mount(MountRequest(source: "none", target: "/tmp/cg/\(system)", fileSystemType: "cgroup", options: [system]))))
         }
         for system in ["memory", "pids", "cpuset", "devices"] {
             expected.append(.file(.makeDirectory(path: "/tmp/cg/\(system)/\(name)", parents: true)))
@@ -192,7 +192,7 @@ final class CgroupIntegrationTests: XCTestCase {
         let trace = HostTrace.commands(sections["trace"] ?? "")
         XCTAssertEqual(Array(trace.mutations.prefix(3)), [
             HostTrace.line(.file(.makeDirectory(path: "/tmp/u", parents: true))),
-            HostTrace.line(.mount(MountRequest(source: "none", target: "/tmp/u", fileSystemType: "cgroup2"))),
+            HostTrace.line(.mounts(.mount(MountRequest(source: "none", target: "/tmp/u", fileSystemType: "cgroup2")))),
             HostTrace.line(.file(.makeDirectory(path: "/tmp/u/\(name)", parents: true))),
         ], sections["trace"] ?? "")
         XCTAssertEqual(trace.mutations.count, 5, sections["trace"] ?? "")

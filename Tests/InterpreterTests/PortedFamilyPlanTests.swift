@@ -2,7 +2,7 @@ import Builtins
 import Interpreter
 import XCTest
 
-/// Saved plans written before sysctl, resource limits and files became
+/// Saved plans written before sysctl, resource limits, files and mounts became
 /// families of their own still read, and a plan written now holds the same
 /// JSON for them (`FamilyEffect.planName`). One row per effect, as saved.
 final class PortedFamilyPlanTests: XCTestCase {
@@ -20,6 +20,9 @@ final class PortedFamilyPlanTests: XCTestCase {
             #"{"effect":"setMode","path":"/tmp/x","mode":493}"#,
             #"{"effect":"setOwner","path":"/tmp/x","owner":10000,"group":null}"#,
             #"{"effect":"removeTree","path":"/tmp/a"}"#,
+            #"{"effect":"mount","source":"none","target":"/tmp/m","type":"tmpfs","options":["size=1m"],"bind":false,"remount":false}"#,
+            #"{"effect":"mount","source":"/a","target":"/b","type":null,"options":[],"bind":true,"remount":false}"#,
+            #"{"effect":"unmount","path":"/tmp/m"}"#,
         ]
         for row in rows {
             let saved = try JSON.parse(row)

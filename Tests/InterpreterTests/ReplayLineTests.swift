@@ -22,8 +22,8 @@ final class ReplayLineTests: XCTestCase {
             (.family(AnyFamilyEffect(ResourceLimitSet(resource: .core, soft: 1024, hard: UInt64.max))), "prlimit --pid $$ --core=1024:unlimited"),
             (.family(AnyFamilyEffect(SysctlWrite(key: "kernel.domainname", value: "a\\c -n"))),
              "printf '%s\\n' 'a\\c -n' > /proc/sys/kernel/domainname"),
-            (.unmount(path: "-x"), "umount -- -x"),
-            (.mount(MountRequest(source: "-src", target: "/t", fileSystemType: nil, bind: true)), "mount --bind -- -src /t"),
+            (.mounts(.unmount(path: "-x")), "umount -- -x"),
+            (.mounts(.mount(MountRequest(source: "-src", target: "/t", fileSystemType: nil, bind: true))), "mount --bind -- -src /t"),
         ]
         for (effect, line) in rows {
             XCTAssertEqual(effect.shellCommand, line, "\(effect)")

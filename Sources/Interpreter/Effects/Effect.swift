@@ -33,8 +33,6 @@ public enum Effect: Sendable, Equatable {
     // Mutations.
     /// Text a script prints; `newline` adds the line end (as `echo` does).
     case print(text: String, toStandardError: Bool, newline: Bool)
-    case mount(MountRequest)
-    case unmount(path: String)
     case runProgram(argv: [String], captureOutput: Bool, streams: ProgramStreams = .inherit)
     /// Another wds script, run by this same wds in its own process (in the same mode).
     case runScript(path: String, arguments: [String])
@@ -64,7 +62,7 @@ public enum Effect: Sendable, Equatable {
             return false
         case .signal:
             return true
-        case .print, .mount, .unmount,
+        case .print,
              .runProgram, .runScript, .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged,
              .iptablesLock, .iptablesUnlock:
             return true
@@ -85,10 +83,8 @@ public enum Effect: Sendable, Equatable {
     /// stays if the run fails later (see `Journal`). The trace marks it.
     public var isPointOfNoReturn: Bool {
         switch self {
-        case .runProgram, .runScript, .unmount, .signal:
+        case .runProgram, .runScript, .signal:
             return true
-        case .mount(let request):
-            return request.remount
         case .family(let wrapped):
             return wrapped.effect.isPointOfNoReturn
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList,
@@ -107,7 +103,7 @@ public enum Effect: Sendable, Equatable {
         case .family(let effect):
             return effect.effect.family
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .probeProgram, .canonicalPath,
-             .processTable, .print, .mount, .unmount, .runProgram, .runScript, .lock, .unlock, .signal:
+             .processTable, .print, .runProgram, .runScript, .lock, .unlock, .signal:
             return nil
         }
     }
@@ -129,8 +125,6 @@ public enum Effect: Sendable, Equatable {
         case .processTable: return "process-table"
         case .signal: return "signal"
         case .print: return "print"
-        case .mount: return "mount"
-        case .unmount: return "unmount"
         case .runProgram: return "run"
         case .runScript: return "run-script"
         case .lock: return "lock"
@@ -165,8 +159,6 @@ public enum Effect: Sendable, Equatable {
         case .print(let text, let toStandardError, let newline):
             let format = newline ? "%s\\n" : "%s"
             return toStandardError ? ["sh", "-c", "printf '\(format)' \"$1\" >&2", "sh", text] : ["printf", format, text]
-        case .mount(let request): return request.argv
-        case .unmount(let path): return ["umount", "--", path]
         case .runProgram(let argv, _, _): return argv
         case .runScript(let path, let arguments): return ["wds", "run", path] + arguments
         case .lock(let path, let timeout, let slot):
@@ -287,40 +279,6 @@ public struct IptablesTool: Sendable, Equatable {
     public func command(_ family: AddressFamily) -> String { directory + (family == .ipv4 ? "iptables" : "ip6tables") + variant }
     public func saveCommand(_ family: AddressFamily) -> String { command(family) + "-save" }
     public func restoreCommand(_ family: AddressFamily) -> String { command(family) + "-restore" }
-}
-
-/// A mount(2) call: what `mount -t TYPE -o OPTIONS SOURCE TARGET` asks for.
-public struct MountRequest: Sendable, Equatable {
-    public var source: String
-    public var target: String
-    public var fileSystemType: String?
-    public var options: [String]
-    public var bind: Bool
-    public var remount: Bool
-
-    public init(source: String, target: String, fileSystemType: String?, options: [String] = [],
-                bind: Bool = false, remount: Bool = false) {
-        self.source = source
-        self.target = target
-        self.fileSystemType = fileSystemType
-        self.options = options
-        self.bind = bind
-        self.remount = remount
-    }
-
-    public var argv: [String] {
-        var argv = ["mount"]
-        if bind { argv.append("--bind") }
-        if let fileSystemType { argv += ["-t", fileSystemType] }
-        var options = self.options
-        // mount(8) merges a remount's options with those in fstab and the mount table (keeping a
-        // nosuid the run's mount(2) clears) unless told not to.
-        if remount { options.insert("remount", at: 0); argv.append("--options-source=disable") }
-        if !options.isEmpty { argv += ["-o", options.joined(separator: ",")] }
-        // A remount names only the mount point; `--` keeps a source such as `-x` a path.
-        argv += source.isEmpty ? ["--", target] : ["--", source, target]
-        return argv
-    }
 }
 
 /// What a backend answers.

@@ -31,12 +31,6 @@ extension Effect {
             return object("iptablesCanonical", [family(f), ("table", .string(table)), ("lines", strings(lines))] + program(tool))
         case .print(let text, let toError, let newline):
             return object("print", [("text", .string(text)), ("stderr", .bool(toError)), ("newline", .bool(newline))])
-        case .mount(let request):
-            return object("mount", [("source", .string(request.source)), ("target", .string(request.target)),
-                                    ("type", request.fileSystemType.map(JSON.string) ?? .null),
-                                    ("options", strings(request.options)), ("bind", .bool(request.bind)),
-                                    ("remount", .bool(request.remount))])
-        case .unmount(let path): return object("unmount", [("path", .string(path))])
         case .runProgram(let argv, let capture, let s):
             return object("runProgram", [("argv", strings(argv)), ("capture", .bool(capture))] + streams(s))
         case .runScript(let path, let arguments):
@@ -102,11 +96,6 @@ extension Effect {
         case "print":
             guard let t = string("text"), let e = bool("stderr"), let n = bool("newline") else { return nil }
             self = .print(text: t, toStandardError: e, newline: n)
-        case "mount":
-            guard let s = string("source"), let t = string("target"), let o = strings("options"),
-                  let b = bool("bind"), let r = bool("remount") else { return nil }
-            self = .mount(MountRequest(source: s, target: t, fileSystemType: string("type"), options: o, bind: b, remount: r))
-        case "unmount": guard let p = string("path") else { return nil }; self = .unmount(path: p)
         case "runProgram":
             guard let a = strings("argv"), let c = bool("capture") else { return nil }
             self = .runProgram(argv: a, captureOutput: c, streams: streams)
