@@ -4,7 +4,7 @@ import Lexer
 /// Wraps the real host for `wds run`: before each change it reads what the
 /// change will overwrite and records in the run's journal how to put it back,
 /// so a failed run can leave the host as it found it. Changes that cannot be
-/// undone exactly (a program, another script, a signal) are points of no
+/// undone exactly (a program, another script) are points of no
 /// return: the journal forgets what came before. A family effect says itself
 /// how it is undone (`FamilyEffect.undo`: files, mounts, sysctls, links…);
 /// iptables batches record their own undo (the inverse restore payload).
@@ -19,10 +19,6 @@ public final class JournalingHost: Host {
 
     public func perform(_ effect: Effect, at location: SourceRange) throws -> EffectResult {
         switch effect {
-        case .signal(let pids, let signal):
-            let result = try inner.perform(effect, at: location)
-            journal.recordPointOfNoReturn("\(signal) sent to \(pids.count) process(es)", at: location)
-            return result
         case .runProgram(let argv, _, _):
             let result = try inner.perform(effect, at: location)
             journal.recordPointOfNoReturn("`\(shellLine(argv))`", at: location)

@@ -47,7 +47,7 @@ public final class SandboxHost: Host {
             }
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList, .probeProgram,
              .canonicalPath, .iptablesCanonical, .processTable, .print, .runProgram, .runScript, .lock, .unlock,
-             .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock, .signal:
+             .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock:
             // Inside its namespaces, as on the host: the kernel keeps them from the host.
             return try inner.perform(effect, at: location)
         }

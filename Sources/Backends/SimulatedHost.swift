@@ -26,8 +26,6 @@ public final class SimulatedHost: Host {
     public func perform(_ effect: Effect, at location: SourceRange) throws -> EffectResult {
         switch effect {
         // Mutations: remember, perform nothing.
-        case .signal:
-            return .done
         case .runProgram:
             return .process(status: 0, standardOutput: "", standardError: "")
         case .runScript(let path, let arguments):

@@ -5,9 +5,10 @@ import HostSystem
 import Interpreter
 import Lexer
 
-/// The host basics init and hook scripts use: processes read from /proc and
-/// signalled. (Files copied, replaced, given a mode or an owner, and trees
-/// removed are the files family's: Sources/Builtins/Files/.)
+/// The process table read from /proc, which the host builtins' `processes`
+/// probe asks for. (Signals are the host family's own effect, in
+/// Sources/Builtins/Host/; files copied, replaced, given a mode or an owner,
+/// and trees removed are the files family's, in Sources/Builtins/Files/.)
 extension SystemHost {
     func failure(_ message: String, _ code: Int32, at location: SourceRange) -> CommandFailure {
         CommandFailure.system(message, code, at: location)
@@ -47,17 +48,5 @@ extension SystemHost {
                                       ("args", .array(args.map(JSON.string))), ("cgroup", .string(cgroup))]))
         }
         return JSON.array(processes).serialized
-    }
-
-    static let signals: [String: Int32] = ["HUP": 1, "INT": 2, "QUIT": 3, "KILL": 9, "USR1": 10, "USR2": 12, "TERM": 15,
-                                           "CONT": 18, "STOP": 19, "0": 0]
-
-    func signal(_ pids: [Int], _ name: String, at location: SourceRange) throws {
-        guard let number = SystemHost.signals[name] else { throw CommandFailure("unknown signal '\(name)'", at: location) }
-        for pid in pids where kill(pid_t(pid), number) != 0 {
-            let code = errno
-            if code == ESRCH { continue }  // gone already: what the signal was for
-            throw failure("cannot send \(name) to process \(pid)", code, at: location)
-        }
     }
 }

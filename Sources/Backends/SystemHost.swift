@@ -140,9 +140,6 @@ public final class SystemHost: Host {
             return .done
         case .processTable:
             return .text(SystemHost.processTable())
-        case .signal(let pids, let signal):
-            try self.signal(pids, signal, at: location)
-            return .done
         case .family(let wrapped):
             return try wrapped.effect.perform(at: location)
         }

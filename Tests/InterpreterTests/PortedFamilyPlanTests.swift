@@ -2,7 +2,7 @@ import Builtins
 import Interpreter
 import XCTest
 
-/// Saved plans written before sysctl, resource limits, files and mounts became
+/// Saved plans written before sysctl, resource limits, files, mounts and signals became
 /// families of their own still read, and a plan written now holds the same
 /// JSON for them (`FamilyEffect.planName`). One row per effect, as saved.
 final class PortedFamilyPlanTests: XCTestCase {
@@ -23,6 +23,7 @@ final class PortedFamilyPlanTests: XCTestCase {
             #"{"effect":"mount","source":"none","target":"/tmp/m","type":"tmpfs","options":["size=1m"],"bind":false,"remount":false}"#,
             #"{"effect":"mount","source":"/a","target":"/b","type":null,"options":[],"bind":true,"remount":false}"#,
             #"{"effect":"unmount","path":"/tmp/m"}"#,
+            #"{"effect":"signal","pids":[12,34],"signal":"TERM"}"#,
         ]
         for row in rows {
             let saved = try JSON.parse(row)

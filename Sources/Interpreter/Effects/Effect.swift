@@ -50,8 +50,6 @@ public enum Effect: Sendable, Equatable {
     /// The flock every wds run holds from its first read of the ruleset to its commit.
     case iptablesLock(path: String, timeoutSeconds: Int)
     case iptablesUnlock(path: String)
-    /// kill(2) to each process (SIGNAL by name: TERM, KILL, HUP…); one already gone is no error.
-    case signal(pids: [Int], signal: String)
     /// An effect of a family that plugs in from its own folder (see `FamilyEffect`).
     case family(AnyFamilyEffect)
 
@@ -60,8 +58,6 @@ public enum Effect: Sendable, Equatable {
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList, .probeProgram,
              .canonicalPath, .iptablesCanonical, .processTable:
             return false
-        case .signal:
-            return true
         case .print,
              .runProgram, .runScript, .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged,
              .iptablesLock, .iptablesUnlock:
@@ -83,7 +79,7 @@ public enum Effect: Sendable, Equatable {
     /// stays if the run fails later (see `Journal`). The trace marks it.
     public var isPointOfNoReturn: Bool {
         switch self {
-        case .runProgram, .runScript, .signal:
+        case .runProgram, .runScript:
             return true
         case .family(let wrapped):
             return wrapped.effect.isPointOfNoReturn
@@ -103,7 +99,7 @@ public enum Effect: Sendable, Equatable {
         case .family(let effect):
             return effect.effect.family
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .probeProgram, .canonicalPath,
-             .processTable, .print, .runProgram, .runScript, .lock, .unlock, .signal:
+             .processTable, .print, .runProgram, .runScript, .lock, .unlock:
             return nil
         }
     }
@@ -123,7 +119,6 @@ public enum Effect: Sendable, Equatable {
         case .canonicalPath: return "canonical-path"
         case .iptablesCanonical: return "iptables-canonical"
         case .processTable: return "process-table"
-        case .signal: return "signal"
         case .print: return "print"
         case .runProgram: return "run"
         case .runScript: return "run-script"
@@ -174,7 +169,6 @@ public enum Effect: Sendable, Equatable {
         case .iptablesLock(let path, let timeout): return ["flock", "-w", String(timeout), path]
         case .iptablesUnlock(let path): return ["flock", "-u", path]
         case .processTable: return ["ps", "-e", "-o", "pid=,ppid=,cgroup=,args="]
-        case .signal(let pids, let signal): return ["kill", "-s", signal, "--"] + pids.map(String.init)
         case .family(let effect): return effect.effect.argv
         }
     }

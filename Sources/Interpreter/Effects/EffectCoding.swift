@@ -49,8 +49,6 @@ extension Effect {
             return object("iptablesLock", [("path", .string(path)), ("timeout", .number(Double(timeout)))])
         case .iptablesUnlock(let path): return object("iptablesUnlock", [("path", .string(path))])
         case .processTable: return object("processTable", [])
-        case .signal(let pids, let signal):
-            return object("signal", [("pids", .array(pids.map { .number(Double($0)) })), ("signal", .string(signal))])
         case .family(let wrapped):
             let effect = wrapped.effect
             if let name = effect.planName, case .object(let fields) = effect.fields { return object(name, fields) }
@@ -122,9 +120,6 @@ extension Effect {
             self = .iptablesLock(path: p, timeoutSeconds: t)
         case "iptablesUnlock": guard let p = string("path") else { return nil }; self = .iptablesUnlock(path: p)
         case "processTable": self = .processTable
-        case "signal":
-            guard let p = json["pids"]?.arrayValue, let s = string("signal") else { return nil }
-            self = .signal(pids: p.compactMap { if case .number(let n) = $0 { return Int(n) } else { return nil } }, signal: s)
         default:
             // A family's effect under the name it had as the host's own (`FamilyEffect.planName`).
             guard let effect = FamilyEffects.decode(planName: name, object: json) else { return nil }

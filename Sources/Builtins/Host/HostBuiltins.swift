@@ -6,8 +6,12 @@ import Lexer
 /// or an owner, or removed with everything below them. Each is one typed
 /// effect the trace prints, plan shows and a failed run undoes where it can.
 enum HostBuiltins {
-    /// Processes, the host name and whole-file operations, as one host family.
-    static let hostFamily = HostFamily("host", builtins: specs.map(BuiltinRegistry.Entry.single) + [.family(hostnameFamily)])
+    static let familyName = "host"
+
+    /// Processes, the host name and whole-file operations, as one host family. Its own effect is a
+    /// signal (`ProcessSignal`); the host name is a sysctl (`SysctlWrite`), the file operations `FileEffect`s.
+    static let hostFamily = HostFamily(familyName, builtins: specs.map(BuiltinRegistry.Entry.single) + [.family(hostnameFamily)],
+                                       decoder: { kind, fields in ProcessSignal.decode(kind, fields) }, planNames: ["signal"])
 
     static let specs: [BuiltinSpec] = processSpecs + fileSpecs
 
@@ -110,7 +114,7 @@ enum HostBuiltins {
             guard !targets.isEmpty else { return .empty }
             var unique: [Int] = []
             for pid in targets where !unique.contains(pid) { unique.append(pid) }
-            try call.perform(.signal(pids: unique, signal: canonicalSignal(try call.text(0))))
+            try call.perform(.family(AnyFamilyEffect(ProcessSignal(pids: unique, signal: canonicalSignal(try call.text(0))))))
             return .empty
         },
     ]
