@@ -19,10 +19,6 @@ public final class JournalingHost: Host {
 
     public func perform(_ effect: Effect, at location: SourceRange) throws -> EffectResult {
         switch effect {
-        case .runProgram(let argv, _, _):
-            let result = try inner.perform(effect, at: location)
-            journal.recordPointOfNoReturn("`\(shellLine(argv))`", at: location)
-            return result
         case .runScript(let path, _):
             let result = try inner.perform(effect, at: location)
             journal.recordPointOfNoReturn("the script \(path)", at: location)

@@ -1,3 +1,4 @@
+import HostSystem
 import Interpreter
 import Lexer
 
@@ -26,8 +27,6 @@ public final class SimulatedHost: Host {
     public func perform(_ effect: Effect, at location: SourceRange) throws -> EffectResult {
         switch effect {
         // Mutations: remember, perform nothing.
-        case .runProgram:
-            return .process(status: 0, standardOutput: "", standardError: "")
         case .runScript(let path, let arguments):
             // The other script is traced too (it changes nothing either), so the audit shows its effects.
             guard let extra = childTraceArguments else { return .process(status: 0, standardOutput: "", standardError: "") }

@@ -87,7 +87,7 @@ public final class SystemHost: Host {
             let outcome = try runTool([tool.saveCommand(family), "-t", table], at: location)
             return .text(outcome.standardOutput)
         case .probeProgram(let argv, let streams):
-            return try runProgram(argv, capture: true, captureError: streams.error == .capture, input: streams.input,
+            return try Spawn.runProgram(argv, capture: true, captureError: streams.error == .capture, input: streams.input,
                                   discardError: streams.error == .discard, at: location)
         case .canonicalPath(let path):
             return .text(try SafePath.canonical(path, at: location))
@@ -96,16 +96,12 @@ public final class SystemHost: Host {
             let unshare = getuid() == 0 ? ["unshare", "--net", "--"] : ["unshare", "--user", "--map-root-user", "--net", "--"]
             let inner = [SystemHost.currentExecutable, "iptables-canonical", "--table", table] + (family == .ipv6 ? ["--ipv6"] : [])
                 + (tool == .standard ? [] : ["--program", tool.command(.ipv4)])
-            return try runProgram(unshare + inner + ["--"] + lines, capture: true, captureError: true, at: location)
+            return try Spawn.runProgram(unshare + inner + ["--"] + lines, capture: true, captureError: true, at: location)
         case .print(let text, let toStandardError, let newline):
             output(newline ? text + "\n" : text, toStandardError)
             return .done
-        case .runProgram(let argv, let capture, let streams):
-            return try runProgram(argv, capture: capture || streams.output == .capture, captureError: streams.error == .capture,
-                                  input: streams.input, discardOutput: streams.output == .discard,
-                                  discardError: streams.error == .discard, at: location)
         case .runScript(let path, let arguments):
-            return try runProgram([SystemHost.currentExecutable, "run", path] + arguments, capture: false,
+            return try Spawn.runProgram([SystemHost.currentExecutable, "run", path] + arguments, capture: false,
                                   setting: Spawn.scriptChildVariables, at: location)
         case .lock(let path, let timeout, let slot):
             locks[slot] = try heldLocks.acquire(path, timeoutSeconds: timeout, at: location)
@@ -117,14 +113,14 @@ public final class SystemHost: Host {
             _ = try runTool([tool.command(family), "-w", "-t", table] + arguments, at: location)
             return .done
         case .iptablesList(let family, let table, let chain, let tool, let rule):
-            return try runProgram([tool.command(family), "-w", "-t", table, "-S", chain] + (rule.map { [String($0)] } ?? []),
+            return try Spawn.runProgram([tool.command(family), "-w", "-t", table, "-S", chain] + (rule.map { [String($0)] } ?? []),
                                   capture: true, captureError: true, at: location)
         case .iptablesRestore(let family, let payload, let tool):
             // Not runTool: a refusal is answered, not thrown, so the engine can name the statement at fault.
             // Once begun, a commit completes even if wds is killed: the restore runs in a session of
             // its own (a kill of wds's process group misses it) and holds the run's iptables lock
             // until it is done, so the next run that takes the lock sees all of it or none.
-            return try runProgram([tool.restoreCommand(family), "--noflush"], capture: true, captureError: true, input: payload,
+            return try Spawn.runProgram([tool.restoreCommand(family), "--noflush"], capture: true, captureError: true, input: payload,
                                   ownSession: true, keep: iptablesLock.flatMap(heldLocks.descriptor), at: location)
         case .iptablesStaged:
             return .done
@@ -152,34 +148,12 @@ public final class SystemHost: Host {
         return length > 0 ? String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "wds"
     }
 
-    func runProgram(_ argv: [String], capture: Bool, captureError: Bool = false, input: String? = nil,
-                    discardOutput: Bool = false, discardError: Bool = false,
-                    ownSession: Bool = false, keep: Int32? = nil, setting variables: [String: String] = [:],
-                    at location: SourceRange) throws -> EffectResult {
-        do {
-            let outcome = try Spawn.run(argv, input: input, capture: capture, captureError: captureError,
-                                        discardOutput: discardOutput, discardError: discardError,
-                                        ownSession: ownSession, keep: keep, setting: variables)
-            if outcome.outputTooLarge { throw Self.outputTooLarge(argv, at: location) }
-            if capture && !outcome.standardOutputIsUTF8 {
-                throw CommandFailure("the output of '\(argv.first ?? "")' is not UTF-8 text", at: location,
-                                     hint: "a captured output is a value, and wds refuses bytes it would have to change")
-            }
-            return .process(status: outcome.status, standardOutput: outcome.standardOutput, standardError: outcome.standardError)
-        } catch Spawn.Failure.notFound(let program) {
-            throw CommandFailure("program '\(program)' not found", at: location, status: ExitStatus.missingProgram,
-                                 hint: "install it, or check PATH")
-        } catch Spawn.Failure.failed(let program, let code) {
-            throw CommandFailure("cannot run '\(program)': \(errnoMessage(code))", at: location)
-        }
-    }
-
     /// Runs a tool a builtin depends on; a non-zero exit is a failure carrying its stderr.
     func runTool(_ argv: [String], input: String? = nil, at location: SourceRange) throws -> Spawn.Outcome {
         let outcome: Spawn.Outcome
         do {
             outcome = try Spawn.run(argv, input: input, capture: true)
-            if outcome.outputTooLarge { throw Self.outputTooLarge(argv, at: location) }
+            if outcome.outputTooLarge { throw Spawn.outputTooLarge(argv, at: location) }
         } catch Spawn.Failure.notFound(let program) {
             throw CommandFailure("'\(program)' is not installed", at: location, status: ExitStatus.missingProgram,
                                  hint: program.contains("tables") ? "install the iptables package" : nil)
@@ -192,12 +166,6 @@ public final class SystemHost: Host {
                                  at: location, status: ExitStatus.kernelRefused)
         }
         return outcome
-    }
-
-    /// A program's captured output is a value: past the limit, the run stops (Limits).
-    static func outputTooLarge(_ argv: [String], at location: SourceRange) -> Diagnostic {
-        Diagnostic("the output of '\(argv.first ?? "")' is larger than wds's limit on a value (\(Spawn.maximumCapture >> 20) MiB)",
-                   at: location, hint: "have the program write to a file, and read what you need of it")
     }
 }
 

@@ -11,7 +11,7 @@ public enum Builtins {
         for spec in OutputBuiltins.specs + TextBuiltins.specs + ValueBuiltins.specs { registry.add(spec) }
         // The host families, one line each (see `HostFamily`).
         registry.add(FilesFamily.family)
-        registry.add(ProcessBuiltins.hostFamily)
+        registry.add(ProgramsFamily.family)
         registry.add(HostBuiltins.hostFamily)
         registry.add(SysctlFamily.family)
         registry.add(MountsFamily.family)

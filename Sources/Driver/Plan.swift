@@ -136,9 +136,9 @@ public enum Planner {
         // `wds apply` refuses to run one that was edited after the plan.
         for mutation in mutations.mutations {
             switch mutation.effect {
-            case .runProgram(let argv, _, _):
+            case .family(let wrapped) where wrapped.effect.isOpaqueToPlans:
                 plan.lines.append(Plan.Line(area: Plan.programsArea, sign: .change,
-                                            text: "\(shellLine(argv))  # \(mutation.location)"))
+                                            text: "\(shellLine(wrapped.effect.argv))  # \(mutation.location)"))
             case .runScript(let path, let arguments):
                 plan.lines.append(Plan.Line(area: Plan.programsArea, sign: .change,
                                             text: "\(shellLine(["wds", "run", path] + arguments))  # \(mutation.location)"))

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Backends
 import Builtins
+import HostSystem
 import Interpreter
 import Lexer
 

@@ -2,7 +2,7 @@ import Builtins
 import Interpreter
 import XCTest
 
-/// Saved plans written before sysctl, resource limits, files, mounts and signals became
+/// Saved plans written before sysctl, resource limits, files, mounts, signals and programs became
 /// families of their own still read, and a plan written now holds the same
 /// JSON for them (`FamilyEffect.planName`). One row per effect, as saved.
 final class PortedFamilyPlanTests: XCTestCase {
@@ -24,6 +24,8 @@ final class PortedFamilyPlanTests: XCTestCase {
             #"{"effect":"mount","source":"/a","target":"/b","type":null,"options":[],"bind":true,"remount":false}"#,
             #"{"effect":"unmount","path":"/tmp/m"}"#,
             #"{"effect":"signal","pids":[12,34],"signal":"TERM"}"#,
+            #"{"effect":"runProgram","argv":["ip","link"],"capture":false}"#,
+            #"{"effect":"runProgram","argv":["cat"],"capture":true,"stdin":"x","stdout":"capture","stderr":"discard"}"#,
         ]
         for row in rows {
             let saved = try JSON.parse(row)

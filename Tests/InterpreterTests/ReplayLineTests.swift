@@ -12,12 +12,12 @@ final class ReplayLineTests: XCTestCase {
             (.print(text: "\0", toStandardError: false, newline: true), "printf '%s\\000%s\\n' '' ''"),
             (.print(text: "-n", toStandardError: true, newline: false), "printf %s -n >&2"),
             // Programs bash would not start as posix_spawnp does.
-            (.runProgram(argv: ["exec", "x"], captureOutput: false), "env -- exec x"),
-            (.runProgram(argv: ["[", "-n", "x"], captureOutput: false), "env -- '[' -n x"),
-            (.runProgram(argv: ["time", "-p"], captureOutput: true), "env -- time -p >/dev/null"),
-            (.runProgram(argv: ["a=b", "c"], captureOutput: false), "(exec -- a=b c)"),
-            (.runProgram(argv: ["%1"], captureOutput: false), "(exec -- %1)"),
-            (.runProgram(argv: ["/bin/echo", "--help"], captureOutput: false), "/bin/echo --help"),
+            (.family(AnyFamilyEffect(ProgramRun(argv: ["exec", "x"], captureOutput: false))), "env -- exec x"),
+            (.family(AnyFamilyEffect(ProgramRun(argv: ["[", "-n", "x"], captureOutput: false))), "env -- '[' -n x"),
+            (.family(AnyFamilyEffect(ProgramRun(argv: ["time", "-p"], captureOutput: true))), "env -- time -p >/dev/null"),
+            (.family(AnyFamilyEffect(ProgramRun(argv: ["a=b", "c"], captureOutput: false))), "(exec -- a=b c)"),
+            (.family(AnyFamilyEffect(ProgramRun(argv: ["%1"], captureOutput: false))), "(exec -- %1)"),
+            (.family(AnyFamilyEffect(ProgramRun(argv: ["/bin/echo", "--help"], captureOutput: false))), "/bin/echo --help"),
             // The kernel's units, both limits at once.
             (.family(AnyFamilyEffect(ResourceLimitSet(resource: .core, soft: 1024, hard: UInt64.max))), "prlimit --pid $$ --core=1024:unlimited"),
             (.family(AnyFamilyEffect(SysctlWrite(key: "kernel.domainname", value: "a\\c -n"))),

@@ -33,7 +33,6 @@ public enum Effect: Sendable, Equatable {
     // Mutations.
     /// Text a script prints; `newline` adds the line end (as `echo` does).
     case print(text: String, toStandardError: Bool, newline: Bool)
-    case runProgram(argv: [String], captureOutput: Bool, streams: ProgramStreams = .inherit)
     /// Another wds script, run by this same wds in its own process (in the same mode).
     case runScript(path: String, arguments: [String])
     /// An flock on `path` held through descriptor `slot`; no timeout waits as long as it takes.
@@ -59,7 +58,7 @@ public enum Effect: Sendable, Equatable {
              .canonicalPath, .iptablesCanonical, .processTable:
             return false
         case .print,
-             .runProgram, .runScript, .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged,
+             .runScript, .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged,
              .iptablesLock, .iptablesUnlock:
             return true
         case .family(let effect):
@@ -79,7 +78,7 @@ public enum Effect: Sendable, Equatable {
     /// stays if the run fails later (see `Journal`). The trace marks it.
     public var isPointOfNoReturn: Bool {
         switch self {
-        case .runProgram, .runScript:
+        case .runScript:
             return true
         case .family(let wrapped):
             return wrapped.effect.isPointOfNoReturn
@@ -99,7 +98,7 @@ public enum Effect: Sendable, Equatable {
         case .family(let effect):
             return effect.effect.family
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .probeProgram, .canonicalPath,
-             .processTable, .print, .runProgram, .runScript, .lock, .unlock:
+             .processTable, .print, .runScript, .lock, .unlock:
             return nil
         }
     }
@@ -120,7 +119,6 @@ public enum Effect: Sendable, Equatable {
         case .iptablesCanonical: return "iptables-canonical"
         case .processTable: return "process-table"
         case .print: return "print"
-        case .runProgram: return "run"
         case .runScript: return "run-script"
         case .lock: return "lock"
         case .unlock: return "unlock"
@@ -154,7 +152,6 @@ public enum Effect: Sendable, Equatable {
         case .print(let text, let toStandardError, let newline):
             let format = newline ? "%s\\n" : "%s"
             return toStandardError ? ["sh", "-c", "printf '\(format)' \"$1\" >&2", "sh", text] : ["printf", format, text]
-        case .runProgram(let argv, _, _): return argv
         case .runScript(let path, let arguments): return ["wds", "run", path] + arguments
         case .lock(let path, let timeout, let slot):
             return ["exec", "\(slot)>>\(path)", "&&", "flock"] + (timeout.map { ["-w", String($0)] } ?? []) + [String(slot)]
@@ -185,8 +182,6 @@ public enum Effect: Sendable, Equatable {
             return "\(tool.restoreCommand(family)) --noflush <<'WDS_RESTORE'\n\(payload)WDS_RESTORE"
         case .print(let text, let toStandardError, let newline):
             return ReplayLine.printf(text, newline: newline) + (toStandardError ? " >&2" : "")
-        case .runProgram(let argv, let captureOutput, let streams):
-            return ReplayLine.program(argv, capturedOutput: captureOutput, streams: streams)
         case .probeProgram(let argv, let streams) where streams != .inherit:
             return ReplayLine.program(argv, capturedOutput: false, streams: streams)
         case .family(let effect):

@@ -31,8 +31,6 @@ extension Effect {
             return object("iptablesCanonical", [family(f), ("table", .string(table)), ("lines", strings(lines))] + program(tool))
         case .print(let text, let toError, let newline):
             return object("print", [("text", .string(text)), ("stderr", .bool(toError)), ("newline", .bool(newline))])
-        case .runProgram(let argv, let capture, let s):
-            return object("runProgram", [("argv", strings(argv)), ("capture", .bool(capture))] + streams(s))
         case .runScript(let path, let arguments):
             return object("runScript", [("path", .string(path)), ("arguments", strings(arguments))])
         case .lock(let path, let timeout, let slot):
@@ -94,9 +92,6 @@ extension Effect {
         case "print":
             guard let t = string("text"), let e = bool("stderr"), let n = bool("newline") else { return nil }
             self = .print(text: t, toStandardError: e, newline: n)
-        case "runProgram":
-            guard let a = strings("argv"), let c = bool("capture") else { return nil }
-            self = .runProgram(argv: a, captureOutput: c, streams: streams)
         case "runScript":
             guard let p = string("path"), let a = strings("arguments") else { return nil }
             self = .runScript(path: p, arguments: a)

@@ -22,6 +22,9 @@ public protocol FamilyEffect: Sendable {
     /// Whether a real run cannot undo it exactly (a removal): the trace marks it (default: false;
     /// an effect that finds out only when it runs, a copy over a file, says so in `undo`).
     var isPointOfNoReturn: Bool { get }
+    /// Whether no model can foresee what it does (a program): a plan lists it as a change it
+    /// cannot look into, and verify as one it cannot verify (default: false).
+    var isOpaqueToPlans: Bool { get }
     /// The equivalent command as an argument vector: replayed by bash, it does what the run did.
     var argv: [String] { get }
     /// The line the trace prints (default: `argv`, quoted).
@@ -47,6 +50,7 @@ extension FamilyEffect {
     public var shellCommand: String { shellLine(argv) }
     public var planName: String? { nil }
     public var isPointOfNoReturn: Bool { false }
+    public var isOpaqueToPlans: Bool { false }
     public var inSandbox: SandboxPolicy { .perform }
     public func traceLine(format: String, place: String) -> String? { nil }
 }

@@ -24,7 +24,7 @@ public enum ReplayLine {
     /// `exec` in a subshell. Output the run captured into a value is discarded.
     /// A program as bash would start it: text for its standard input through
     /// `printf`, and what the run captured or discarded sent to /dev/null.
-    static func program(_ argv: [String], capturedOutput: Bool, streams: ProgramStreams = .inherit) -> String {
+    public static func program(_ argv: [String], capturedOutput: Bool, streams: ProgramStreams = .inherit) -> String {
         guard let name = argv.first else { return "" }
         var line = shellLine(argv)
         if name.contains("=") || name.hasPrefix("%") {
