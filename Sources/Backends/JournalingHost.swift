@@ -4,9 +4,10 @@ import Lexer
 /// Wraps the real host for `wds run`: before each change it reads what the
 /// change will overwrite and records in the run's journal how to put it back,
 /// so a failed run can leave the host as it found it. Changes that cannot be
-/// undone exactly (a program, another script) are points of no
+/// undone exactly (a program, another script, a removal) are points of no
 /// return: the journal forgets what came before. A family effect says itself
-/// how it is undone (`FamilyEffect.undo`: files, mounts, sysctls, links…);
+/// how it is undone (`FamilyEffect.undo`: files, mounts, sysctls, programs,
+/// links…); the host's own cases left are another script, reads, output and locks;
 /// iptables batches record their own undo (the inverse restore payload).
 public final class JournalingHost: Host {
     let inner: Host
@@ -52,5 +53,4 @@ public final class JournalingHost: Host {
             return try inner.perform(effect, at: location)
         }
     }
-
 }

@@ -4,7 +4,7 @@ import Lexer
 
 /// What the host would look like after the mutations so far, for a run that
 /// performs none of them (trace). Mutations update a model (each family's
-/// `SimulatedFamilyModel`: files, sysctls, mounts); probes are
+/// `SimulatedFamilyModel`: files, programs, sysctls, mounts); probes are
 /// answered from the models first and from the wrapped read-only host
 /// otherwise — so a script that writes a file and reads it back, or creates a
 /// directory and then tests for it, traces the way it would run.
@@ -42,8 +42,8 @@ public final class SimulatedHost: Host {
             if let answer = try modelsAnswer(effect, at: location) { return answer }
             return try probes.perform(effect, at: location)
         case .family(let wrapped) where wrapped.effect.isMutation:
-            // The family's model remembers it (a sysctl read back later); a transactional family's
-            // model (iptables, links) has decided it already. Nothing is performed.
+            // The family's model remembers it (a file read back later; a program answers status 0);
+            // a transactional family's model (iptables, links) has decided it already. Nothing is performed.
             return try model(of: wrapped.effect.family)?.simulate(wrapped.effect, simulated: self, at: location) ?? .done
         case .family:
             return try probes.perform(effect, at: location)
@@ -64,7 +64,6 @@ public final class SimulatedHost: Host {
         }
         return nil
     }
-
 }
 
 extension SimulatedHost {
