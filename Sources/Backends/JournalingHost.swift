@@ -5,9 +5,9 @@ import Lexer
 /// change will overwrite and records in the run's journal how to put it back,
 /// so a failed run can leave the host as it found it. Changes that cannot be
 /// undone exactly (a program, another script, a removal) are points of no
-/// return: the journal forgets what came before. A family effect says itself
-/// how it is undone (`FamilyEffect.undo`: files, mounts, sysctls, programs,
-/// links…); the host's own cases left are another script, reads, output and locks;
+/// return: the journal forgets what came before. Each family effect says
+/// itself how it is undone (`FamilyEffect.undo`: files, mounts, sysctls,
+/// programs, links…); the host's own cases left are reads, output and locks;
 /// iptables batches record their own undo (the inverse restore payload).
 public final class JournalingHost: Host {
     let inner: Host
@@ -20,10 +20,6 @@ public final class JournalingHost: Host {
 
     public func perform(_ effect: Effect, at location: SourceRange) throws -> EffectResult {
         switch effect {
-        case .runScript(let path, _):
-            let result = try inner.perform(effect, at: location)
-            journal.recordPointOfNoReturn("the script \(path)", at: location)
-            return result
         case .family(let wrapped):
             switch try wrapped.effect.undo(at: location) {
             case .nothing:

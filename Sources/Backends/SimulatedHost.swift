@@ -8,15 +8,15 @@ import Lexer
 /// answered from the models first and from the wrapped read-only host
 /// otherwise — so a script that writes a file and reads it back, or creates a
 /// directory and then tests for it, traces the way it would run.
-public final class SimulatedHost: Host {
+public final class SimulatedHost: ChildScriptTracing {
     let probes: Host
     /// Each family's model of what the run changed, in registration order (see `SimulatedFamilyModel`):
     /// made on first use, when a builtin has run and so the families have registered.
     lazy var models = FamilyEffects.makeSimulations()
 
-    /// How a script started with `run-script` is shown: traced by a child wds
-    /// with these extra arguments (format, state file), or not at all (a plan,
-    /// which lists it as a change it cannot look into).
+    /// How a script started with `run-script` is shown where it does not run in
+    /// this process (the REPL's `:trace on`): traced by a child wds with these
+    /// extra arguments (format, state file), or not at all (nil: a plan).
     let childTraceArguments: [String]?
 
     public init(probes: Host, childTraceArguments: [String]? = []) {
@@ -26,13 +26,7 @@ public final class SimulatedHost: Host {
 
     public func perform(_ effect: Effect, at location: SourceRange) throws -> EffectResult {
         switch effect {
-        // Mutations: remember, perform nothing.
-        case .runScript(let path, let arguments):
-            // The other script is traced too (it changes nothing either), so the audit shows its effects.
-            guard let extra = childTraceArguments else { return .process(status: 0, standardOutput: "", standardError: "") }
-            let outcome = try? Spawn.run([SystemHost.currentExecutable, "trace"] + extra + [path] + arguments,
-                                         capture: false, captureError: false, setting: Spawn.scriptChildVariables)
-            return .process(status: outcome?.status ?? 0, standardOutput: "", standardError: "")
+        // The host's own mutations: nothing to remember (the trace prints them) and nothing performed.
         case .print, .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock:
             // `.done` for a restore tells the iptables engine that no kernel saw it: its model stays the truth.
             return .done
@@ -50,6 +44,15 @@ public final class SimulatedHost: Host {
         case .route, .iptablesSave, .iptablesList, .probeProgram, .canonicalPath, .iptablesCanonical, .processTable:
             return try probes.perform(effect, at: location)
         }
+    }
+
+    /// `run-script` where the child is not run in this process (the REPL's `:trace on`): traced by
+    /// a child wds too (it changes nothing either), so the audit shows its effects; a plan does not.
+    public func traceChildScript(path: String, arguments: [String]) -> Int32 {
+        guard let extra = childTraceArguments else { return 0 }
+        let outcome = try? Spawn.run([Spawn.currentExecutable, "trace"] + extra + [path] + arguments,
+                                     capture: false, captureError: false, setting: Spawn.scriptChildVariables)
+        return outcome?.status ?? 0
     }
 
     /// The simulated model of `family`; nil if it has none.

@@ -94,15 +94,12 @@ public final class SystemHost: Host {
         case .iptablesCanonical(let family, let table, let lines, let tool):
             // As root a network namespace of its own; otherwise one in a user namespace where wds is root.
             let unshare = getuid() == 0 ? ["unshare", "--net", "--"] : ["unshare", "--user", "--map-root-user", "--net", "--"]
-            let inner = [SystemHost.currentExecutable, "iptables-canonical", "--table", table] + (family == .ipv6 ? ["--ipv6"] : [])
+            let inner = [Spawn.currentExecutable, "iptables-canonical", "--table", table] + (family == .ipv6 ? ["--ipv6"] : [])
                 + (tool == .standard ? [] : ["--program", tool.command(.ipv4)])
             return try Spawn.runProgram(unshare + inner + ["--"] + lines, capture: true, captureError: true, at: location)
         case .print(let text, let toStandardError, let newline):
             output(newline ? text + "\n" : text, toStandardError)
             return .done
-        case .runScript(let path, let arguments):
-            return try Spawn.runProgram([SystemHost.currentExecutable, "run", path] + arguments, capture: false,
-                                  setting: Spawn.scriptChildVariables, at: location)
         case .lock(let path, let timeout, let slot):
             locks[slot] = try heldLocks.acquire(path, timeoutSeconds: timeout, at: location)
             return .done
@@ -139,13 +136,6 @@ public final class SystemHost: Host {
         case .family(let wrapped):
             return try wrapped.effect.perform(at: location)
         }
-    }
-
-    /// This wds binary, to run another script in the same version and mode.
-    public static var currentExecutable: String {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        return length > 0 ? String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "wds"
     }
 
     /// Runs a tool a builtin depends on; a non-zero exit is a failure carrying its stderr.

@@ -108,7 +108,7 @@ public enum Driver {
         if options.mode == .trace {
             let trace = host as? TraceHost
             context.runScriptInProcess = { childPath, arguments, call in
-                trace?.comment("run-script: \(shellLine([SystemHost.currentExecutable, "trace", childPath] + arguments))  # \(call.range.shortLocation), point of no return")
+                trace?.comment("run-script: \(shellLine([Spawn.currentExecutable, "trace", childPath] + arguments))  # \(call.range.shortLocation), point of no return")
                 return try runChild(path: childPath, arguments: arguments, call: call)
             }
         }

@@ -59,7 +59,7 @@ enum SandboxFence {
         try check(mount("none", scratch, "tmpfs", UInt(MS_NOSUID | MS_NODEV), "mode=711"), "mount tmpfs on \(scratch)")
         let file = open(executable, O_WRONLY | O_CREAT | O_CLOEXEC, 0o755)
         if file >= 0 { close(file) }
-        try check(mount(SystemHost.currentExecutable, executable, nil, UInt(MS_BIND), nil), "bind wds into \(scratch)")
+        try check(mount(Spawn.currentExecutable, executable, nil, UInt(MS_BIND), nil), "bind wds into \(scratch)")
         for directory in writable {
             var info = stat()
             try check(stat(directory, &info), "stat \(directory)")

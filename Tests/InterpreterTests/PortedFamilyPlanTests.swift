@@ -26,6 +26,7 @@ final class PortedFamilyPlanTests: XCTestCase {
             #"{"effect":"signal","pids":[12,34],"signal":"TERM"}"#,
             #"{"effect":"runProgram","argv":["ip","link"],"capture":false}"#,
             #"{"effect":"runProgram","argv":["cat"],"capture":true,"stdin":"x","stdout":"capture","stderr":"discard"}"#,
+            #"{"effect":"runScript","path":"/srv/child.wds","arguments":["up"]}"#,
         ]
         for row in rows {
             let saved = try JSON.parse(row)

@@ -96,7 +96,7 @@ enum ProcessBuiltins {
                 // trace and plan: the child continues this run's model of the host, in the same journal.
                 status = try inProcess(path, arguments, call)
             } else {
-                let result = try call.perform(.runScript(path: path, arguments: arguments))
+                let result = try call.perform(.family(AnyFamilyEffect(ScriptRun(path: path, arguments: arguments))))
                 call.context.forgetHost()
                 guard case .process(let code, _, _) = result else { return .empty }
                 status = code

@@ -51,15 +51,3 @@ struct ProgramRun: FamilyEffect {
         .pointOfNoReturn("`\(shellLine(argv))`")
     }
 }
-
-/// A simulated run starts no program: each answers status 0 and prints nothing.
-final class ProgramSimulation: SimulatedFamilyModel {
-    func simulate(_ effect: any FamilyEffect, simulated: Host, at location: SourceRange) throws -> EffectResult {
-        .process(status: 0, standardOutput: "", standardError: "")
-    }
-
-    func answer(_ probe: Effect, simulated: Host, live: Host, at location: SourceRange) throws -> EffectResult? { nil }
-
-    /// A plan lists programs itself, in the run's order, as changes it cannot look into (`isOpaqueToPlans`).
-    func plannedChanges(simulated: Host, live: Host, at location: SourceRange) -> [PlannedChange] { [] }
-}

@@ -33,8 +33,6 @@ public enum Effect: Sendable, Equatable {
     // Mutations.
     /// Text a script prints; `newline` adds the line end (as `echo` does).
     case print(text: String, toStandardError: Bool, newline: Bool)
-    /// Another wds script, run by this same wds in its own process (in the same mode).
-    case runScript(path: String, arguments: [String])
     /// An flock on `path` held through descriptor `slot`; no timeout waits as long as it takes.
     case lock(path: String, timeoutSeconds: Int?, slot: Int)
     case unlock(path: String, slot: Int)
@@ -58,7 +56,7 @@ public enum Effect: Sendable, Equatable {
              .canonicalPath, .iptablesCanonical, .processTable:
             return false
         case .print,
-             .runScript, .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged,
+             .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged,
              .iptablesLock, .iptablesUnlock:
             return true
         case .family(let effect):
@@ -78,8 +76,6 @@ public enum Effect: Sendable, Equatable {
     /// stays if the run fails later (see `Journal`). The trace marks it.
     public var isPointOfNoReturn: Bool {
         switch self {
-        case .runScript:
-            return true
         case .family(let wrapped):
             return wrapped.effect.isPointOfNoReturn
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList,
@@ -98,7 +94,7 @@ public enum Effect: Sendable, Equatable {
         case .family(let effect):
             return effect.effect.family
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .probeProgram, .canonicalPath,
-             .processTable, .print, .runScript, .lock, .unlock:
+             .processTable, .print, .lock, .unlock:
             return nil
         }
     }
@@ -119,7 +115,6 @@ public enum Effect: Sendable, Equatable {
         case .iptablesCanonical: return "iptables-canonical"
         case .processTable: return "process-table"
         case .print: return "print"
-        case .runScript: return "run-script"
         case .lock: return "lock"
         case .unlock: return "unlock"
         case .iptables: return "iptables"
@@ -152,7 +147,6 @@ public enum Effect: Sendable, Equatable {
         case .print(let text, let toStandardError, let newline):
             let format = newline ? "%s\\n" : "%s"
             return toStandardError ? ["sh", "-c", "printf '\(format)' \"$1\" >&2", "sh", text] : ["printf", format, text]
-        case .runScript(let path, let arguments): return ["wds", "run", path] + arguments
         case .lock(let path, let timeout, let slot):
             return ["exec", "\(slot)>>\(path)", "&&", "flock"] + (timeout.map { ["-w", String($0)] } ?? []) + [String(slot)]
         case .unlock(_, let slot): return ["exec", "\(slot)>&-"]

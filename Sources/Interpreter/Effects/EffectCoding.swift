@@ -31,8 +31,6 @@ extension Effect {
             return object("iptablesCanonical", [family(f), ("table", .string(table)), ("lines", strings(lines))] + program(tool))
         case .print(let text, let toError, let newline):
             return object("print", [("text", .string(text)), ("stderr", .bool(toError)), ("newline", .bool(newline))])
-        case .runScript(let path, let arguments):
-            return object("runScript", [("path", .string(path)), ("arguments", strings(arguments))])
         case .lock(let path, let timeout, let slot):
             return object("lock", [("path", .string(path)), ("timeout", timeout.map { .number(Double($0)) } ?? .null),
                                    ("slot", .number(Double(slot)))])
@@ -92,9 +90,6 @@ extension Effect {
         case "print":
             guard let t = string("text"), let e = bool("stderr"), let n = bool("newline") else { return nil }
             self = .print(text: t, toStandardError: e, newline: n)
-        case "runScript":
-            guard let p = string("path"), let a = strings("arguments") else { return nil }
-            self = .runScript(path: p, arguments: a)
         case "lock":
             guard let p = string("path"), let s = int("slot") else { return nil }
             self = .lock(path: p, timeoutSeconds: int("timeout"), slot: s)

@@ -20,6 +20,14 @@ public protocol SimulatedFamilyModel: AnyObject {
     func plannedChanges(simulated: Host, live: Host, at location: SourceRange) -> [PlannedChange]
 }
 
+/// A simulated host that can trace a script started with `run-script` in a
+/// child wds, as it was made to (format, state file): what the programs
+/// family's model asks of it where the child does not run in this process.
+public protocol ChildScriptTracing: Host {
+    /// The child trace's exit status (0 where this host shows no child).
+    func traceChildScript(path: String, arguments: [String]) -> Int32
+}
+
 /// One change a simulated run would make outside the transactional families, for `wds plan`.
 public struct PlannedChange: Equatable {
     public typealias Sign = PlanLine.Sign
