@@ -13,7 +13,9 @@ import Lexer
 /// outside the network namespace (global to the machine, or not writable
 /// from a user namespace), a mount the kernel refuses there (a new cgroup v1
 /// hierarchy, a remount of a host file system), a resource limit above the
-/// hard one. Each note, and each sysctl the script set, goes to the journal
+/// hard one. Each family says which of its effects those are
+/// (`FamilyEffect.inSandbox`); this host only carries out what it says. Each
+/// note, and each sysctl the script set, goes to the journal
 /// (`WDS_SANDBOX_JOURNAL`) that the report reads, so a `run-script` child's
 /// notes are shown too.
 public final class SandboxHost: Host {
