@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // wds: a small shell-like language for preparing container hosts.
 // The targets follow the pipeline: Lexer → Interpreter (parser, checker,
-// evaluator, effect seam) → Builtins → Backends (trace, system) → CLI.
+// evaluator, effect seam) → HostSystem → Builtins → Backends (trace, system) → CLI.
 import PackageDescription
 
 let package = Package(
@@ -22,9 +22,12 @@ let package = Package(
         .target(name: "CNamespaces"),
         // An rtnetlink client (links, addresses, routes, network namespaces), in-process: no `ip` processes.
         .target(name: "Netlink", dependencies: ["CNamespaces"]),
-        .target(name: "Builtins", dependencies: ["Lexer", "Interpreter", "Netlink"]),
-        .target(name: "Backends", dependencies: ["Lexer", "Interpreter", "Netlink"]),
-        .target(name: "Driver", dependencies: ["Lexer", "Interpreter", "Builtins", "Backends"]),
+        // What both the families' own effects and the backends need of the system: paths walked
+        // without untrusted links (SafePath), errno messages and exit statuses, the one mountinfo parser.
+        .target(name: "HostSystem", dependencies: ["Lexer", "Interpreter"]),
+        .target(name: "Builtins", dependencies: ["Lexer", "Interpreter", "Netlink", "HostSystem"]),
+        .target(name: "Backends", dependencies: ["Lexer", "Interpreter", "Netlink", "HostSystem"]),
+        .target(name: "Driver", dependencies: ["Lexer", "Interpreter", "HostSystem", "Builtins", "Backends"]),
         // GNU readline (GPL-3.0-or-later), from Debian's libreadline-dev.
         .target(name: "CReadline", linkerSettings: [.linkedLibrary("readline")]),
         .target(name: "Repl", dependencies: ["Lexer", "Interpreter", "Builtins", "Backends", "Driver", "CReadline"]),
@@ -33,7 +36,7 @@ let package = Package(
         .executableTarget(
             name: "wds",
             dependencies: [
-                "Lexer", "Interpreter", "Builtins", "Backends", "Driver", "Repl", "LanguageServer",
+                "Lexer", "Interpreter", "HostSystem", "Builtins", "Backends", "Driver", "Repl", "LanguageServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/CLI"
@@ -42,9 +45,9 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LexerTests", dependencies: ["Lexer"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
-        .testTarget(name: "InterpreterTests", dependencies: ["Lexer", "Interpreter", "Builtins", "Backends", "Driver", "TestSupport"]),
+        .testTarget(name: "InterpreterTests", dependencies: ["Lexer", "Interpreter", "HostSystem", "Builtins", "Backends", "Driver", "TestSupport"]),
         .testTarget(name: "ReplTests", dependencies: ["Repl", "Interpreter", "Builtins", "TestSupport"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["Lexer", "Interpreter", "Driver", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Lexer", "Interpreter", "Builtins", "Driver", "TestSupport"]),
         .testTarget(
             name: "ScriptTests",
             dependencies: ["Lexer", "Interpreter", "Builtins", "Backends", "Driver", "TestSupport"],

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import HostSystem
 import Interpreter
 import Lexer
 
@@ -12,7 +13,9 @@ import Lexer
 /// outside the network namespace (global to the machine, or not writable
 /// from a user namespace), a mount the kernel refuses there (a new cgroup v1
 /// hierarchy, a remount of a host file system), a resource limit above the
-/// hard one. Each note, and each sysctl the script set, goes to the journal
+/// hard one. Each family says which of its effects those are
+/// (`FamilyEffect.inSandbox`); this host only carries out what it says. Each
+/// note, and each sysctl the script set, goes to the journal
 /// (`WDS_SANDBOX_JOURNAL`) that the report reads, so a `run-script` child's
 /// notes are shown too.
 public final class SandboxHost: Host {
@@ -30,39 +33,38 @@ public final class SandboxHost: Host {
 
     public func perform(_ effect: Effect, at location: SourceRange) throws -> EffectResult {
         switch effect {
-        case .writeSysctl(let key, let value):
-            var before = ""
-            if case .text(let text)? = try? inner.perform(.readSysctl(key: key), at: location) { before = text.trimmingBlanks }
-            let namespaced = key.hasPrefix("net.")
-            if namespaced { _ = try inner.perform(effect, at: location) }
-            record(.object([("sysctl", .string(key)), ("before", .string(before)), ("after", .string(value)),
-                            ("applied", .bool(namespaced))]))
-            return .done
-        case .writeFile(let path, let value, _) where path.hasPrefix("/proc/sys/"):
-            let key = String(path.dropFirst("/proc/sys/".count)).replacingAll("/", with: ".")
-            return try perform(.writeSysctl(key: key, value: value.trimmingBlanks), at: location)
-        case .mount(let request):
-            let reason = request.fileSystemType == "cgroup"
-                ? "a user namespace cannot make a new cgroup v1 hierarchy"
-                : "the kernel does not allow this mount in a user namespace"
-            return try notSimulatedIfRefused(effect, at: location, reason: reason)
-        case .setResourceLimit:
-            return try notSimulatedIfRefused(effect, at: location, reason: "a user namespace cannot raise a hard limit")
-        case .makeDirectory(let path, _), .removeDirectory(let path), .writeFile(let path, _, _):
-            // A cgroup v1 hierarchy a user namespace can mount is the host's, and its groups are the host's.
-            guard SandboxHost.fileSystemType(of: path) == "cgroup" else { return try inner.perform(effect, at: location) }
-            return try notSimulatedIfRefused(effect, at: location, reason: "the cgroup v1 hierarchy is the host's", also: EACCES)
         case .family(let wrapped):
             // The family says what a user-namespace sandbox cannot make.
-            if case .notSimulated(let reason) = wrapped.effect.inSandbox {
+            switch wrapped.effect.inSandbox {
+            case .perform:
+                return try inner.perform(effect, at: location)
+            case .notSimulated(let reason):
                 record(.object([("notSimulated", .string(wrapped.effect.shellCommand)), ("reason", .string(reason)),
                                 ("location", .string(location.shortLocation))]))
                 return .done
+            case .notSimulatedIfRefused(let reason, let alsoDenied):
+                return try notSimulatedIfRefused(effect, at: location, reason: reason, also: alsoDenied ? EACCES : EPERM)
+            case .kernelParameter(let key, let value):
+                return try setKernelParameter(key, value, effect, at: location)
             }
-            return try inner.perform(effect, at: location)
-        default:
+        case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList, .probeProgram,
+             .canonicalPath, .iptablesCanonical, .processTable, .print, .lock, .unlock,
+             .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock:
+            // Inside its namespaces, as on the host: the kernel keeps them from the host.
             return try inner.perform(effect, at: location)
         }
+    }
+
+    /// A kernel parameter set by `effect`: noted with its value before and after, and set only if it
+    /// belongs to the sandbox's own network namespace (`net.*`); the others are the machine's.
+    func setKernelParameter(_ key: String, _ value: String, _ effect: Effect, at location: SourceRange) throws -> EffectResult {
+        var before = ""
+        if case .text(let text)? = try? inner.perform(.readSysctl(key: key), at: location) { before = text.trimmingBlanks }
+        let namespaced = key.hasPrefix("net.")
+        if namespaced { _ = try inner.perform(effect, at: location) }
+        record(.object([("sysctl", .string(key)), ("before", .string(before)), ("after", .string(value.trimmingBlanks)),
+                        ("applied", .bool(namespaced))]))
+        return .done
     }
 
     /// Performs the effect; if the kernel refuses it with EPERM (what a user namespace gets where
@@ -76,20 +78,6 @@ public final class SandboxHost: Host {
                             ("location", .string(location.shortLocation))]))
             return .done
         }
-    }
-
-    /// The type of the deepest mount containing `path`, from /proc/self/mountinfo.
-    static func fileSystemType(of path: String) -> String? {
-        guard let bytes = FileBytes.read("/proc/self/mountinfo") else { return nil }
-        var best: (length: Int, type: Substring?) = (-1, nil)
-        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
-            let fields = line.split(separator: " ")
-            guard let dash = fields.firstIndex(of: "-"), dash + 1 < fields.count, fields.count > 4 else { continue }
-            let mountpoint = String(fields[4])
-            let inside = path == mountpoint || path.hasPrefix(mountpoint == "/" ? "/" : mountpoint + "/")
-            if inside && mountpoint.count >= best.length { best = (mountpoint.count, fields[dash + 1]) }
-        }
-        return best.type.map(String.init)
     }
 
     func record(_ entry: JSON) {

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import HostSystem
 import Interpreter
 import Lexer
 
@@ -86,54 +87,19 @@ public final class SystemHost: Host {
             let outcome = try runTool([tool.saveCommand(family), "-t", table], at: location)
             return .text(outcome.standardOutput)
         case .probeProgram(let argv, let streams):
-            return try runProgram(argv, capture: true, captureError: streams.error == .capture, input: streams.input,
+            return try Spawn.runProgram(argv, capture: true, captureError: streams.error == .capture, input: streams.input,
                                   discardError: streams.error == .discard, at: location)
         case .canonicalPath(let path):
             return .text(try SafePath.canonical(path, at: location))
         case .iptablesCanonical(let family, let table, let lines, let tool):
             // As root a network namespace of its own; otherwise one in a user namespace where wds is root.
             let unshare = getuid() == 0 ? ["unshare", "--net", "--"] : ["unshare", "--user", "--map-root-user", "--net", "--"]
-            let inner = [SystemHost.currentExecutable, "iptables-canonical", "--table", table] + (family == .ipv6 ? ["--ipv6"] : [])
+            let inner = [Spawn.currentExecutable, "iptables-canonical", "--table", table] + (family == .ipv6 ? ["--ipv6"] : [])
                 + (tool == .standard ? [] : ["--program", tool.command(.ipv4)])
-            return try runProgram(unshare + inner + ["--"] + lines, capture: true, captureError: true, at: location)
+            return try Spawn.runProgram(unshare + inner + ["--"] + lines, capture: true, captureError: true, at: location)
         case .print(let text, let toStandardError, let newline):
             output(newline ? text + "\n" : text, toStandardError)
             return .done
-        case .writeFile(let path, let contents, let append):
-            // O_NOFOLLOW: a symlink planted at PATH (in /tmp, say) must not turn a root write into one elsewhere.
-            try writeFile(path, contents, flags: O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (append ? O_APPEND : O_TRUNC),
-                          at: location)
-            return .done
-        case .makeDirectory(let path, let parents):
-            try makeDirectory(path, parents: parents, at: location)
-            return .done
-        case .removeDirectory(let path):
-            // Relative to the directory reached without untrusted links (SafePath), as every write.
-            let place = try SafePath.locate(path, followLast: false, at: location)
-            defer { close(place.directory) }
-            guard unlinkat(place.directory, place.name, AT_REMOVEDIR) == 0 else { throw failure("cannot remove directory '\(path)'", errno) }
-            return .done
-        case .removeFile(let path):
-            let place = try SafePath.locate(path, followLast: false, at: location)
-            defer { close(place.directory) }
-            guard unlinkat(place.directory, place.name, 0) == 0 || errno == ENOENT else { throw failure("cannot remove '\(path)'", errno) }
-            return .done
-        case .writeSysctl(let key, let value):
-            try writeFile(sysctlPath(key), value + "\n", flags: O_WRONLY | O_CLOEXEC, at: location)
-            return .done
-        case .mount(let request):
-            try Mounts.mount(request, at: location)
-            return .done
-        case .unmount(let path):
-            try Mounts.unmount(path, at: location)
-            return .done
-        case .runProgram(let argv, let capture, let streams):
-            return try runProgram(argv, capture: capture || streams.output == .capture, captureError: streams.error == .capture,
-                                  input: streams.input, discardOutput: streams.output == .discard,
-                                  discardError: streams.error == .discard, at: location)
-        case .runScript(let path, let arguments):
-            return try runProgram([SystemHost.currentExecutable, "run", path] + arguments, capture: false,
-                                  setting: Spawn.scriptChildVariables, at: location)
         case .lock(let path, let timeout, let slot):
             locks[slot] = try heldLocks.acquire(path, timeoutSeconds: timeout, at: location)
             return .done
@@ -152,20 +118,20 @@ public final class SystemHost: Host {
             } else if IptablesNftChains.isAbsent(tool: tool, family: family, table: table, chain: chain) {
                 return IptablesNftChains.Size.absent.answer
             }
-            return try runProgram([tool.command(family), "-w", "-t", table, "-S", chain] + (rule.map { [String($0)] } ?? []),
+            return try Spawn.runProgram([tool.command(family), "-w", "-t", table, "-S", chain] + (rule.map { [String($0)] } ?? []),
                                   capture: true, captureError: true, at: location)
         case .iptablesRestore(let family, let payload, let tool):
             // Not runTool: a refusal is answered, not thrown, so the engine can name the statement at fault.
             // Once begun, a commit completes even if wds is killed: the restore runs in a session of
             // its own (a kill of wds's process group misses it) and holds the run's iptables lock
             // until it is done, so the next run that takes the lock sees all of it or none.
-            return try runProgram([tool.restoreCommand(family), "--noflush"], capture: true, captureError: true, input: payload,
+            return try Spawn.runProgram([tool.restoreCommand(family), "--noflush"], capture: true, captureError: true, input: payload,
                                   ownSession: true, keep: iptablesLock.flatMap(heldLocks.descriptor), at: location)
         case .iptablesStaged:
             return .done
         case .iptablesLock(let path, let timeout):
             if iptablesLock == nil {
-                try makeDirectory(Paths.directory(path), parents: true, at: location)
+                try SafePath.makeDirectory(Paths.directory(path), parents: true, at: location)
                 iptablesLock = try heldLocks.acquire(path, timeoutSeconds: timeout, at: location)
             }
             return .done
@@ -175,61 +141,8 @@ public final class SystemHost: Host {
             return .done
         case .processTable:
             return .text(SystemHost.processTable())
-        case .signal(let pids, let signal):
-            try self.signal(pids, signal, at: location)
-            return .done
-        case .copyFile(let source, let destination):
-            try copyFile(source, to: destination, at: location)
-            return .done
-        case .replaceFile(let path, let contents):
-            try replaceFile(path, contents, at: location)
-            return .done
-        case .setMode(let path, let mode):
-            try setMode(path, mode, at: location)
-            return .done
-        case .setOwner(let path, let owner, let group):
-            try setOwner(path, owner, group, at: location)
-            return .done
-        case .removeTree(let path):
-            try removeTree(path, at: location)
-            return .done
-        case .setResourceLimit(let resource, let soft, let hard):
-            var limit = rlimit(rlim_cur: rlim_t(soft), rlim_max: rlim_t(hard))
-            guard setrlimit(resource.systemResource, &limit) == 0 else {
-                throw failure("cannot set the \(resource.rawValue) limit to \(soft):\(hard)", errno)
-            }
-            return .done
         case .family(let wrapped):
             return try wrapped.effect.perform(at: location)
-        }
-    }
-
-    /// This wds binary, to run another script in the same version and mode.
-    public static var currentExecutable: String {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        return length > 0 ? String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "wds"
-    }
-
-    func runProgram(_ argv: [String], capture: Bool, captureError: Bool = false, input: String? = nil,
-                    discardOutput: Bool = false, discardError: Bool = false,
-                    ownSession: Bool = false, keep: Int32? = nil, setting variables: [String: String] = [:],
-                    at location: SourceRange) throws -> EffectResult {
-        do {
-            let outcome = try Spawn.run(argv, input: input, capture: capture, captureError: captureError,
-                                        discardOutput: discardOutput, discardError: discardError,
-                                        ownSession: ownSession, keep: keep, setting: variables)
-            if outcome.outputTooLarge { throw Self.outputTooLarge(argv, at: location) }
-            if capture && !outcome.standardOutputIsUTF8 {
-                throw CommandFailure("the output of '\(argv.first ?? "")' is not UTF-8 text", at: location,
-                                     hint: "a captured output is a value, and wds refuses bytes it would have to change")
-            }
-            return .process(status: outcome.status, standardOutput: outcome.standardOutput, standardError: outcome.standardError)
-        } catch Spawn.Failure.notFound(let program) {
-            throw CommandFailure("program '\(program)' not found", at: location, status: ExitStatus.missingProgram,
-                                 hint: "install it, or check PATH")
-        } catch Spawn.Failure.failed(let program, let code) {
-            throw CommandFailure("cannot run '\(program)': \(errnoMessage(code))", at: location)
         }
     }
 
@@ -238,7 +151,7 @@ public final class SystemHost: Host {
         let outcome: Spawn.Outcome
         do {
             outcome = try Spawn.run(argv, input: input, capture: true)
-            if outcome.outputTooLarge { throw Self.outputTooLarge(argv, at: location) }
+            if outcome.outputTooLarge { throw Spawn.outputTooLarge(argv, at: location) }
         } catch Spawn.Failure.notFound(let program) {
             throw CommandFailure("'\(program)' is not installed", at: location, status: ExitStatus.missingProgram,
                                  hint: program.contains("tables") ? "install the iptables package" : nil)
@@ -251,48 +164,6 @@ public final class SystemHost: Host {
                                  at: location, status: ExitStatus.kernelRefused)
         }
         return outcome
-    }
-
-    /// A program's captured output is a value: past the limit, the run stops (Limits).
-    static func outputTooLarge(_ argv: [String], at location: SourceRange) -> Diagnostic {
-        Diagnostic("the output of '\(argv.first ?? "")' is larger than wds's limit on a value (\(Spawn.maximumCapture >> 20) MiB)",
-                   at: location, hint: "have the program write to a file, and read what you need of it")
-    }
-
-    func writeFile(_ path: String, _ contents: String, flags: Int32, at location: SourceRange) throws {
-        let (fd, code) = try SafePath.openFile(path, flags: flags, followLast: false, at: location)
-        guard fd >= 0 else {
-            let hint = code == ELOOP ? "PATH is a symbolic link, which write-file does not follow: write to its target" : nil
-            throw CommandFailure("cannot open '\(path)' for writing: \(errnoMessage(code))", at: location, status: exitStatus(forErrno: code),
-                                 hint: hint)
-        }
-        defer { close(fd) }
-        let bytes = Array(contents.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let code = errno
-                throw CommandFailure("cannot write '\(path)': \(errnoMessage(code))", at: location, status: exitStatus(forErrno: code))
-            }
-            offset += n
-        }
-    }
-
-    /// mkdir(2) relative to the directory reached without untrusted links; with
-    /// `parents`, the missing directories on the way too, and no error if it exists.
-    func makeDirectory(_ path: String, parents: Bool, at location: SourceRange) throws {
-        let place = try SafePath.locate(path, followLast: parents, createDirectories: parents, at: location)
-        defer { close(place.directory) }
-        if mkdirat(place.directory, place.name, 0o755) == 0 { return }
-        let code = errno
-        var info = stat()
-        if parents, code == EEXIST, fstatat(place.directory, place.name, &info, AT_SYMLINK_NOFOLLOW) == 0,
-           (info.st_mode & S_IFMT) == S_IFDIR {
-            return
-        }
-        throw CommandFailure("cannot create directory '\(path)': \(errnoMessage(code))", at: location, status: exitStatus(forErrno: code))
     }
 }
 
@@ -309,20 +180,5 @@ enum Bytes {
             }
         }
         return out
-    }
-}
-
-extension ResourceLimit {
-    var systemResource: __rlimit_resource_t {
-        switch self {
-        case .nofile: return __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
-        case .nproc: return __rlimit_resource_t(6)  // RLIMIT_NPROC, not exported to Swift
-        case .core: return __rlimit_resource_t(RLIMIT_CORE.rawValue)
-        case .memlock: return __rlimit_resource_t(8)  // RLIMIT_MEMLOCK, not exported to Swift
-        case .stack: return __rlimit_resource_t(RLIMIT_STACK.rawValue)
-        case .fsize: return __rlimit_resource_t(RLIMIT_FSIZE.rawValue)
-        case .cpu: return __rlimit_resource_t(RLIMIT_CPU.rawValue)
-        case .as: return __rlimit_resource_t(RLIMIT_AS.rawValue)
-        }
     }
 }

@@ -1,3 +1,4 @@
+import HostSystem
 import Interpreter
 import Lexer
 

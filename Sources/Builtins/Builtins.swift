@@ -10,14 +10,14 @@ public enum Builtins {
         // The language's own builtins, which touch no host state.
         for spec in OutputBuiltins.specs + TextBuiltins.specs + ValueBuiltins.specs { registry.add(spec) }
         // The host families, one line each (see `HostFamily`).
-        registry.add(FileBuiltins.hostFamily)
-        registry.add(ProcessBuiltins.hostFamily)
+        registry.add(FilesFamily.family)
+        registry.add(ProgramsFamily.family)
         registry.add(HostBuiltins.hostFamily)
-        registry.add(SysctlBuiltins.hostFamily)
-        registry.add(MountBuiltins.hostFamily)
+        registry.add(SysctlFamily.family)
+        registry.add(MountsFamily.family)
         registry.add(CgroupBuiltins.hostFamily)
         registry.add(NetworkFamily.family)
-        registry.add(RlimitBuiltins.hostFamily)
+        registry.add(RlimitFamily.family)
         registry.add(IptablesFamily.family)
         registry.add(NftFamily.family)
         return registry

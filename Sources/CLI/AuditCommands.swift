@@ -1,6 +1,7 @@
 import ArgumentParser
 import Backends
 import Driver
+import HostSystem
 import Interpreter
 import Lexer
 
@@ -47,8 +48,7 @@ struct PlanCommand: ParsableCommand {
         if let out {
             let text = SavedPlan.serialize(plan)
             do {
-                _ = try SystemHost().perform(.writeFile(path: out, contents: text, append: false),
-                                             at: .init(file: .init(name: out, text: ""), start: 0, end: 0))
+                try SafePath.writeFile(out, text, append: false, at: .init(file: .init(name: out, text: ""), start: 0, end: 0))
             } catch let failure as CommandFailure {
                 Spawn.writeAll(2, Array(failure.render().utf8))
                 throw ExitCode(failure.status)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Backends
+import HostSystem
 import Interpreter
 import Lexer
 

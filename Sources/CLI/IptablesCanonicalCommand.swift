@@ -1,6 +1,7 @@
 import ArgumentParser
 import Backends
 import Driver
+import HostSystem
 import Interpreter
 
 /// The inside of the `iptables-canonical` probe (`Effect.iptablesCanonical`):

@@ -2,6 +2,7 @@ import ArgumentParser
 import Backends
 import Builtins
 import Driver
+import HostSystem
 import Interpreter
 import Lexer
 

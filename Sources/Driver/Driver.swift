@@ -1,5 +1,6 @@
 import Backends
 import Builtins
+import HostSystem
 import Interpreter
 import Lexer
 
@@ -107,7 +108,7 @@ public enum Driver {
         if options.mode == .trace {
             let trace = host as? TraceHost
             context.runScriptInProcess = { childPath, arguments, call in
-                trace?.comment("run-script: \(shellLine([SystemHost.currentExecutable, "trace", childPath] + arguments))  # \(call.range.shortLocation), point of no return")
+                trace?.comment("run-script: \(shellLine([Spawn.currentExecutable, "trace", childPath] + arguments))  # \(call.range.shortLocation), point of no return")
                 return try runChild(path: childPath, arguments: arguments, call: call)
             }
         }
@@ -116,8 +117,7 @@ public enum Driver {
         let status = execute(script, with: interpreter, output: output)
         if let recorder, let recordPath = options.recordStatePath {
             do {
-                _ = try SystemHost().perform(.writeFile(path: recordPath, contents: recorder.serialized, append: false),
-                                         at: SourceRange(file: script.file, start: 0, end: 0))
+                try SafePath.writeFile(recordPath, recorder.serialized, append: false, at: SourceRange(file: script.file, start: 0, end: 0))
             } catch let failure as CommandFailure {
                 output(failure.render(), true)
                 return ExitStatus.failure

@@ -131,21 +131,13 @@ public enum Planner {
                 plan.fixedCount += 1
             }
         }
-        // Programs and other scripts cannot be simulated: each is a change the plan cannot look
-        // into, always shown and always counted. A script's content is fingerprinted, so
-        // `wds apply` refuses to run one that was edited after the plan.
+        // Programs cannot be simulated: each is a change the plan cannot look into, always shown
+        // and always counted. (A script started with `run-script` is planned in this run, the
+        // child continuing the parent's model; its content is fingerprinted with the parent's.)
         for mutation in mutations.mutations {
-            switch mutation.effect {
-            case .runProgram(let argv, _, _):
-                plan.lines.append(Plan.Line(area: Plan.programsArea, sign: .change,
-                                            text: "\(shellLine(argv))  # \(mutation.location)"))
-            case .runScript(let path, let arguments):
-                plan.lines.append(Plan.Line(area: Plan.programsArea, sign: .change,
-                                            text: "\(shellLine(["wds", "run", path] + arguments))  # \(mutation.location)"))
-                _ = try? recorder.perform(.readFile(path: path), at: location)
-            default:
-                break
-            }
+            guard case .family(let wrapped) = mutation.effect, wrapped.effect.isOpaqueToPlans else { continue }
+            plan.lines.append(Plan.Line(area: Plan.programsArea, sign: .change,
+                                        text: "\(shellLine(wrapped.effect.argv))  # \(mutation.location)"))
         }
         plan.probes = recorder.probes
         plan.mutations = mutations.mutations

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Backends
 import Builtins
+import HostSystem
 import Interpreter
 import Lexer
 
@@ -103,7 +104,7 @@ public enum Sandbox {
         var unshare = ["unshare", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc", "--propagation", "private"]
         // Without root, a first user namespace gives the fence its privileges over these namespaces.
         if getuid() != 0 { unshare += ["--user", "--map-root-user"] }
-        let fence = [SystemHost.currentExecutable, "sandbox-inner", "--stage", "fence"] + settings.arguments + ["--", path] + arguments
+        let fence = [Spawn.currentExecutable, "sandbox-inner", "--stage", "fence"] + settings.arguments + ["--", path] + arguments
         let status: Int32
         do {
             status = try Spawn.run(unshare + fence, capture: false, captureError: false).status

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Backends
+import HostSystem
 import Interpreter
 
 /// The cgroup a sandbox runs in: a child of wds's own cgroup v2 group,
@@ -93,14 +94,7 @@ struct SandboxCgroup {
 
     /// The mount point and root of the cgroup2 file system, from /proc/self/mountinfo.
     static func cgroup2Mount() -> (String, String)? {
-        guard let bytes = FileBytes.read("/proc/self/mountinfo") else { return nil }
-        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
-            let fields = line.split(separator: " ")
-            guard let dash = fields.firstIndex(of: "-"), dash + 1 < fields.count, fields.count > 4,
-                  fields[dash + 1] == "cgroup2" else { continue }
-            return (String(fields[4]), String(fields[3]))
-        }
-        return nil
+        MountInfo.current().first { $0.type == "cgroup2" }.map { ($0.mountpoint, $0.root) }
     }
 
     /// This process's cgroup v2 group (`0::/path` in /proc/self/cgroup).

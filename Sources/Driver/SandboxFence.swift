@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Backends
+import HostSystem
 import Interpreter
 
 /// The first stage of a sandbox (`wds sandbox-inner --stage fence`): wds
@@ -58,7 +59,7 @@ enum SandboxFence {
         try check(mount("none", scratch, "tmpfs", UInt(MS_NOSUID | MS_NODEV), "mode=711"), "mount tmpfs on \(scratch)")
         let file = open(executable, O_WRONLY | O_CREAT | O_CLOEXEC, 0o755)
         if file >= 0 { close(file) }
-        try check(mount(SystemHost.currentExecutable, executable, nil, UInt(MS_BIND), nil), "bind wds into \(scratch)")
+        try check(mount(Spawn.currentExecutable, executable, nil, UInt(MS_BIND), nil), "bind wds into \(scratch)")
         for directory in writable {
             var info = stat()
             try check(stat(directory, &info), "stat \(directory)")
@@ -94,36 +95,12 @@ enum SandboxFence {
 
     /// Each mount point, in mount order, with the per-mount flags it has (nosuid, nodev, noexec, atime).
     static func mountFlags() -> [(String, UInt)] {
-        guard let bytes = FileBytes.read("/proc/self/mountinfo") else { return [] }
         let known: [Substring: UInt] = [
             "nosuid": UInt(MS_NOSUID), "nodev": UInt(MS_NODEV), "noexec": UInt(MS_NOEXEC), "noatime": UInt(MS_NOATIME),
             "nodiratime": UInt(MS_NODIRATIME), "relatime": UInt(MS_RELATIME),
         ]
-        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").compactMap { line in
-            let fields = line.split(separator: " ")
-            guard fields.count > 5 else { return nil }
-            let flags = fields[5].split(separator: ",").reduce(UInt(0)) { $0 | (known[$1] ?? 0) }
-            return (unescapeMountPath(fields[4]), flags)
+        return MountInfo.current().map { mount in
+            (mount.mountpoint, mount.options.split(separator: ",").reduce(UInt(0)) { $0 | (known[$1] ?? 0) })
         }
-    }
-
-    /// mountinfo writes a blank, tab, newline or backslash in a path as an octal escape (`\040`).
-    static func unescapeMountPath(_ field: Substring) -> String {
-        guard field.contains("\\") else { return String(field) }
-        var bytes: [UInt8] = []
-        var index = field.utf8.startIndex
-        let utf8 = field.utf8
-        while index != utf8.endIndex {
-            let byte = utf8[index]
-            if byte == UInt8(ascii: "\\"), let end = utf8.index(index, offsetBy: 4, limitedBy: utf8.endIndex),
-               let value = UInt8(String(decoding: utf8[utf8.index(after: index)..<end], as: UTF8.self), radix: 8) {
-                bytes.append(value)
-                index = end
-            } else {
-                bytes.append(byte)
-                index = utf8.index(after: index)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Backends
+import HostSystem
 import Interpreter
 
 /// What a sandbox run changed, for its report: the state it can read before
@@ -43,15 +44,10 @@ extension Sandbox {
                 result.rules[table, default: []].append(text)
             }
         }
-        if let bytes = FileBytes.read("/proc/self/mountinfo") {
-            for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
-                let fields = line.split(separator: " ")
-                guard let dash = fields.firstIndex(of: "-"), dash + 2 < fields.count else { continue }
-                result.mounts.append("\(fields[4]) \(fields[dash + 1]) \(fields[dash + 2])")
-                let point = SandboxFence.unescapeMountPath(fields[4])
-                result.mountPoints.append(point)
-                result.mountTypes[point] = String(fields[dash + 1])
-            }
+        for mount in MountInfo.current() {
+            result.mounts.append("\(mount.mountpoint) \(mount.type) \(mount.source)")
+            result.mountPoints.append(mount.mountpoint)
+            result.mountTypes[mount.mountpoint] = mount.type
         }
         for path in files(below: "/proc/sys/net", limit: 20_000) {
             guard let bytes = FileBytes.read(path) else { continue }

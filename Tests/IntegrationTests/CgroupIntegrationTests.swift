@@ -1,4 +1,5 @@
 import Foundation
+@testable import Builtins
 import Interpreter
 import XCTest
 
@@ -124,19 +125,19 @@ final class CgroupIntegrationTests: XCTestCase {
         let setupTrace = HostTrace.commands(sections["trace-setup"] ?? "")
         var expected: [Effect] = []
         for system in ["memory", "pids", "cpuset", "devices"] {
-            expected.append(.makeDirectory(path: "/tmp/cg/\(system)", parents: true))
-            expected.append(.mount(MountRequest(source: "none", target: "/tmp/cg/\(system)", fileSystemType: "cgroup", options: [system])))
+            expected.append(.file(.makeDirectory(path: "/tmp/cg/\(system)", parents: true)))
+            expected.append(.mounts(.mount(MountRequest(source: "none", target: "/tmp/cg/\(system)", fileSystemType: "cgroup", options: [system]))))
         }
         for system in ["memory", "pids", "cpuset", "devices"] {
-            expected.append(.makeDirectory(path: "/tmp/cg/\(system)/\(name)", parents: true))
+            expected.append(.file(.makeDirectory(path: "/tmp/cg/\(system)/\(name)", parents: true)))
         }
         expected += [
-            .writeFile(path: "/tmp/cg/memory/\(name)/memory.limit_in_bytes", contents: "67108864", append: false),
-            .writeFile(path: "/tmp/cg/pids/\(name)/pids.max", contents: "50", append: false),
-            .writeFile(path: "/tmp/cg/memory/\(name)/memory.limit_in_bytes", contents: "33554432", append: false),
-            .writeFile(path: "/tmp/cg/devices/\(name)/devices.deny", contents: "a", append: false),
-            .writeFile(path: "/tmp/cg/devices/\(name)/devices.allow", contents: "c 1:3 rwm", append: false),
-            .writeFile(path: "/tmp/cg/devices/\(name)/devices.allow", contents: "c 1:5 rwm", append: false),
+            .file(.write(path: "/tmp/cg/memory/\(name)/memory.limit_in_bytes", contents: "67108864", append: false)),
+            .file(.write(path: "/tmp/cg/pids/\(name)/pids.max", contents: "50", append: false)),
+            .file(.write(path: "/tmp/cg/memory/\(name)/memory.limit_in_bytes", contents: "33554432", append: false)),
+            .file(.write(path: "/tmp/cg/devices/\(name)/devices.deny", contents: "a", append: false)),
+            .file(.write(path: "/tmp/cg/devices/\(name)/devices.allow", contents: "c 1:3 rwm", append: false)),
+            .file(.write(path: "/tmp/cg/devices/\(name)/devices.allow", contents: "c 1:5 rwm", append: false)),
         ]
         XCTAssertEqual(setupTrace.mutations, expected.map(HostTrace.line), sections["trace-setup"] ?? "")
 
@@ -152,7 +153,7 @@ final class CgroupIntegrationTests: XCTestCase {
         }
         let deleteTrace = HostTrace.commands(sections["trace-delete"] ?? "")
         XCTAssertEqual(deleteTrace.mutations, ["memory", "pids", "cpuset", "devices"].map {
-            HostTrace.line(.removeDirectory(path: "/tmp/cg/\($0)/\(name)"))
+            HostTrace.line(.file(.removeDirectory(path: "/tmp/cg/\($0)/\(name)")))
         }, sections["trace-delete"] ?? "")
     }
 
@@ -190,13 +191,13 @@ final class CgroupIntegrationTests: XCTestCase {
                       result.standardError)
         let trace = HostTrace.commands(sections["trace"] ?? "")
         XCTAssertEqual(Array(trace.mutations.prefix(3)), [
-            HostTrace.line(.makeDirectory(path: "/tmp/u", parents: true)),
-            HostTrace.line(.mount(MountRequest(source: "none", target: "/tmp/u", fileSystemType: "cgroup2"))),
-            HostTrace.line(.makeDirectory(path: "/tmp/u/\(name)", parents: true)),
+            HostTrace.line(.file(.makeDirectory(path: "/tmp/u", parents: true))),
+            HostTrace.line(.mounts(.mount(MountRequest(source: "none", target: "/tmp/u", fileSystemType: "cgroup2")))),
+            HostTrace.line(.file(.makeDirectory(path: "/tmp/u/\(name)", parents: true))),
         ], sections["trace"] ?? "")
         XCTAssertEqual(trace.mutations.count, 5, sections["trace"] ?? "")
         XCTAssertTrue(trace.mutations.dropFirst(3).first?.hasSuffix("/tmp/u/\(name)/cgroup.procs") == true, sections["trace"] ?? "")
-        XCTAssertEqual(trace.mutations.last, HostTrace.line(.writeFile(path: "/tmp/u/\(name)/memory.max", contents: "1000000", append: false)))
+        XCTAssertEqual(trace.mutations.last, HostTrace.line(.file(.write(path: "/tmp/u/\(name)/memory.max", contents: "1000000", append: false))))
     }
 
     func testNoHierarchyAtTheRootIsAClearFailure() throws {

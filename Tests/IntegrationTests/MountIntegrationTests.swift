@@ -1,4 +1,5 @@
 import Foundation
+@testable import Builtins
 import Interpreter
 import XCTest
 
@@ -55,8 +56,8 @@ final class MountIntegrationTests: XCTestCase {
         let trace = try String(contentsOfFile: directory + "/trace.txt", encoding: .utf8)
         let commands = HostTrace.commands(trace)
         XCTAssertEqual(commands.mutations, [
-            HostTrace.line(.makeDirectory(path: target, parents: true)),
-            HostTrace.line(.mount(MountRequest(source: "none", target: target, fileSystemType: "tmpfs", options: ["size=1m", "mode=700"]))),
+            HostTrace.line(.file(.makeDirectory(path: target, parents: true))),
+            HostTrace.line(.mounts(.mount(MountRequest(source: "none", target: target, fileSystemType: "tmpfs", options: ["size=1m", "mode=700"])))),
         ], trace)
         XCTAssertTrue(commands.mutations.last?.hasPrefix("mount -t tmpfs -o size=1m,mode=700 -- none ") == true, trace)
         // Every mount builtin resolves its path as the mount table names it (issue 13, point 5).
@@ -165,13 +166,13 @@ final class MountIntegrationTests: XCTestCase {
 
         let first = HostTrace.commands(sections["trace 1"] ?? "")
         var expectedMutations = [
-            HostTrace.line(.makeDirectory(path: "/tmp/warden/cgroup", parents: true)),
-            HostTrace.line(.mount(MountRequest(source: "none", target: "/tmp/warden/cgroup", fileSystemType: "tmpfs"))),
+            HostTrace.line(.file(.makeDirectory(path: "/tmp/warden/cgroup", parents: true))),
+            HostTrace.line(.mounts(.mount(MountRequest(source: "none", target: "/tmp/warden/cgroup", fileSystemType: "tmpfs")))),
         ]
         for system in ["cpu", "cpuacct", "devices", "memory"] {
-            expectedMutations.append(HostTrace.line(.makeDirectory(path: "/tmp/warden/cgroup/\(system)", parents: true)))
-            expectedMutations.append(HostTrace.line(.mount(MountRequest(source: "none", target: "/tmp/warden/cgroup/\(system)",
-                                                                        fileSystemType: "cgroup", options: [system]))))
+            expectedMutations.append(HostTrace.line(.file(.makeDirectory(path: "/tmp/warden/cgroup/\(system)", parents: true))))
+            expectedMutations.append(HostTrace.line(.mounts(.mount(MountRequest(source: "none", target: "/tmp/warden/cgroup/\(system)",
+                                                                        fileSystemType: "cgroup", options: [system])))))
         }
         XCTAssertEqual(first.mutations, expectedMutations, sections["trace 1"] ?? "")
         XCTAssertEqual(expectedMutations[3], "mount -t cgroup -o cpu -- none /tmp/warden/cgroup/cpu")

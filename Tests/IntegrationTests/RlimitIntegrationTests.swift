@@ -28,11 +28,11 @@ final class RlimitIntegrationTests: XCTestCase {
                        result.standardError)
         let trace = try String(contentsOfFile: directory + "/trace.txt", encoding: .utf8)
         XCTAssertEqual(HostTrace.commands(trace).mutations, [
-            HostTrace.line(.setResourceLimit(resource: .nofile, soft: 4096, hard: 8192)),
+            "prlimit --pid $$ --nofile=4096:8192",
             "sh -c 'ulimit -n; ulimit -Hn'",
-            HostTrace.line(.setResourceLimit(resource: .nofile, soft: 2048, hard: 2048)),
+            "prlimit --pid $$ --nofile=2048:2048",
             "sh -c 'ulimit -n; ulimit -Hn'",
-            HostTrace.line(.setResourceLimit(resource: .core, soft: UInt64.max, hard: UInt64.max)),
+            "prlimit --pid $$ --core=unlimited:unlimited",
         ], trace)
         XCTAssertEqual(HostTrace.commands(trace).probes, ["cat /proc/self/limits", "cat /proc/self/limits"], trace)
     }

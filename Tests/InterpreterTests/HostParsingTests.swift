@@ -1,4 +1,5 @@
 @testable import Builtins
+import HostSystem
 import XCTest
 
 /// The pure parts of the host families: mountinfo lines, the v1↔v2 cgroup
@@ -7,7 +8,8 @@ final class HostParsingTests: XCTestCase {
     func testMountinfoLines() {
         let cases: [(String, MountInfo?)] = [
             ("36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue",
-             MountInfo(mountpoint: "/mnt2", type: "ext3", source: "/dev/root", options: "rw,noatime", superoptions: "rw,errors=continue")),
+             MountInfo(mountpoint: "/mnt2", type: "ext3", source: "/dev/root", options: "rw,noatime", superoptions: "rw,errors=continue",
+                       root: "/mnt1")),
             ("32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu",
              MountInfo(mountpoint: "/sys/fs/cgroup/cpu", type: "cgroup", source: "cgroup", options: "rw,relatime", superoptions: "rw,cpu")),
             ("90 1 0:50 / /tmp/a\\040b\\011c\\134d rw shared:3 master:2 - tmpfs none rw,size=1024k",

@@ -1,3 +1,4 @@
+@testable import Builtins
 import Interpreter
 import XCTest
 
@@ -7,21 +8,22 @@ final class ReplayLineTests: XCTestCase {
     func testLinesThatNeedMoreThanQuoting() {
         let rows: [(Effect, String)] = [
             // A NUL cannot be in a shell word: it goes in printf's format.
-            (.writeFile(path: "f", contents: "a\0b", append: false), "printf '%s\\000%s' a b > f"),
+            (.file(.write(path: "f", contents: "a\0b", append: false)), "printf '%s\\000%s' a b > f"),
             (.print(text: "\0", toStandardError: false, newline: true), "printf '%s\\000%s\\n' '' ''"),
             (.print(text: "-n", toStandardError: true, newline: false), "printf %s -n >&2"),
             // Programs bash would not start as posix_spawnp does.
-            (.runProgram(argv: ["exec", "x"], captureOutput: false), "env -- exec x"),
-            (.runProgram(argv: ["[", "-n", "x"], captureOutput: false), "env -- '[' -n x"),
-            (.runProgram(argv: ["time", "-p"], captureOutput: true), "env -- time -p >/dev/null"),
-            (.runProgram(argv: ["a=b", "c"], captureOutput: false), "(exec -- a=b c)"),
-            (.runProgram(argv: ["%1"], captureOutput: false), "(exec -- %1)"),
-            (.runProgram(argv: ["/bin/echo", "--help"], captureOutput: false), "/bin/echo --help"),
+            (.family(AnyFamilyEffect(ProgramRun(argv: ["exec", "x"], captureOutput: false))), "env -- exec x"),
+            (.family(AnyFamilyEffect(ProgramRun(argv: ["[", "-n", "x"], captureOutput: false))), "env -- '[' -n x"),
+            (.family(AnyFamilyEffect(ProgramRun(argv: ["time", "-p"], captureOutput: true))), "env -- time -p >/dev/null"),
+            (.family(AnyFamilyEffect(ProgramRun(argv: ["a=b", "c"], captureOutput: false))), "(exec -- a=b c)"),
+            (.family(AnyFamilyEffect(ProgramRun(argv: ["%1"], captureOutput: false))), "(exec -- %1)"),
+            (.family(AnyFamilyEffect(ProgramRun(argv: ["/bin/echo", "--help"], captureOutput: false))), "/bin/echo --help"),
             // The kernel's units, both limits at once.
-            (.setResourceLimit(resource: .core, soft: 1024, hard: UInt64.max), "prlimit --pid $$ --core=1024:unlimited"),
-            (.writeSysctl(key: "kernel.domainname", value: "a\\c -n"), "printf '%s\\n' 'a\\c -n' > /proc/sys/kernel/domainname"),
-            (.unmount(path: "-x"), "umount -- -x"),
-            (.mount(MountRequest(source: "-src", target: "/t", fileSystemType: nil, bind: true)), "mount --bind -- -src /t"),
+            (.family(AnyFamilyEffect(ResourceLimitSet(resource: .core, soft: 1024, hard: UInt64.max))), "prlimit --pid $$ --core=1024:unlimited"),
+            (.family(AnyFamilyEffect(SysctlWrite(key: "kernel.domainname", value: "a\\c -n"))),
+             "printf '%s\\n' 'a\\c -n' > /proc/sys/kernel/domainname"),
+            (.mounts(.unmount(path: "-x")), "umount -- -x"),
+            (.mounts(.mount(MountRequest(source: "-src", target: "/t", fileSystemType: nil, bind: true))), "mount --bind -- -src /t"),
         ]
         for (effect, line) in rows {
             XCTAssertEqual(effect.shellCommand, line, "\(effect)")

@@ -35,16 +35,6 @@ public enum Effect: Sendable, Equatable {
     // Mutations.
     /// Text a script prints; `newline` adds the line end (as `echo` does).
     case print(text: String, toStandardError: Bool, newline: Bool)
-    case writeFile(path: String, contents: String, append: Bool)
-    case makeDirectory(path: String, parents: Bool)
-    case removeDirectory(path: String)
-    case removeFile(path: String)
-    case writeSysctl(key: String, value: String)
-    case mount(MountRequest)
-    case unmount(path: String)
-    case runProgram(argv: [String], captureOutput: Bool, streams: ProgramStreams = .inherit)
-    /// Another wds script, run by this same wds in its own process (in the same mode).
-    case runScript(path: String, arguments: [String])
     /// An flock on `path` held through descriptor `slot`; no timeout waits as long as it takes.
     case lock(path: String, timeoutSeconds: Int?, slot: Int)
     case unlock(path: String, slot: Int)
@@ -59,19 +49,6 @@ public enum Effect: Sendable, Equatable {
     /// The flock every wds run holds from its first read of the ruleset to its commit.
     case iptablesLock(path: String, timeoutSeconds: Int)
     case iptablesUnlock(path: String)
-    case setResourceLimit(resource: ResourceLimit, soft: UInt64, hard: UInt64)
-    /// kill(2) to each process (SIGNAL by name: TERM, KILL, HUP…); one already gone is no error.
-    case signal(pids: [Int], signal: String)
-    /// A copy of SOURCE at DESTINATION with SOURCE's mode and owner (`cp --preserve=mode,ownership`).
-    case copyFile(source: String, destination: String)
-    /// PATH's contents replaced at once: written to a file beside it, then renamed over it,
-    /// so no reader sees half a file; an existing file's mode and owner are kept.
-    case replaceFile(path: String, contents: String)
-    case setMode(path: String, mode: UInt32)
-    /// chown(2) without following a link; nil leaves that id as it is.
-    case setOwner(path: String, owner: UInt32?, group: UInt32?)
-    /// PATH and everything below it (`rm -rf`); links are removed, never followed.
-    case removeTree(path: String)
     /// An effect of a family that plugs in from its own folder (see `FamilyEffect`).
     case family(AnyFamilyEffect)
 
@@ -80,11 +57,9 @@ public enum Effect: Sendable, Equatable {
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList, .probeProgram,
              .canonicalPath, .iptablesCanonical, .processTable:
             return false
-        case .signal, .copyFile, .replaceFile, .setMode, .setOwner, .removeTree:
-            return true
-        case .print, .writeFile, .makeDirectory, .removeDirectory, .removeFile, .writeSysctl, .mount, .unmount,
-             .runProgram, .runScript, .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged,
-             .iptablesLock, .iptablesUnlock, .setResourceLimit:
+        case .print,
+             .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged,
+             .iptablesLock, .iptablesUnlock:
             return true
         case .family(let effect):
             return effect.effect.isMutation
@@ -103,25 +78,14 @@ public enum Effect: Sendable, Equatable {
     /// stays if the run fails later (see `Journal`). The trace marks it.
     public var isPointOfNoReturn: Bool {
         switch self {
-        case .runProgram, .runScript, .unmount, .removeFile, .removeDirectory, .signal, .removeTree:
-            return true
-        case .mount(let request):
-            return request.remount
-        case .writeFile(let path, _, _), .replaceFile(let path, _):
-            return Effect.processControlFiles.contains(Paths.base(path))
+        case .family(let wrapped):
+            return wrapped.effect.isPointOfNoReturn
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList,
-             .iptablesCanonical, .probeProgram, .canonicalPath, .processTable, .print, .makeDirectory, .writeSysctl, .lock,
-             .unlock, .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock, .setResourceLimit, .family,
-             .copyFile, .setMode, .setOwner:
-            // A copy over an existing file is a point of no return the journal finds when it happens.
+             .iptablesCanonical, .probeProgram, .canonicalPath, .processTable, .print, .lock,
+             .unlock, .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock:
             return false
         }
     }
-
-    /// cgroup files whose writes move or kill processes: what they held cannot be written back.
-    public static let processControlFiles: Set<String> = ["cgroup.procs", "tasks", "cgroup.threads", "cgroup.kill",
-                                                          "cgroup.freeze", "release_agent", "notify_on_release",
-                                                          "cgroup.subtree_control"]
 
     /// The family whose batch this effect belongs to, if it batches.
     public var batchFamily: String? {
@@ -132,9 +96,7 @@ public enum Effect: Sendable, Equatable {
         case .family(let effect):
             return effect.effect.family
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .probeProgram, .canonicalPath,
-             .processTable, .print, .writeFile, .makeDirectory, .removeDirectory, .removeFile, .writeSysctl, .mount, .unmount,
-             .runProgram, .runScript, .lock, .unlock, .setResourceLimit, .signal, .copyFile, .replaceFile, .setMode,
-             .setOwner, .removeTree:
+             .processTable, .print, .lock, .unlock:
             return nil
         }
     }
@@ -154,22 +116,7 @@ public enum Effect: Sendable, Equatable {
         case .canonicalPath: return "canonical-path"
         case .iptablesCanonical: return "iptables-canonical"
         case .processTable: return "process-table"
-        case .signal: return "signal"
-        case .copyFile: return "copy-file"
-        case .replaceFile: return "replace-file"
-        case .setMode: return "chmod"
-        case .setOwner: return "chown"
-        case .removeTree: return "remove-tree"
         case .print: return "print"
-        case .writeFile: return "write-file"
-        case .makeDirectory: return "mkdir"
-        case .removeDirectory: return "rmdir"
-        case .removeFile: return "remove-file"
-        case .writeSysctl: return "sysctl"
-        case .mount: return "mount"
-        case .unmount: return "unmount"
-        case .runProgram: return "run"
-        case .runScript: return "run-script"
         case .lock: return "lock"
         case .unlock: return "unlock"
         case .iptables: return "iptables"
@@ -177,7 +124,6 @@ public enum Effect: Sendable, Equatable {
         case .iptablesStaged: return "iptables-staged"
         case .iptablesLock: return "iptables-lock"
         case .iptablesUnlock: return "iptables-unlock"
-        case .setResourceLimit: return "rlimit"
         case .family(let effect): return effect.effect.kind
         }
     }
@@ -203,18 +149,6 @@ public enum Effect: Sendable, Equatable {
         case .print(let text, let toStandardError, let newline):
             let format = newline ? "%s\\n" : "%s"
             return toStandardError ? ["sh", "-c", "printf '\(format)' \"$1\" >&2", "sh", text] : ["printf", format, text]
-        case .writeFile(let path, let contents, let append):
-            return ["sh", "-c", "printf '%s' \"$1\" \(append ? ">>" : ">") \"$2\"", "sh", contents, path]
-        // `--`: a path that begins with '-' is a path, not an option.
-        case .makeDirectory(let path, let parents): return parents ? ["mkdir", "-p", "--", path] : ["mkdir", "--", path]
-        case .removeDirectory(let path): return ["rmdir", "--", path]
-        case .removeFile(let path): return ["rm", "-f", "--", path]
-        case .writeSysctl(let key, let value):
-            return ["sh", "-c", "printf '%s\\n' \"$1\" > \"$2\"", "sh", value, sysctlPath(key)]
-        case .mount(let request): return request.argv
-        case .unmount(let path): return ["umount", "--", path]
-        case .runProgram(let argv, _, _): return argv
-        case .runScript(let path, let arguments): return ["wds", "run", path] + arguments
         case .lock(let path, let timeout, let slot):
             return ["exec", "\(slot)>>\(path)", "&&", "flock"] + (timeout.map { ["-w", String($0)] } ?? []) + [String(slot)]
         case .unlock(_, let slot): return ["exec", "\(slot)>&-"]
@@ -227,16 +161,7 @@ public enum Effect: Sendable, Equatable {
             return [tool.command(family), "-w", "-t", table] + arguments
         case .iptablesLock(let path, let timeout): return ["flock", "-w", String(timeout), path]
         case .iptablesUnlock(let path): return ["flock", "-u", path]
-        case .setResourceLimit(let resource, let soft, let hard):
-            return ReplayLine.resourceLimit(resource, soft: soft, hard: hard)
         case .processTable: return ["ps", "-e", "-o", "pid=,ppid=,cgroup=,args="]
-        case .signal(let pids, let signal): return ["kill", "-s", signal, "--"] + pids.map(String.init)
-        case .copyFile(let source, let destination): return ["cp", "--preserve=mode,ownership", "--", source, destination]
-        case .replaceFile(let path, _): return ["mv", "-f", "--", ReplayLine.besideName(path), path]
-        case .setMode(let path, let mode): return ["chmod", "0" + String(mode, radix: 8), "--", path]
-        case .setOwner(let path, let owner, let group):
-            return ["chown", "-h", (owner.map(String.init) ?? "") + (group.map { ":\($0)" } ?? ""), "--", path]
-        case .removeTree(let path): return ["rm", "-rf", "--", path]
         case .family(let effect): return effect.effect.argv
         }
     }
@@ -251,22 +176,10 @@ public enum Effect: Sendable, Equatable {
             return "exec \(slot)>&-"
         case .iptablesRestore(let family, let payload, let tool):
             return "\(tool.restoreCommand(family)) --noflush <<'WDS_RESTORE'\n\(payload)WDS_RESTORE"
-        case .writeFile(let path, let contents, let append):
-            return "\(ReplayLine.printf(contents, newline: false)) \(append ? ">>" : ">") \(shellQuote(path))"
-        case .replaceFile(let path, let contents):
-            let beside = ReplayLine.besideName(path)
-            return "\(ReplayLine.printf(contents, newline: false)) > \(shellQuote(beside)) && \(shellLine(["mv", "-f", "--", beside, path]))"
         case .print(let text, let toStandardError, let newline):
             return ReplayLine.printf(text, newline: newline) + (toStandardError ? " >&2" : "")
-        case .writeSysctl(let key, let value):
-            return "\(ReplayLine.printf(value, newline: true)) > \(shellQuote(sysctlPath(key)))"
-        case .runProgram(let argv, let captureOutput, let streams):
-            return ReplayLine.program(argv, capturedOutput: captureOutput, streams: streams)
         case .probeProgram(let argv, let streams) where streams != .inherit:
             return ReplayLine.program(argv, capturedOutput: false, streams: streams)
-        case .setResourceLimit:
-            // `$$` unquoted: the replaying shell's own limits, as the run set wds's.
-            return argv.map { $0 == "$$" ? $0 : shellQuote($0) }.joined(separator: " ")
         case .family(let effect):
             return effect.effect.shellCommand
         default:
@@ -351,45 +264,6 @@ public struct IptablesTool: Sendable, Equatable {
     public func command(_ family: AddressFamily) -> String { directory + (family == .ipv4 ? "iptables" : "ip6tables") + variant }
     public func saveCommand(_ family: AddressFamily) -> String { command(family) + "-save" }
     public func restoreCommand(_ family: AddressFamily) -> String { command(family) + "-restore" }
-}
-
-public enum ResourceLimit: String, Sendable, Equatable, CaseIterable {
-    case nofile, nproc, core, memlock, stack, fsize, cpu, `as`
-    public var prlimitName: String { self == .as ? "as" : rawValue }
-}
-
-/// A mount(2) call: what `mount -t TYPE -o OPTIONS SOURCE TARGET` asks for.
-public struct MountRequest: Sendable, Equatable {
-    public var source: String
-    public var target: String
-    public var fileSystemType: String?
-    public var options: [String]
-    public var bind: Bool
-    public var remount: Bool
-
-    public init(source: String, target: String, fileSystemType: String?, options: [String] = [],
-                bind: Bool = false, remount: Bool = false) {
-        self.source = source
-        self.target = target
-        self.fileSystemType = fileSystemType
-        self.options = options
-        self.bind = bind
-        self.remount = remount
-    }
-
-    public var argv: [String] {
-        var argv = ["mount"]
-        if bind { argv.append("--bind") }
-        if let fileSystemType { argv += ["-t", fileSystemType] }
-        var options = self.options
-        // mount(8) merges a remount's options with those in fstab and the mount table (keeping a
-        // nosuid the run's mount(2) clears) unless told not to.
-        if remount { options.insert("remount", at: 0); argv.append("--options-source=disable") }
-        if !options.isEmpty { argv += ["-o", options.joined(separator: ",")] }
-        // A remount names only the mount point; `--` keeps a source such as `-x` a path.
-        argv += source.isEmpty ? ["--", target] : ["--", source, target]
-        return argv
-    }
 }
 
 /// What a backend answers.

@@ -31,23 +31,6 @@ extension Effect {
             return object("iptablesCanonical", [family(f), ("table", .string(table)), ("lines", strings(lines))] + program(tool))
         case .print(let text, let toError, let newline):
             return object("print", [("text", .string(text)), ("stderr", .bool(toError)), ("newline", .bool(newline))])
-        case .writeFile(let path, let contents, let append):
-            return object("writeFile", [("path", .string(path)), ("contents", .string(contents)), ("append", .bool(append))])
-        case .makeDirectory(let path, let parents):
-            return object("makeDirectory", [("path", .string(path)), ("parents", .bool(parents))])
-        case .removeDirectory(let path): return object("removeDirectory", [("path", .string(path))])
-        case .removeFile(let path): return object("removeFile", [("path", .string(path))])
-        case .writeSysctl(let key, let value): return object("writeSysctl", [("key", .string(key)), ("value", .string(value))])
-        case .mount(let request):
-            return object("mount", [("source", .string(request.source)), ("target", .string(request.target)),
-                                    ("type", request.fileSystemType.map(JSON.string) ?? .null),
-                                    ("options", strings(request.options)), ("bind", .bool(request.bind)),
-                                    ("remount", .bool(request.remount))])
-        case .unmount(let path): return object("unmount", [("path", .string(path))])
-        case .runProgram(let argv, let capture, let s):
-            return object("runProgram", [("argv", strings(argv)), ("capture", .bool(capture))] + streams(s))
-        case .runScript(let path, let arguments):
-            return object("runScript", [("path", .string(path)), ("arguments", strings(arguments))])
         case .lock(let path, let timeout, let slot):
             return object("lock", [("path", .string(path)), ("timeout", timeout.map { .number(Double($0)) } ?? .null),
                                    ("slot", .number(Double(slot)))])
@@ -62,21 +45,9 @@ extension Effect {
             return object("iptablesLock", [("path", .string(path)), ("timeout", .number(Double(timeout)))])
         case .iptablesUnlock(let path): return object("iptablesUnlock", [("path", .string(path))])
         case .processTable: return object("processTable", [])
-        case .signal(let pids, let signal):
-            return object("signal", [("pids", .array(pids.map { .number(Double($0)) })), ("signal", .string(signal))])
-        case .copyFile(let source, let destination):
-            return object("copyFile", [("source", .string(source)), ("destination", .string(destination))])
-        case .replaceFile(let path, let contents): return object("replaceFile", [("path", .string(path)), ("contents", .string(contents))])
-        case .setMode(let path, let mode): return object("setMode", [("path", .string(path)), ("mode", .number(Double(mode)))])
-        case .setOwner(let path, let owner, let group):
-            return object("setOwner", [("path", .string(path)), ("owner", owner.map { .number(Double($0)) } ?? .null),
-                                       ("group", group.map { .number(Double($0)) } ?? .null)])
-        case .removeTree(let path): return object("removeTree", [("path", .string(path))])
-        case .setResourceLimit(let resource, let soft, let hard):
-            return object("setResourceLimit", [("resource", .string(resource.rawValue)),
-                                               ("soft", .string(String(soft))), ("hard", .string(String(hard)))])
         case .family(let wrapped):
             let effect = wrapped.effect
+            if let name = effect.planName, case .object(let fields) = effect.fields { return object(name, fields) }
             return object("family", [("family", .string(effect.family)), ("kind", .string(effect.kind)), ("fields", effect.fields)])
         }
     }
@@ -119,28 +90,6 @@ extension Effect {
         case "print":
             guard let t = string("text"), let e = bool("stderr"), let n = bool("newline") else { return nil }
             self = .print(text: t, toStandardError: e, newline: n)
-        case "writeFile":
-            guard let p = string("path"), let c = string("contents"), let a = bool("append") else { return nil }
-            self = .writeFile(path: p, contents: c, append: a)
-        case "makeDirectory":
-            guard let p = string("path"), let parents = bool("parents") else { return nil }
-            self = .makeDirectory(path: p, parents: parents)
-        case "removeDirectory": guard let p = string("path") else { return nil }; self = .removeDirectory(path: p)
-        case "removeFile": guard let p = string("path") else { return nil }; self = .removeFile(path: p)
-        case "writeSysctl":
-            guard let k = string("key"), let v = string("value") else { return nil }
-            self = .writeSysctl(key: k, value: v)
-        case "mount":
-            guard let s = string("source"), let t = string("target"), let o = strings("options"),
-                  let b = bool("bind"), let r = bool("remount") else { return nil }
-            self = .mount(MountRequest(source: s, target: t, fileSystemType: string("type"), options: o, bind: b, remount: r))
-        case "unmount": guard let p = string("path") else { return nil }; self = .unmount(path: p)
-        case "runProgram":
-            guard let a = strings("argv"), let c = bool("capture") else { return nil }
-            self = .runProgram(argv: a, captureOutput: c, streams: streams)
-        case "runScript":
-            guard let p = string("path"), let a = strings("arguments") else { return nil }
-            self = .runScript(path: p, arguments: a)
         case "lock":
             guard let p = string("path"), let s = int("slot") else { return nil }
             self = .lock(path: p, timeoutSeconds: int("timeout"), slot: s)
@@ -161,26 +110,10 @@ extension Effect {
             self = .iptablesLock(path: p, timeoutSeconds: t)
         case "iptablesUnlock": guard let p = string("path") else { return nil }; self = .iptablesUnlock(path: p)
         case "processTable": self = .processTable
-        case "signal":
-            guard let p = json["pids"]?.arrayValue, let s = string("signal") else { return nil }
-            self = .signal(pids: p.compactMap { if case .number(let n) = $0 { return Int(n) } else { return nil } }, signal: s)
-        case "copyFile":
-            guard let s = string("source"), let d = string("destination") else { return nil }
-            self = .copyFile(source: s, destination: d)
-        case "replaceFile":
-            guard let p = string("path"), let c = string("contents") else { return nil }
-            self = .replaceFile(path: p, contents: c)
-        case "setMode": guard let p = string("path"), let m = int("mode") else { return nil }; self = .setMode(path: p, mode: UInt32(m))
-        case "setOwner":
-            guard let p = string("path") else { return nil }
-            self = .setOwner(path: p, owner: int("owner").map(UInt32.init), group: int("group").map(UInt32.init))
-        case "removeTree": guard let p = string("path") else { return nil }; self = .removeTree(path: p)
-        case "setResourceLimit":
-            guard let r = string("resource").flatMap(ResourceLimit.init(rawValue:)),
-                  let s = string("soft").flatMap(UInt64.init), let h = string("hard").flatMap(UInt64.init) else { return nil }
-            self = .setResourceLimit(resource: r, soft: s, hard: h)
         default:
-            return nil
+            // A family's effect under the name it had as the host's own (`FamilyEffect.planName`).
+            guard let effect = FamilyEffects.decode(planName: name, object: json) else { return nil }
+            self = .family(AnyFamilyEffect(effect))
         }
     }
 }

@@ -18,15 +18,23 @@ public struct HostFamily: Sendable {
     public var snapshot: (@Sendable () -> FamilySnapshot?)?
     /// Names read from the live host for REPL completion of a parameter (by name and type).
     public var liveNames: (@Sendable (_ parameter: String, _ type: ArgumentType, _ host: Host) -> [String])?
+    /// The top-level names its effects have in saved plans (`FamilyEffect.planName`), which `decoder` reads.
+    public var planNames: [String]
+    /// Its model in a simulated run, for a family whose changes the host's probes read back (see `SimulatedFamilyModel`).
+    public var simulation: (@Sendable () -> SimulatedFamilyModel)?
 
     public init(_ name: String, builtins: [BuiltinRegistry.Entry], decoder: FamilyEffects.Decoder? = nil,
+                planNames: [String] = [],
                 install: (@Sendable (_ context: RunContext, _ batch: Bool) -> Void)? = nil,
+                simulation: (@Sendable () -> SimulatedFamilyModel)? = nil,
                 snapshot: (@Sendable () -> FamilySnapshot?)? = nil,
                 liveNames: (@Sendable (_ parameter: String, _ type: ArgumentType, _ host: Host) -> [String])? = nil) {
         self.name = name
         self.builtins = builtins
         self.decoder = decoder
+        self.planNames = planNames
         self.install = install
+        self.simulation = simulation
         self.snapshot = snapshot
         self.liveNames = liveNames
     }
@@ -89,6 +97,8 @@ extension BuiltinRegistry {
             }
         }
         if let decoder = family.decoder { FamilyEffects.register(family.name, decoder) }
+        if !family.planNames.isEmpty { FamilyEffects.register(family.name, planNames: family.planNames) }
+        if let simulation = family.simulation { FamilyEffects.register(family.name, simulation: simulation) }
         families.append(family)
     }
 

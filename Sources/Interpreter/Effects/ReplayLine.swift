@@ -7,7 +7,7 @@ public enum ReplayLine {
     /// nothing in the text is interpreted (no `echo`, whose `-n`, `\c` and `\t`
     /// bash, dash and coreutils each read differently). A NUL, which no shell
     /// word can hold, becomes `\000` in the format between `%s` pieces.
-    static func printf(_ text: String, newline: Bool) -> String {
+    public static func printf(_ text: String, newline: Bool) -> String {
         let end = newline ? "\\n" : ""
         guard text.utf8.contains(0) else {
             return newline ? shellLine(["printf", "%s\\n", text]) : shellLine(["printf", "%s", text])
@@ -24,7 +24,7 @@ public enum ReplayLine {
     /// `exec` in a subshell. Output the run captured into a value is discarded.
     /// A program as bash would start it: text for its standard input through
     /// `printf`, and what the run captured or discarded sent to /dev/null.
-    static func program(_ argv: [String], capturedOutput: Bool, streams: ProgramStreams = .inherit) -> String {
+    public static func program(_ argv: [String], capturedOutput: Bool, streams: ProgramStreams = .inherit) -> String {
         guard let name = argv.first else { return "" }
         var line = shellLine(argv)
         if name.contains("=") || name.hasPrefix("%") {
@@ -56,12 +56,4 @@ public enum ReplayLine {
         "if", "then", "else", "elif", "fi", "case", "esac", "for", "select", "while", "until", "do", "done", "in",
         "function", "time", "{", "}", "!", "[[", "]]", "coproc",
     ]
-
-    /// setrlimit(2) in one call, in the kernel's own units (bytes, seconds):
-    /// bash's `ulimit` counts some limits in 512-byte blocks or KiB, and sets
-    /// soft and hard in two steps that can fail where the one call does not.
-    static func resourceLimit(_ resource: ResourceLimit, soft: UInt64, hard: UInt64) -> [String] {
-        let value: (UInt64) -> String = { $0 == UInt64.max ? "unlimited" : String($0) }
-        return ["prlimit", "--pid", "$$", "--\(resource.prlimitName)=\(value(soft)):\(value(hard))"]
-    }
 }

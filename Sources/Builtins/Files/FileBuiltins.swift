@@ -4,9 +4,6 @@ import Lexer
 /// Files and directories. Reads are probes (the trace answers them from the
 /// live host or a state file); writes are effects.
 enum FileBuiltins {
-    /// Files and directories as a host family (their effects are the host's own `Effect` cases).
-    static let hostFamily = HostFamily("files", builtins: specs.map(BuiltinRegistry.Entry.single))
-
     static func info(_ call: Invocation, _ index: Int = 0) throws -> FileInfo? {
         guard case .fileInfo(let info) = try call.perform(.fileInfo(path: try call.text(index))) else { return nil }
         return info
@@ -38,13 +35,13 @@ enum FileBuiltins {
         BuiltinSpec("write-file", summary: "Replace the contents of PATH with TEXT (created if missing). No newline is added. A symbolic link at PATH is not followed (an error).",
                     parameters: [Parameter("path", .path), Parameter("text")],
                     example: "write-file /tmp/warden/ready \"yes\\n\"") { call in
-            try call.perform(.writeFile(path: try call.text(0), contents: try call.text(1), append: false))
+            try call.perform(.file(.write(path: try call.text(0), contents: try call.text(1), append: false)))
             return .empty
         },
         BuiltinSpec("append-file", summary: "Add TEXT at the end of PATH (created if missing). A symbolic link at PATH is not followed (an error).",
                     parameters: [Parameter("path", .path), Parameter("text")],
                     example: "append-file /var/log/wds.log \"setup done\\n\"") { call in
-            try call.perform(.writeFile(path: try call.text(0), contents: try call.text(1), append: true))
+            try call.perform(.file(.write(path: try call.text(0), contents: try call.text(1), append: true)))
             return .empty
         },
         BuiltinSpec("list-dir", summary: "The names in a directory, sorted (without . and ..). A name that is not UTF-8 is refused (a failure): a path made from it would name another file.",
@@ -60,17 +57,17 @@ enum FileBuiltins {
                     parameters: [Parameter("path", .path)],
                     options: [OptionSpec("--parents", aliases: ["-p"], summary: "create parents; succeed if it exists")],
                     example: "mkdir --parents /tmp/warden/cgroup") { call in
-            try call.perform(.makeDirectory(path: try call.text(0), parents: call.has("--parents")))
+            try call.perform(.file(.makeDirectory(path: try call.text(0), parents: call.has("--parents"))))
             return .empty
         },
         BuiltinSpec("rmdir", summary: "Remove an empty directory.",
                     parameters: [Parameter("path", .path)], example: "rmdir /tmp/warden/cgroup/cpu") { call in
-            try call.perform(.removeDirectory(path: try call.text(0)))
+            try call.perform(.file(.removeDirectory(path: try call.text(0))))
             return .empty
         },
         BuiltinSpec("remove-file", summary: "Remove a file; no error if it is already gone.",
                     parameters: [Parameter("path", .path)], example: "remove-file $pidfile") { call in
-            try call.perform(.removeFile(path: try call.text(0)))
+            try call.perform(.file(.remove(path: try call.text(0))))
             return .empty
         },
         BuiltinSpec("remove-empty-dirs", summary: "Remove PATH and every directory below it, deepest first (what `find | sort | tac | xargs rmdir` did). Fails on a non-empty one.",
@@ -130,7 +127,7 @@ enum FileBuiltins {
                 }
             }
         }
-        try call.perform(.removeDirectory(path: path))
+        try call.perform(.file(.removeDirectory(path: path)))
     }
 }
 

@@ -5,8 +5,6 @@ import Lexer
 /// program it runs afterwards inherits, as `ulimit` did in the shell scripts.
 /// Reading them is a probe of /proc/self/limits.
 enum RlimitBuiltins {
-    static let hostFamily = HostFamily("rlimit", builtins: [.family(family)])
-
     static let resource = Parameter("resource", .choice(ResourceLimit.allCases.map(\.rawValue)))
 
     /// The rows of /proc/self/limits, by resource.
@@ -26,7 +24,7 @@ enum RlimitBuiltins {
                 throw call.fail("the soft limit \(try call.text(1)) is above the hard limit \(try call.text(2))")
             }
             do {
-                try call.perform(.setResourceLimit(resource: resource, soft: soft, hard: hard))
+                try call.perform(.family(AnyFamilyEffect(ResourceLimitSet(resource: resource, soft: soft, hard: hard))))
             } catch var failure as CommandFailure {
                 if resource == .nofile, failure.diagnostic.hint == nil {
                     failure.diagnostic.hint = "the hard nofile limit cannot exceed fs.nr_open (sysctl get fs.nr_open), and raising it needs root"

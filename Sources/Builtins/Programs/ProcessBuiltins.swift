@@ -4,9 +4,6 @@ import Netlink
 
 /// Running other programs: always an argv, never a shell in between.
 enum ProcessBuiltins {
-    /// Programs and child scripts: points of no return for the journal.
-    static let hostFamily = HostFamily("programs", builtins: specs.map(BuiltinRegistry.Entry.single))
-
     static let specs: [BuiltinSpec] = [
         BuiltinSpec("run", summary: "Run PROGRAM with ARGS (each value one argument, no shell). A non-zero exit is a failure; inside $( … ) its standard output, without its final newlines, is the value (UTF-8 text of at most 16 MiB, or a failure; standard error is not captured). With --probe the program is declared read-only: `wds run` runs it as any other; trace, plan, verify and state start it only with --run-probes, and stop at it otherwise. Values reach the program as they are: one starting with '-' is an option to it, so put `--` before values when the program accepts it.",
                     parameters: [Parameter("program")], rest: Parameter("arg", .anyValue),
@@ -54,7 +51,7 @@ enum ProcessBuiltins {
             // The program sees the host as the script has left it so far, and may change it in ways wds cannot see.
             try call.context.commitOpenBatches()
             let effect: Effect = call.has("--probe") ? .probeProgram(argv: argv, streams: streams)
-                : .runProgram(argv: argv, captureOutput: capture, streams: streams)
+                : .family(AnyFamilyEffect(ProgramRun(argv: argv, captureOutput: capture, streams: streams)))
             let result = try call.perform(effect)
             if !call.has("--probe") { call.context.forgetHost() }
             guard case .process(let status, let output, let errorOutput) = result else {
@@ -99,7 +96,7 @@ enum ProcessBuiltins {
                 // trace and plan: the child continues this run's model of the host, in the same journal.
                 status = try inProcess(path, arguments, call)
             } else {
-                let result = try call.perform(.runScript(path: path, arguments: arguments))
+                let result = try call.perform(.family(AnyFamilyEffect(ScriptRun(path: path, arguments: arguments))))
                 call.context.forgetHost()
                 guard case .process(let code, _, _) = result else { return .empty }
                 status = code

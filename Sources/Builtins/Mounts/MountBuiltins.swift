@@ -1,3 +1,4 @@
+import HostSystem
 import Interpreter
 import Lexer
 
@@ -7,46 +8,44 @@ import Lexer
 /// Every path is canonicalized first (`..`, symbolic links), as the kernel
 /// names the mount point in the table.
 enum MountBuiltins {
-    static let hostFamily = HostFamily("mounts", builtins: [.family(family)] + specs.map(BuiltinRegistry.Entry.single))
-
     static let family = BuiltinFamily("mount", summary: "Mount file systems (mount(2)): tmpfs, cgroup v1 and v2 hierarchies, bind mounts.", subcommands: [
         BuiltinSpec("mount tmpfs", summary: "Mount a tmpfs (source `none`) on PATH, which must exist.",
                     parameters: [Parameter("path", HostValues.absolutePath)],
                     options: [OptionSpec("--options", HostValues.mountOptions, aliases: ["-o"], summary: "mount options, such as size=64m,mode=755")],
                     example: "mount tmpfs /tmp/warden/cgroup") { call in
-            try call.perform(.mount(MountRequest(source: "none", target: try path(call, 0), fileSystemType: "tmpfs",
-                                                 options: try options(call))))
+            try call.perform(.mounts(.mount(MountRequest(source: "none", target: try path(call, 0), fileSystemType: "tmpfs",
+                                                 options: try options(call)))))
             return .empty
         },
         BuiltinSpec("mount cgroup", summary: "Mount the cgroup v1 hierarchy of SUBSYSTEM (or a comma-separated set) on PATH, source `none`, as Warden's `mount -t cgroup -o cpu none PATH`. If that hierarchy is already mounted elsewhere with the same subsystems, the kernel reuses it; a different combination fails with EBUSY.",
                     parameters: [Parameter("subsystem", HostValues.cgroupSubsystems), Parameter("path", HostValues.absolutePath)],
                     example: "mount cgroup cpu /tmp/warden/cgroup/cpu") { call in
             let subsystems = try call.text(0).split(separator: ",").map(String.init)
-            try call.perform(.mount(MountRequest(source: "none", target: try path(call, 1), fileSystemType: "cgroup", options: subsystems)))
+            try call.perform(.mounts(.mount(MountRequest(source: "none", target: try path(call, 1), fileSystemType: "cgroup", options: subsystems))))
             return .empty
         },
         BuiltinSpec("mount cgroup2", summary: "Mount the cgroup v2 (unified) hierarchy on PATH, source `none`.",
                     parameters: [Parameter("path", HostValues.absolutePath)],
                     options: [OptionSpec("--options", HostValues.mountOptions, aliases: ["-o"], summary: "mount options, such as nsdelegate")],
                     example: "mount cgroup2 /sys/fs/cgroup") { call in
-            try call.perform(.mount(MountRequest(source: "none", target: try path(call, 0), fileSystemType: "cgroup2",
-                                                 options: try options(call))))
+            try call.perform(.mounts(.mount(MountRequest(source: "none", target: try path(call, 0), fileSystemType: "cgroup2",
+                                                 options: try options(call)))))
             return .empty
         },
         BuiltinSpec("mount remount", summary: "Change the options of the file system mounted on PATH (MS_REMOUNT), such as the quota options Warden's setup.sh sets on the container depot.",
                     parameters: [Parameter("path", HostValues.absolutePath)],
                     options: [OptionSpec("--options", HostValues.mountOptions, aliases: ["-o"], summary: "the new mount options")],
                     example: "mount remount $depot --options usrjquota=aquota.user,grpjquota=aquota.group,jqfmt=vfsv0") { call in
-            try call.perform(.mount(MountRequest(source: "", target: try path(call, 0), fileSystemType: nil,
-                                                 options: try options(call), remount: true)))
+            try call.perform(.mounts(.mount(MountRequest(source: "", target: try path(call, 0), fileSystemType: nil,
+                                                 options: try options(call), remount: true))))
             return .empty
         },
         BuiltinSpec("mount bind", summary: "Make SOURCE visible at PATH too (a bind mount); with --read-only, read-only there.",
                     parameters: [Parameter("source", .path), Parameter("path", HostValues.absolutePath)],
                     options: [OptionSpec("--read-only", summary: "the bind mount is read-only")],
                     example: "mount bind /var/vcap/packages $rootfs/packages --read-only") { call in
-            try call.perform(.mount(MountRequest(source: try path(call, 0), target: try path(call, 1), fileSystemType: nil,
-                                                 options: call.has("--read-only") ? ["ro"] : [], bind: true)))
+            try call.perform(.mounts(.mount(MountRequest(source: try path(call, 0), target: try path(call, 1), fileSystemType: nil,
+                                                 options: call.has("--read-only") ? ["ro"] : [], bind: true))))
             return .empty
         },
     ])
@@ -58,7 +57,7 @@ enum MountBuiltins {
                               OptionSpec("--prefix", summary: "every mount point whose path starts with PATH, deepest first")],
                     example: "unmount --recursive $rootfs") { call in
             guard call.has("--recursive") || call.has("--prefix") else {
-                try call.perform(.unmount(path: try path(call, 0)))
+                try call.perform(.mounts(.unmount(path: try path(call, 0))))
                 return .empty
             }
             if call.has("--recursive"), let prefix = call.options["--prefix"]?.first {
@@ -66,7 +65,7 @@ enum MountBuiltins {
             }
             let table = try MountInfo.table(call)
             let found = call.has("--recursive") ? MountInfo.under(try path(call, 0), in: table) : MountInfo.withPrefix(try call.text(0), in: table)
-            for mount in MountInfo.deepestFirst(found) { try call.perform(.unmount(path: mount.mountpoint)) }
+            for mount in MountInfo.deepestFirst(found) { try call.perform(.mounts(.unmount(path: mount.mountpoint))) }
             return .empty
         },
         BuiltinSpec("is-mounted", summary: "Whether something is mounted on PATH (from /proc/self/mountinfo); with --type, a file system of that type (for stacked mounts, the top one). PATH is resolved first (`..`, symbolic links), as the table names mount points, as every mount builtin resolves its paths.",

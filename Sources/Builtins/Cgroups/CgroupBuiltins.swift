@@ -16,7 +16,7 @@ enum CgroupBuiltins {
                     parameters: [root, name], example: "cgroup create /tmp/warden/cgroup instance-$id") { call in
             let layout = try CgroupLayout.detect(try call.text(0), call)
             for directory in layout.directories(try call.text(1)) {
-                try call.perform(.makeDirectory(path: directory, parents: true))
+                try call.perform(.file(.makeDirectory(path: directory, parents: true)))
             }
             return .empty
         },
@@ -31,7 +31,7 @@ enum CgroupBuiltins {
             }
             for directory in try directories(for: mapped.key, layout, try call.text(1), call) {
                 try explained(layout, mapped.key) {
-                    try call.perform(.writeFile(path: directory + "/" + mapped.key, contents: converted, append: false))
+                    try call.perform(.file(.write(path: directory + "/" + mapped.key, contents: converted, append: false)))
                 }
             }
             return .empty
@@ -52,7 +52,7 @@ enum CgroupBuiltins {
             let pid = try call.integer(2)
             for directory in layout.directories(try call.text(1)) {
                 do {
-                    try call.perform(.writeFile(path: directory + "/cgroup.procs", contents: String(pid), append: false))
+                    try call.perform(.file(.write(path: directory + "/cgroup.procs", contents: String(pid), append: false)))
                 } catch var failure as CommandFailure {
                     if let cpuset = layout.hierarchies.first(where: { $0.controllers.contains("cpuset") }), layout.version == .v1,
                        directory.hasPrefix(cpuset.path + "/") {
@@ -88,7 +88,7 @@ enum CgroupBuiltins {
                                     hint: "stop them or move them out first; `cgroup pids \(layout.root) \(name)` lists them")
                 }
             }
-            for directory in existing { try call.perform(.removeDirectory(path: directory)) }
+            for directory in existing { try call.perform(.file(.removeDirectory(path: directory))) }
             return .empty
         },
         BuiltinSpec("cgroup devices", summary: "Device access of group NAME (cgroup v1 devices controller): --deny-all writes 'a' to devices.deny, then each --allow RULE ('c 1:3 rwm') is written to devices.allow, in order — as Warden's setup did.",
@@ -109,10 +109,10 @@ enum CgroupBuiltins {
             }
             let directory = try layout.hierarchy(for: "devices", call).path + "/" + (try call.text(1))
             if call.has("--deny-all") {
-                try call.perform(.writeFile(path: directory + "/devices.deny", contents: "a", append: false))
+                try call.perform(.file(.write(path: directory + "/devices.deny", contents: "a", append: false)))
             }
             for rule in rules {
-                try call.perform(.writeFile(path: directory + "/devices.allow", contents: rule, append: false))
+                try call.perform(.file(.write(path: directory + "/devices.allow", contents: rule, append: false)))
             }
             return .empty
         },
@@ -124,8 +124,8 @@ enum CgroupBuiltins {
                 let source = parent + "/" + (layout.version == .v2 ? key + ".effective" : key)
                 guard case .text(let value) = try call.perform(.readFile(path: source)) else { continue }
                 try explained(layout, key) {
-                    try call.perform(.writeFile(path: parent + "/" + (try call.text(1)) + "/" + key,
-                                                contents: TextBuiltins.trim(value), append: false))
+                    try call.perform(.file(.write(path: parent + "/" + (try call.text(1)) + "/" + key,
+                                                contents: TextBuiltins.trim(value), append: false)))
                 }
             }
             return .empty

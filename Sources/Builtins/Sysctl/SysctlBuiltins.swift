@@ -3,8 +3,6 @@ import Lexer
 
 /// Kernel parameters under /proc/sys.
 enum SysctlBuiltins {
-    static let hostFamily = HostFamily("sysctl", builtins: [.family(family)])
-
     static let family = BuiltinFamily("sysctl", summary: "Read and set kernel parameters (/proc/sys).", subcommands: [
         BuiltinSpec("sysctl get", summary: "The value of a kernel parameter, trimmed.",
                     parameters: [Parameter("key", .sysctlKey)], example: "sysctl get net.ipv4.ip_forward") { call in
@@ -16,7 +14,7 @@ enum SysctlBuiltins {
                     example: "sysctl set net.ipv4.ip_forward 1") { call in
             let value = try call.text(1)
             if value.contains("\n") { throw call.fail("a sysctl value cannot contain a newline") }
-            try call.perform(.writeSysctl(key: try call.text(0), value: value))
+            try call.perform(.family(AnyFamilyEffect(SysctlWrite(key: try call.text(0), value: value))))
             return .empty
         },
     ])

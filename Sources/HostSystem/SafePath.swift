@@ -15,9 +15,9 @@ import Lexer
 /// directory reached (`O_PATH`), and the final system call is made relative to
 /// it (`openat`, `mkdirat`, `unlinkat`, a mount on `/proc/self/fd/N`), so a
 /// link swapped in after the check is never followed either.
-enum SafePath {
+public enum SafePath {
     /// open(2)'s O_PATH (a descriptor that only names a file), not exported to Swift.
-    static let O_PATH: Int32 = 0o10000000
+    public static let O_PATH: Int32 = 0o10000000
 
     /// Links followed while resolving one path, as the kernel's own limit.
     static let maximumLinks = 40
@@ -25,13 +25,13 @@ enum SafePath {
     /// Where a walk ended: the directory holding the last component (an
     /// `O_PATH` descriptor the caller closes) and that component's name.
     /// `name` is `.` when the path names the directory itself (`/`, `a/..`).
-    struct Location {
-        var directory: Int32
-        var name: String
+    public struct Location {
+        public var directory: Int32
+        public var name: String
         /// The path of `directory` as walked (physical: trusted links resolved).
-        var directoryPath: String
+        public var directoryPath: String
 
-        var path: String {
+        public var path: String {
             name == "." ? directoryPath : (directoryPath == "/" ? "/" + name : directoryPath + "/" + name)
         }
     }
@@ -42,7 +42,7 @@ enum SafePath {
     /// missing directory on the way is made (0755), as `mkdir --parents` does.
     /// With `missingIsLexical`, a missing component ends the walk and the rest is
     /// only joined as text (`realpath -m`); the location's `directory` is then -1.
-    static func locate(_ path: String, followLast: Bool, createDirectories: Bool = false, missingIsLexical: Bool = false,
+    public static func locate(_ path: String, followLast: Bool, createDirectories: Bool = false, missingIsLexical: Bool = false,
                        at location: SourceRange) throws -> Location {
         guard !path.isEmpty else {
             throw CommandFailure("an empty path names no file", at: location)
@@ -152,7 +152,7 @@ enum SafePath {
     /// Opens the file a path names for writing, creating it with `mode` when
     /// `flags` has O_CREAT. The last component is never followed (O_NOFOLLOW);
     /// with `followLast`, a trusted link there is resolved first (locks).
-    static func openFile(_ path: String, flags: Int32, mode: mode_t = 0o644, followLast: Bool,
+    public static func openFile(_ path: String, flags: Int32, mode: mode_t = 0o644, followLast: Bool,
                          at location: SourceRange) throws -> (fd: Int32, errno: Int32) {
         let place = try locate(path, followLast: followLast, at: location)
         defer { close(place.directory) }
@@ -163,7 +163,7 @@ enum SafePath {
     /// An `O_PATH` descriptor of what `path` names, every link on the way
     /// (the last one too) followed only if trusted: a mount's target or source.
     /// A last component that cannot be opened is answered with its errno (-1 and the code).
-    static func openObject(_ path: String, at location: SourceRange) throws -> (fd: Int32, errno: Int32) {
+    public static func openObject(_ path: String, at location: SourceRange) throws -> (fd: Int32, errno: Int32) {
         let place = try locate(path, followLast: true, at: location)
         defer { close(place.directory) }
         let fd = openat(place.directory, place.name, O_PATH | O_NOFOLLOW | O_CLOEXEC)
@@ -172,7 +172,7 @@ enum SafePath {
 
     /// `realpath -m`: `.`, `..` and trusted links resolved, missing components
     /// joined as text. An untrusted link on the way is refused, as for a write.
-    static func canonical(_ path: String, at location: SourceRange) throws -> String {
+    public static func canonical(_ path: String, at location: SourceRange) throws -> String {
         let place = try locate(path, followLast: true, missingIsLexical: true, at: location)
         if place.directory >= 0 { close(place.directory) }
         return place.path
@@ -223,6 +223,6 @@ enum SafePath {
     }
 
     static func failure(_ message: String, _ code: Int32, at location: SourceRange) -> CommandFailure {
-        CommandFailure("\(message): \(errnoMessage(code))", at: location, status: exitStatus(forErrno: code))
+        CommandFailure.system(message, code, at: location)
     }
 }

@@ -1,11 +1,13 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import HostSystem
 import Interpreter
 import Lexer
 
-/// mount(2): options that are flags become flags, the rest is the data string.
-enum Mounts {
+/// mount(2) and umount2(2) as the mount family makes them (moved here from
+/// the system host): options that are flags become flags, the rest is the data string.
+enum MountSystemCalls {
     static let flagOptions: [String: UInt] = [
         "ro": UInt(MS_RDONLY), "rw": 0, "nosuid": UInt(MS_NOSUID), "nodev": UInt(MS_NODEV), "noexec": UInt(MS_NOEXEC),
         "sync": UInt(MS_SYNCHRONOUS), "noatime": UInt(MS_NOATIME), "nodiratime": UInt(MS_NODIRATIME),

@@ -6,8 +6,12 @@ import Lexer
 /// or an owner, or removed with everything below them. Each is one typed
 /// effect the trace prints, plan shows and a failed run undoes where it can.
 enum HostBuiltins {
-    /// Processes, the host name and whole-file operations, as one host family.
-    static let hostFamily = HostFamily("host", builtins: specs.map(BuiltinRegistry.Entry.single) + [.family(hostnameFamily)])
+    static let familyName = "host"
+
+    /// Processes, the host name and whole-file operations, as one host family. Its own effect is a
+    /// signal (`ProcessSignal`); the host name is a sysctl (`SysctlWrite`), the file operations `FileEffect`s.
+    static let hostFamily = HostFamily(familyName, builtins: specs.map(BuiltinRegistry.Entry.single) + [.family(hostnameFamily)],
+                                       decoder: { kind, fields in ProcessSignal.decode(kind, fields) }, planNames: ["signal"])
 
     static let specs: [BuiltinSpec] = processSpecs + fileSpecs
 
@@ -110,7 +114,7 @@ enum HostBuiltins {
             guard !targets.isEmpty else { return .empty }
             var unique: [Int] = []
             for pid in targets where !unique.contains(pid) { unique.append(pid) }
-            try call.perform(.signal(pids: unique, signal: canonicalSignal(try call.text(0))))
+            try call.perform(.family(AnyFamilyEffect(ProcessSignal(pids: unique, signal: canonicalSignal(try call.text(0))))))
             return .empty
         },
     ]
@@ -132,7 +136,7 @@ enum HostBuiltins {
         },
         BuiltinSpec("hostname set", summary: "Set the host name (sethostname(2), through /proc/sys/kernel/hostname); a failed run puts the old one back.",
                     parameters: [Parameter("name", hostnameType)], example: "hostname set $handle") { call in
-            try call.perform(.writeSysctl(key: "kernel.hostname", value: try call.text(0)))
+            try call.perform(.family(AnyFamilyEffect(SysctlWrite(key: "kernel.hostname", value: try call.text(0)))))
             return .empty
         },
     ])
@@ -170,19 +174,19 @@ enum HostBuiltins {
         BuiltinSpec("copy-file", summary: "Copy the file SOURCE to DESTINATION with SOURCE's mode and owner (`cp --preserve=mode,ownership`). A symbolic link at DESTINATION is not followed.",
                     parameters: [Parameter("source", .path), Parameter("destination", .path)],
                     example: "copy-file /etc/resolv.conf $rootfs/etc/resolv.conf") { call in
-            try call.perform(.copyFile(source: try call.text(0), destination: try call.text(1)))
+            try call.perform(.file(.copy(source: try call.text(0), destination: try call.text(1))))
             return .empty
         },
         BuiltinSpec("replace-file", summary: "Replace the contents of PATH with TEXT at once: written beside it (.NAME.wds-new), then renamed over it, so no reader sees half a file. An existing file keeps its mode and owner; a new one is 0644.",
                     parameters: [Parameter("path", .path), Parameter("text")],
                     example: "replace-file /etc/hosts $(join $lines \"\\n\")") { call in
-            try call.perform(.replaceFile(path: try call.text(0), contents: try call.text(1)))
+            try call.perform(.file(.replace(path: try call.text(0), contents: try call.text(1))))
             return .empty
         },
         BuiltinSpec("chmod", summary: "Set the permission bits of PATH, in octal (0755).",
                     parameters: [Parameter("mode", modeType), Parameter("path", .path)], example: "chmod 0755 $rootfs/sbin/init") { call in
             guard let mode = UInt32(try call.text(0), radix: 8) else { return .empty }
-            try call.perform(.setMode(path: try call.text(1), mode: mode))
+            try call.perform(.file(.setMode(path: try call.text(1), mode: mode)))
             return .empty
         },
         BuiltinSpec("chown", summary: "Set the owner and group of PATH: OWNER, OWNER:GROUP or :GROUP, by number or by name (from /etc/passwd and /etc/group). A symbolic link itself is changed, not its target.",
@@ -190,14 +194,14 @@ enum HostBuiltins {
             let parts = try call.text(0).split(separator: ":", omittingEmptySubsequences: false)
             let owner = parts[0].isEmpty ? nil : try id(parts[0], in: "/etc/passwd", call)
             let group = parts.count < 2 || parts[1].isEmpty ? nil : try id(parts[1], in: "/etc/group", call)
-            try call.perform(.setOwner(path: try call.text(1), owner: owner, group: group))
+            try call.perform(.file(.setOwner(path: try call.text(1), owner: owner, group: group)))
             return .empty
         },
         BuiltinSpec("remove-tree", summary: "Remove PATH and everything below it (`rm -rf`): links are removed, never followed, and a file system mounted below it is an error (unmount it first). A missing PATH is no error.",
                     parameters: [Parameter("path", .path)], example: "remove-tree $depot/$handle") { call in
             let path = try call.text(0)
             if !path.isEmpty && path.allSatisfy({ $0 == "/" || $0 == "." }) && !path.contains("..") && path.hasPrefix("/") { throw Diagnostic("remove-tree does not remove /", at: call.range(ofPositional: 0)) }
-            try call.perform(.removeTree(path: path))
+            try call.perform(.file(.removeTree(path: path)))
             return .empty
         },
     ]

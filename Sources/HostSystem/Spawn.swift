@@ -97,6 +97,13 @@ public enum Spawn {
                        standardOutputIsUTF8: text != nil)
     }
 
+    /// This wds binary, to run another script in the same version and mode.
+    public static var currentExecutable: String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        return length > 0 ? String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "wds"
+    }
+
     /// What a wds started by `run-script` gets on top of this environment: its
     /// depth, one more than this process's (Limits.maximumScriptDepth).
     public static var scriptChildVariables: [String: String] {

@@ -1,0 +1,177 @@
+import HostSystem
+import Interpreter
+import Lexer
+
+/// What a simulated run (trace, plan, the REPL's `:trace on`) made of files
+/// and directories: an overlay on the live host, which answers the host's
+/// file probes first, so a script that writes a file and reads it back, or
+/// creates a directory and then tests for it, traces the way it would run.
+final class FileSimulation: SimulatedFamilyModel {
+    /// Written files by path; nil marks a removed file.
+    var files: [String: String?] = [:]
+    var createdDirectories: Set<String> = []
+    var removedDirectories: Set<String> = []
+    /// Trees `remove-tree` removed: everything at or below them is gone, unless made again.
+    var removedTrees: Set<String> = []
+    /// Modes and owners set by the script, by path.
+    var modes: [String: UInt32] = [:]
+    var owners: [String: (owner: UInt32?, group: UInt32?)] = [:]
+
+    func simulate(_ effect: any FamilyEffect, simulated: Host, at location: SourceRange) throws -> EffectResult {
+        guard let change = effect as? FileEffect else { return .done }
+        switch change {
+        case .replace(let path, let contents):
+            return try simulate(FileEffect.write(path: path, contents: contents, append: false), simulated: simulated, at: location)
+        case .copy(let source, let destination):
+            guard case .text(let contents) = try simulated.perform(.readFile(path: source), at: location) else { return .done }
+            return try simulate(FileEffect.write(path: destination, contents: contents, append: false), simulated: simulated, at: location)
+        case .setMode(let path, let mode):
+            guard case .fileInfo(_?) = try simulated.perform(.fileInfo(path: path), at: location) else {
+                throw CommandFailure("cannot change the mode of '\(path)': No such file or directory", at: location)
+            }
+            modes[path] = mode
+        case .setOwner(let path, let owner, let group):
+            guard case .fileInfo(_?) = try simulated.perform(.fileInfo(path: path), at: location) else {
+                throw CommandFailure("cannot change the owner of '\(path)': No such file or directory", at: location)
+            }
+            owners[path] = (owner ?? owners[path]?.owner, group ?? owners[path]?.group)
+        case .removeTree(let path):
+            let below = path.hasSuffix("/") ? path : path + "/"
+            for key in files.keys where key == path || key.hasPrefix(below) { files[key] = .some(nil) }
+            createdDirectories = createdDirectories.filter { $0 != path && !$0.hasPrefix(below) }
+            removedTrees.insert(path)
+        case .write(let path, let contents, let append):
+            // Fail where the real write would: a file in a folder that does not exist.
+            let parent = Paths.directory(path)
+            if case .fileInfo(let info)? = try? simulated.perform(.fileInfo(path: parent), at: location), info?.kind != .directory {
+                throw CommandFailure("cannot open '\(path)' for writing: No such file or directory", at: location)
+            }
+            var base = ""
+            if append, case .text(let existing)? = try? simulated.perform(.readFile(path: path), at: location) { base = existing }
+            files[path] = .some(base + contents)
+        case .makeDirectory(let path, let parents):
+            var current = path
+            while current != "/" && current != "." && !current.isEmpty {
+                createdDirectories.insert(current)
+                removedDirectories.remove(current)
+                if !parents { break }
+                current = Paths.directory(current)
+            }
+        case .removeDirectory(let path):
+            createdDirectories.remove(path)
+            removedDirectories.insert(path)
+        case .remove(let path):
+            files[path] = .some(nil)
+        case .putBack:
+            break  // an undo: a simulated run has nothing to undo
+        }
+        return .done
+    }
+
+    func answer(_ probe: Effect, simulated: Host, live: Host, at location: SourceRange) throws -> EffectResult? {
+        switch probe {
+        case .readFile(let path) where files[path] == nil && insideRemovedTree(path):
+            throw CommandFailure("cannot read '\(path)': No such file or directory (removed earlier in this run)", at: location)
+        case .readFile(let path):
+            guard let entry = files[path] else { return nil }
+            guard let contents = entry else {
+                throw CommandFailure("cannot read '\(path)': No such file or directory (removed earlier in this run)", at: location)
+            }
+            return .text(contents)
+        case .fileInfo(let path):
+            if let entry = files[path] {
+                return .fileInfo(entry.map { FileInfo(kind: .file, isExecutable: false, size: $0.utf8.count) })
+            }
+            if createdDirectories.contains(path) { return .fileInfo(FileInfo(kind: .directory, isExecutable: true, size: 0)) }
+            if removedDirectories.contains(path) || insideRemovedTree(path) { return .fileInfo(nil) }
+            return nil
+        case .listDirectory(let path):
+            // Always answered here, the live names and the run's changes merged, sorted.
+            var names: Set<String> = []
+            if !insideRemovedTree(path),
+               !createdDirectories.contains(path) || (try? live.perform(.fileInfo(path: path), at: location)) != .fileInfo(nil) {
+                if case .names(let found)? = try? live.perform(probe, at: location) { names = Set(found) }
+            }
+            let prefix = path.hasSuffix("/") ? path : path + "/"
+            for child in createdDirectories where Paths.directory(child) == path || Paths.directory(child) + "/" == prefix {
+                names.insert(Paths.base(child))
+            }
+            for (file, entry) in files where Paths.directory(file) == path {
+                if entry == nil { names.remove(Paths.base(file)) } else { names.insert(Paths.base(file)) }
+            }
+            for removed in removedDirectories where Paths.directory(removed) == path { names.remove(Paths.base(removed)) }
+            return .names(names.sorted())
+        default:
+            return nil
+        }
+    }
+
+    /// Whether PATH lies at or below a tree the script removed.
+    func insideRemovedTree(_ path: String) -> Bool {
+        removedTrees.contains { path == $0 || path.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }
+    }
+
+    /// Directories (`cgroups` when in a cgroup file system, live or mounted by the run), files,
+    /// removed trees, modes and owners that differ from the live host. Writing what is there is no change.
+    func plannedChanges(simulated: Host, live: Host, at location: SourceRange) -> [PlannedChange] {
+        func exists(_ path: String) -> FileInfo? {
+            if case .fileInfo(let info)? = try? live.perform(.fileInfo(path: path), at: location) { return info }
+            return nil
+        }
+        func cgroupMounts(_ host: Host) -> [String] {
+            guard case .text(let table)? = try? host.perform(.mountTable, at: location) else { return [] }
+            return MountInfo.parse(table).filter { $0.type == "cgroup" || $0.type == "cgroup2" }.map(\.mountpoint)
+        }
+        let cgroupRoots = cgroupMounts(live) + cgroupMounts(simulated)
+        func isCgroup(_ path: String) -> Bool { cgroupRoots.contains { path.hasPrefix($0 + "/") } }
+        var changes: [PlannedChange] = []
+
+        for path in createdDirectories.sorted() where exists(path) == nil {
+            changes.append(PlannedChange(area: isCgroup(path) ? "cgroups" : "directories", sign: .add, text: path,
+                                         effect: .file(.makeDirectory(path: path, parents: true))))
+        }
+        for path in removedDirectories.sorted() where exists(path) != nil {
+            changes.append(PlannedChange(area: isCgroup(path) ? "cgroups" : "directories", sign: .remove, text: path + PlannedChange.noReturn,
+                                         effect: .file(.removeDirectory(path: path))))
+        }
+        for (path, entry) in files.sorted(by: { $0.key < $1.key }) {
+            var current: String?
+            if case .text(let text)? = try? live.perform(.readFile(path: path), at: location) { current = text }
+            switch (entry, current) {
+            case (nil, _):
+                // Removed by the script: a change only if it is there now.
+                guard exists(path) != nil else { continue }
+                changes.append(PlannedChange(area: "files", sign: .remove, text: path + PlannedChange.noReturn, effect: .file(.remove(path: path))))
+            case (let contents?, nil):
+                changes.append(PlannedChange(area: "files", sign: .add, text: "\(path) (\(contents.utf8.count) bytes)",
+                                             effect: .file(.write(path: path, contents: contents, append: false))))
+            case (let contents?, let old?) where contents != old:
+                changes.append(PlannedChange(area: "files", sign: .change, text: "\(path) (\(old.utf8.count) -> \(contents.utf8.count) bytes)",
+                                             effect: .file(.write(path: path, contents: contents, append: false))))
+            default:
+                continue
+            }
+        }
+        for path in removedTrees.sorted() where exists(path) != nil {
+            changes.append(PlannedChange(area: "files", sign: .remove, text: "\(path) and everything below it", effect: .file(.removeTree(path: path))))
+        }
+        for (path, mode) in modes.sorted(by: { $0.key < $1.key }) {
+            let old = exists(path)?.mode
+            if old != mode {
+                changes.append(PlannedChange(area: "files", sign: .change,
+                                             text: "\(path) mode \(old.map { "0" + String($0, radix: 8) } ?? "?") -> 0\(String(mode, radix: 8))",
+                                             effect: .file(.setMode(path: path, mode: mode))))
+            }
+        }
+        for (path, wanted) in owners.sorted(by: { $0.key < $1.key }) {
+            let info = exists(path)
+            if (wanted.owner != nil && wanted.owner != info?.owner) || (wanted.group != nil && wanted.group != info?.group) {
+                let show: (UInt32?) -> String = { $0.map(String.init) ?? "?" }
+                changes.append(PlannedChange(area: "files", sign: .change,
+                                             text: "\(path) owner \(show(info?.owner)):\(show(info?.group)) -> \(show(wanted.owner ?? info?.owner)):\(show(wanted.group ?? info?.group))",
+                                             effect: .file(.setOwner(path: path, owner: wanted.owner, group: wanted.group))))
+            }
+        }
+        return changes
+    }
+}
