@@ -15,6 +15,14 @@ final class CallSite {
     /// `spec.requiredCount`, counted once.
     let requiredCount: Int
 
+    /// The command's range: where a call's own errors point.
+    let range: SourceRange
+    /// The positionals compiled (Compiler): one value each when none is a
+    /// spread, else each one's values; and each option's value, if it has one.
+    let positionalValues: [Compiled.Expression]
+    let positionalLists: [Compiled.Arguments]
+    let optionValues: [Compiled.Expression?]
+
     /// What the command wrote, checked at each use so two commands can never share a site.
     let name: String
     let argumentCount: Int
@@ -28,8 +36,12 @@ final class CallSite {
         self.spec = spec
         requiredCount = spec.requiredCount
         self.bound = bound
+        range = command.range
         let hasSpread = bound.positionals.contains { if case .spread = $0.kind { return true } else { return false } }
         positionalRanges = hasSpread ? nil : bound.positionals.map(\.range)
+        positionalValues = hasSpread ? [] : bound.positionals.map(Compiler.expression)
+        positionalLists = hasSpread ? bound.positionals.map { Compiler.arguments([$0]) } : []
+        optionValues = bound.options.map { $0.value.map(Compiler.expression) }
     }
 
     func fits(_ command: Command) -> Bool {
@@ -43,9 +55,13 @@ final class CallSite {
         let end: Int
 
         init(_ command: Command) {
-            file = command.range.file
-            start = command.range.start
-            end = command.range.end
+            self.init(command.range)
+        }
+
+        init(_ range: SourceRange) {
+            file = range.file
+            start = range.start
+            end = range.end
         }
 
         static func == (a: Key, b: Key) -> Bool {

@@ -46,9 +46,9 @@ public struct Interruption: Error {
 
 extension Interpreter {
     /// Before each statement: a pending SIGINT or SIGTERM ends the script here.
-    func checkInterruption(at statement: Statement) throws {
+    func checkInterruption(at keywordRange: SourceRange) throws {
         guard !runningCleanup, let signal = Signals.take() else { return }
-        throw Interruption(signal: signal, location: statement.keywordRange)
+        throw Interruption(signal: signal, location: keywordRange)
     }
 
     /// Runs the `cleanup` blocks the script registered, the last registered
