@@ -14,6 +14,13 @@ final class CallSite {
     let positionalRanges: [SourceRange]?
     /// `spec.requiredCount`, counted once.
     let requiredCount: Int
+    /// What each call reads of the spec, copied out of it once: the type each
+    /// positional is checked against (`restType` past `parameterTypes`; no
+    /// more positionals allowed when it is nil), purity and the implementation.
+    let parameterTypes: [ArgumentType]
+    let restType: ArgumentType?
+    let isPure: Bool
+    let implementation: BuiltinSpec.Implementation
 
     /// The command's range: where a call's own errors point.
     let range: SourceRange
@@ -35,6 +42,10 @@ final class CallSite {
         argumentCount = command.arguments.count
         self.spec = spec
         requiredCount = spec.requiredCount
+        parameterTypes = spec.parameters.map(\.type)
+        restType = spec.rest?.type
+        isPure = spec.isPure
+        implementation = spec.implementation
         self.bound = bound
         range = command.range
         let hasSpread = bound.positionals.contains { if case .spread = $0.kind { return true } else { return false } }

@@ -68,8 +68,7 @@ extension Compiler {
                 }
                 return { _, _ in value }
             case .variable(let name, let fields):
-                let partRange = part.range
-                return { interpreter, scope in try interpreter.lookup(name, fields: fields, range: partRange, in: scope) }
+                return variable(name, fields: fields, range: part.range)
             case .substitution(let pipeline):
                 return capture(pipeline)
             }
@@ -83,8 +82,7 @@ extension Compiler {
             case .literal(let literal, _):
                 return .literal(literal)
             case .variable(let name, let fields):
-                let partRange = part.range
-                return .value({ interpreter, scope in try interpreter.lookup(name, fields: fields, range: partRange, in: scope) }, partRange)
+                return .value(variable(name, fields: fields, range: part.range), part.range)
             case .substitution(let pipeline):
                 return .value(capture(pipeline), part.range)
             }

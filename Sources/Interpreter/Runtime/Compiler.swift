@@ -77,15 +77,7 @@ enum Compiler {
                 return .empty
             }
         case .assign(let name, let expression):
-            let value = self.expression(expression)
-            return { interpreter, scope in
-                let (result, fromProbe) = try interpreter.watchingProbes { try value(interpreter, scope) }
-                if try !scope.assign(name.name, result, fromProbe: fromProbe || interpreter.probeDepth > 0, at: range) {
-                    throw Diagnostic("assignment to undefined variable '\(name.name)'", at: name.range,
-                                     hint: "define it first with `let \(name.name) = …`")
-                }
-                return .empty
-            }
+            return assignment(name, expression, range: range)
         case .pipeline(let pipeline):
             return run(pipeline)
         case .if(let branches, let elseBlock):

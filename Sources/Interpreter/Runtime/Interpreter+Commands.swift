@@ -136,24 +136,22 @@ extension Interpreter {
     /// Runs the builtin of a resolved call site: evaluates and checks its
     /// arguments (with the closures compiled for them) and calls it.
     func invoke(_ site: CallSite, in scope: Scope, captured: Bool) throws -> Value {
-        let spec = site.spec
-        var positionals: [Value] = []
-        var positionalRanges: [SourceRange] = []
         // A pure builtin neither reads nor changes the host: what the probes
         // know is the same before and after it, so it skips their bookkeeping.
         // (Whether its arguments read a probe still reaches the caller through
         // `readProbeDerivedValue` and the probe count, which it leaves alone.)
-        let pure = spec.isPure
+        let pure = site.isPure
         let probesBeforeArguments = pure ? 0 : context.probes.count
         let readBefore = pure ? false : readProbeDerivedValue
         if !pure { readProbeDerivedValue = false }
+        var positionals: [Value]
+        var positionalRanges: [SourceRange]
         if let ranges = site.positionalRanges {
-            positionals.reserveCapacity(ranges.count)
-            for argument in site.positionalValues {
-                positionals.append(try argument(self, scope))
-            }
+            positionals = try site.positionalValues.map { try $0(self, scope) }
             positionalRanges = ranges
         } else {
+            positionals = []
+            positionalRanges = []
             for (index, argument) in site.positionalLists.enumerated() {
                 let values = try argument(self, scope)
                 positionals += values
@@ -161,15 +159,17 @@ extension Interpreter {
             }
         }
         if positionals.count < site.requiredCount {
+            let spec = site.spec
             throw Diagnostic("'\(spec.name)' needs \(spec.parameters[positionals.count].placeholder) (usage: \(spec.synopsis))",
                              at: site.range)
         }
-        if spec.rest == nil && positionals.count > spec.parameters.count {
+        if site.restType == nil && positionals.count > site.parameterTypes.count {
+            let spec = site.spec
             throw Diagnostic("too many arguments for '\(spec.name)' (usage: \(spec.synopsis))", at: site.range)
         }
-        for (index, value) in positionals.enumerated() {
-            if let parameter = ArgumentBinder.parameter(at: index, in: spec),
-               let problem = parameter.type.problem(with: value) {
+        for index in positionals.indices {
+            let type = index < site.parameterTypes.count ? site.parameterTypes[index] : site.restType
+            if let problem = type?.problem(with: positionals[index]) {
                 throw Diagnostic(problem, at: positionalRanges[index])
             }
         }
@@ -185,11 +185,11 @@ extension Interpreter {
             }
             options[option.spec.name, default: []].append((value, option.negated, option.value?.range ?? option.written.range))
         }
-        var invocation = Invocation(spec: spec, range: site.range, positionals: positionals,
+        var invocation = Invocation(spec: site.spec, range: site.range, positionals: positionals,
                                     positionalRanges: positionalRanges, options: options, isCaptured: captured,
                                     context: context)
         if pure {
-            let result = try spec.implementation(&invocation)
+            let result = try site.implementation(&invocation)
             try Limits.check(result, at: site.range)
             return result
         }
@@ -201,7 +201,7 @@ extension Interpreter {
         context.probes.statementDependsOnProbe = argumentsFromProbe || probeDepth > 0
         context.probes.builtinConsultedHost = false
         defer { (context.probes.statementDependsOnProbe, context.probes.builtinConsultedHost) = (outer, outerConsulted) }
-        let result = try spec.implementation(&invocation)
+        let result = try site.implementation(&invocation)
         try Limits.check(result, at: site.range)
         return result
     }
