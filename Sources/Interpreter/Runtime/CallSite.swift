@@ -21,6 +21,10 @@ final class CallSite {
     let restType: ArgumentType?
     let isPure: Bool
     let implementation: BuiltinSpec.Implementation
+    /// For each positional (when none is a spread): whether its value must be
+    /// checked against its type at each call. A literal that passes the check
+    /// once passes it every time (it is the same value), so it is checked here.
+    let positionalNeedsCheck: [Bool]
 
     /// The command's range: where a call's own errors point.
     let range: SourceRange
@@ -53,6 +57,11 @@ final class CallSite {
         positionalValues = hasSpread ? [] : bound.positionals.map(Compiler.expression)
         positionalLists = hasSpread ? bound.positionals.map { Compiler.arguments([$0]) } : []
         optionValues = bound.options.map { $0.value.map(Compiler.expression) }
+        positionalNeedsCheck = hasSpread ? [] : bound.positionals.indices.map { [spec] index in
+            guard let type = ArgumentBinder.parameter(at: index, in: spec)?.type else { return false }
+            guard let constant = Compiler.constant(bound.positionals[index]) else { return true }
+            return type.problem(with: constant) != nil
+        }
     }
 
     func fits(_ command: Command) -> Bool {

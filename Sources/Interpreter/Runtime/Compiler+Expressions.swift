@@ -50,22 +50,28 @@ extension Compiler {
         }
     }
 
+    /// The value of a word that is one literal, as `evaluateWord` makes it
+    /// (`true`, `42` unquoted are a boolean and a number); nil for any other word.
+    static func constant(_ parts: [WordPart]) -> Value? {
+        guard parts.count == 1, case .literal(let text, let quoted) = parts[0].kind else { return nil }
+        if !quoted && text == "true" { return .boolean(true) }
+        if !quoted && text == "false" { return .boolean(false) }
+        if !quoted, let n = Interpreter.canonicalInteger(text) { return .integer(n) }
+        return .string(text)
+    }
+
+    static func constant(_ expression: Expression) -> Value? {
+        guard case .word(let parts) = expression.kind else { return nil }
+        return constant(parts)
+    }
+
     /// What `evaluateWord` does; a lone literal is made into its value here, once.
     static func word(_ parts: [WordPart], range: SourceRange) -> Compiled.Expression {
         if parts.count == 1 {
             let part = parts[0]
             switch part.kind {
-            case .literal(let text, let quoted):
-                let value: Value
-                if !quoted && text == "true" {
-                    value = .boolean(true)
-                } else if !quoted && text == "false" {
-                    value = .boolean(false)
-                } else if !quoted, let n = Interpreter.canonicalInteger(text) {
-                    value = .integer(n)
-                } else {
-                    value = .string(text)
-                }
+            case .literal:
+                let value = constant(parts)!
                 return { _, _ in value }
             case .variable(let name, let fields):
                 return variable(name, fields: fields, range: part.range)

@@ -144,13 +144,17 @@ extension Interpreter {
         let probesBeforeArguments = pure ? 0 : context.probes.count
         let readBefore = pure ? false : readProbeDerivedValue
         if !pure { readProbeDerivedValue = false }
-        var positionals: [Value]
+        var positionals: [Value] = []
         var positionalRanges: [SourceRange]
+        var needsCheck: [Bool]?
         if let ranges = site.positionalRanges {
-            positionals = try site.positionalValues.map { try $0(self, scope) }
+            positionals.reserveCapacity(ranges.count)
+            for argument in site.positionalValues {
+                positionals.append(try argument(self, scope))
+            }
             positionalRanges = ranges
+            needsCheck = site.positionalNeedsCheck
         } else {
-            positionals = []
             positionalRanges = []
             for (index, argument) in site.positionalLists.enumerated() {
                 let values = try argument(self, scope)
@@ -167,7 +171,7 @@ extension Interpreter {
             let spec = site.spec
             throw Diagnostic("too many arguments for '\(spec.name)' (usage: \(spec.synopsis))", at: site.range)
         }
-        for index in positionals.indices {
+        for index in positionals.indices where needsCheck?[index] ?? true {
             let type = index < site.parameterTypes.count ? site.parameterTypes[index] : site.restType
             if let problem = type?.problem(with: positionals[index]) {
                 throw Diagnostic(problem, at: positionalRanges[index])
