@@ -25,6 +25,10 @@ final class CallSite {
     /// checked against its type at each call. A literal that passes the check
     /// once passes it every time (it is the same value), so it is checked here.
     let positionalNeedsCheck: [Bool]
+    /// Without a spread, a call has as many positionals every time: whether
+    /// their count fits the builtin, and whether any needs a check, is known
+    /// here. When both say so, a call has nothing to check (Interpreter.check).
+    let checksNothing: Bool
 
     /// The command's range: where a call's own errors point.
     let range: SourceRange
@@ -33,6 +37,16 @@ final class CallSite {
     let positionalValues: [Compiled.Expression]
     let positionalLists: [Compiled.Arguments]
     let optionValues: [Compiled.Expression?]
+
+    /// The `Invocation` of the site's last call of a pure builtin, ready for
+    /// its next (Interpreter.invokePure); nil while a call has it.
+    var spareInvocation: Invocation?
+
+    func takeSpareInvocation() -> Invocation? {
+        var taken: Invocation?
+        swap(&taken, &spareInvocation)
+        return taken
+    }
 
     /// What the command wrote, checked at each use so two commands can never share a site.
     let name: String
@@ -62,6 +76,9 @@ final class CallSite {
             guard let constant = Compiler.constant(bound.positionals[index]) else { return true }
             return type.problem(with: constant) != nil
         }
+        let count = bound.positionals.count
+        let countFits = count >= requiredCount && (spec.rest != nil || count <= spec.parameters.count)
+        checksNothing = !hasSpread && countFits && !positionalNeedsCheck.contains(true)
     }
 
     func fits(_ command: Command) -> Bool {

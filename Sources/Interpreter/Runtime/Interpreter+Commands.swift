@@ -136,14 +136,12 @@ extension Interpreter {
     /// Runs the builtin of a resolved call site: evaluates and checks its
     /// arguments (with the closures compiled for them) and calls it.
     func invoke(_ site: CallSite, in scope: Scope, captured: Bool) throws -> Value {
-        // A pure builtin neither reads nor changes the host: what the probes
-        // know is the same before and after it, so it skips their bookkeeping.
-        // (Whether its arguments read a probe still reaches the caller through
-        // `readProbeDerivedValue` and the probe count, which it leaves alone.)
-        let pure = site.isPure
-        let probesBeforeArguments = pure ? 0 : context.probes.count
-        let readBefore = pure ? false : readProbeDerivedValue
-        if !pure { readProbeDerivedValue = false }
+        if site.isPure, site.positionalRanges != nil {
+            return try invokePure(site, in: scope, captured: captured)
+        }
+        let probesBeforeArguments = context.probes.count
+        let readBefore = readProbeDerivedValue
+        readProbeDerivedValue = false
         var positionals: [Value] = []
         var positionalRanges: [SourceRange]
         var needsCheck: [Bool]?
@@ -162,37 +160,12 @@ extension Interpreter {
                 positionalRanges += Array(repeating: site.bound.positionals[index].range, count: values.count)
             }
         }
-        if positionals.count < site.requiredCount {
-            let spec = site.spec
-            throw Diagnostic("'\(spec.name)' needs \(spec.parameters[positionals.count].placeholder) (usage: \(spec.synopsis))",
-                             at: site.range)
-        }
-        if site.restType == nil && positionals.count > site.parameterTypes.count {
-            let spec = site.spec
-            throw Diagnostic("too many arguments for '\(spec.name)' (usage: \(spec.synopsis))", at: site.range)
-        }
-        for index in positionals.indices where needsCheck?[index] ?? true {
-            let type = index < site.parameterTypes.count ? site.parameterTypes[index] : site.restType
-            if let problem = type?.problem(with: positionals[index]) {
-                throw Diagnostic(problem, at: positionalRanges[index])
-            }
-        }
-        var options: [String: [(value: Value, negated: Bool, range: SourceRange)]] = [:]
-        for (index, option) in site.bound.options.enumerated() {
-            var value = Value.boolean(true)
-            if let expression = option.value, let evaluateValue = site.optionValues[index] {
-                value = try evaluateValue(self, scope)
-                if option.omittedWhenEmpty && (value.text == "" || value == .list([])) { continue }
-                if let problem = option.spec.valueType?.problem(with: value) {
-                    throw Diagnostic("\(option.spec.name): \(problem)", at: expression.range)
-                }
-            }
-            options[option.spec.name, default: []].append((value, option.negated, option.value?.range ?? option.written.range))
-        }
+        try check(positionals, ranges: positionalRanges, needsCheck: needsCheck, of: site)
+        let options = try evaluateOptions(of: site, in: scope)
         var invocation = Invocation(spec: site.spec, range: site.range, positionals: positionals,
                                     positionalRanges: positionalRanges, options: options, isCaptured: captured,
                                     context: context)
-        if pure {
+        if site.isPure {
             let result = try site.implementation(&invocation)
             try Limits.check(result, at: site.range)
             return result
@@ -208,6 +181,42 @@ extension Interpreter {
         let result = try site.implementation(&invocation)
         try Limits.check(result, at: site.range)
         return result
+    }
+
+    /// The count of positionals, then each one's type (`needsCheck`: which to check; nil, all).
+    func check(_ positionals: [Value], ranges positionalRanges: [SourceRange], needsCheck: [Bool]?, of site: CallSite) throws {
+        if positionals.count < site.requiredCount {
+            let spec = site.spec
+            throw Diagnostic("'\(spec.name)' needs \(spec.parameters[positionals.count].placeholder) (usage: \(spec.synopsis))",
+                             at: site.range)
+        }
+        if site.restType == nil && positionals.count > site.parameterTypes.count {
+            let spec = site.spec
+            throw Diagnostic("too many arguments for '\(spec.name)' (usage: \(spec.synopsis))", at: site.range)
+        }
+        for index in positionals.indices where needsCheck?[index] ?? true {
+            let type = index < site.parameterTypes.count ? site.parameterTypes[index] : site.restType
+            if let problem = type?.problem(with: positionals[index]) {
+                throw Diagnostic(problem, at: positionalRanges[index])
+            }
+        }
+    }
+
+    /// The options written at the site, evaluated and checked, by name.
+    func evaluateOptions(of site: CallSite, in scope: Scope) throws -> [String: [(value: Value, negated: Bool, range: SourceRange)]] {
+        var options: [String: [(value: Value, negated: Bool, range: SourceRange)]] = [:]
+        for (index, option) in site.bound.options.enumerated() {
+            var value = Value.boolean(true)
+            if let expression = option.value, let evaluateValue = site.optionValues[index] {
+                value = try evaluateValue(self, scope)
+                if option.omittedWhenEmpty && (value.text == "" || value == .list([])) { continue }
+                if let problem = option.spec.valueType?.problem(with: value) {
+                    throw Diagnostic("\(option.spec.name): \(problem)", at: expression.range)
+                }
+            }
+            options[option.spec.name, default: []].append((value, option.negated, option.value?.range ?? option.written.range))
+        }
+        return options
     }
 
     /// The builtin a command resolves to and its bound words, kept for the command's next run.
