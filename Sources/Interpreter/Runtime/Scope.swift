@@ -66,8 +66,21 @@ final class Scope {
         let size = Limits.size(of: value)
         try budget.admit(size, at: range)
         places[name] = slots.count
-        slots.append(Slot(value: value, size: size, fromProbe: fromProbe))
+        var all = takeSlots()
+        all.append(Slot(value: value, size: size, fromProbe: fromProbe))
+        slots = all
         bytes += size
+    }
+
+    /// `slots`, moved out (left empty) to be changed and stored back. Every
+    /// access to `slots` is then a plain load or store, never a change in
+    /// place (which may call out to copy the array): the optimizer can see
+    /// that no two overlap and drops their run-time exclusivity checks, one
+    /// per variable read or assignment otherwise.
+    private func takeSlots() -> ContiguousArray<Slot> {
+        let all = slots
+        slots = []
+        return all
     }
 
     /// Replaces the variable at `place` in this scope: no hash of its name.
@@ -75,7 +88,9 @@ final class Scope {
         let size = Limits.size(of: value)
         let delta = size - slots[place].size
         try budget.admit(delta, at: range)
-        slots[place] = Slot(value: value, size: size, fromProbe: fromProbe)
+        var all = takeSlots()
+        all[place] = Slot(value: value, size: size, fromProbe: fromProbe)
+        slots = all
         bytes += delta
     }
 
