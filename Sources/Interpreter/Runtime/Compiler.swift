@@ -28,8 +28,9 @@ enum Compiled {
     }
 }
 
-/// Turns a loop's statements into closures once, so that each iteration runs
-/// them without walking the tree again: no `switch` over the AST and no copy
+/// Turns the statements of a loop, or of a function, into closures once, so
+/// that each iteration or call runs them without walking the tree again
+/// (the rest of a script runs once): no `switch` over the AST and no copy
 /// of its payloads per statement, literals made into values once, each
 /// builtin call holding its own resolved call site. Each closure does exactly
 /// what the tree walk (Interpreter+Statements, +Expressions, +Commands) does
@@ -170,6 +171,15 @@ enum Compiler {
 }
 
 extension Interpreter {
+    /// A function's statements compiled, kept for its next call by where the function is written.
+    func compiledBody(of function: FunctionDeclaration) -> [Compiled.Statement] {
+        let key = CallSite.Key(function.range)
+        if let compiled = compiledFunctions[key] { return compiled }
+        let compiled = Compiler.statements(function.body.statements)
+        compiledFunctions[key] = compiled
+        return compiled
+    }
+
     /// A `while` or `for` statement compiled, kept for its next run by where it is written.
     func compiledLoop(_ statement: Statement) -> Compiled.Statement {
         let key = CallSite.Key(statement.range)

@@ -274,7 +274,9 @@ extension Interpreter {
             try frame.define(parameter.name, values[index], fromProbe: fromProbe[index], at: command.range)
         }
         do {
-            try execute(function.body.statements, in: frame)
+            for statement in compiledBody(of: function) {
+                _ = try statement(self, frame)
+            }
         } catch ControlFlow.returned(let value) {
             return value
         }

@@ -24,6 +24,8 @@ public final class Interpreter {
     var callSites: [CallSite.Key: CallSite] = [:]
     /// `while` and `for` statements compiled (Compiler), by where they are written.
     var compiledLoops: [CallSite.Key: Compiled.Statement] = [:]
+    /// Function bodies compiled, by where the function is written.
+    var compiledFunctions: [CallSite.Key: [Compiled.Statement]] = [:]
     var callDepth = 0
     /// Statements being executed inside one another (Limits.maximumEvaluationDepth).
     var evaluationDepth = 0
