@@ -130,7 +130,8 @@ extension Compiler {
         case .command(let command):
             return call(command, captured: false)
         case .and(let left, let right):
-            let condition = test(left), rest = run(right)
+            let condition = test(left)
+            let rest = run(right)
             return { interpreter, scope in
                 // As in `set -e` done right: a false left side is not a failure.
                 let (truth, fromProbe) = try interpreter.watchingProbes { try condition(interpreter, scope) }
@@ -138,7 +139,8 @@ extension Compiler {
                 return try interpreter.dependingOnProbeValue(fromProbe) { try rest(interpreter, scope) }
             }
         case .or(let left, let right):
-            let condition = test(left), rest = run(right)
+            let condition = test(left)
+            let rest = run(right)
             return { interpreter, scope in
                 let (truth, fromProbe) = try interpreter.watchingProbes { try condition(interpreter, scope) }
                 if truth { return .boolean(true) }
@@ -172,14 +174,18 @@ extension Compiler {
             let condition = test(inner)
             return { interpreter, scope in !(try condition(interpreter, scope)) }
         case .and(let left, let right):
-            let first = test(left), second = test(right)
+            let first = test(left)
+            let second = test(right)
             return { interpreter, scope in try first(interpreter, scope) && second(interpreter, scope) }
         case .or(let left, let right):
-            let first = test(left), second = test(right)
+            let first = test(left)
+            let second = test(right)
             return { interpreter, scope in try first(interpreter, scope) || second(interpreter, scope) }
         case .compare(let leftExpression, let op, let rightExpression):
-            let left = expression(leftExpression), right = expression(rightExpression)
-            let leftRange = leftExpression.range, rightRange = rightExpression.range
+            let left = expression(leftExpression)
+            let right = expression(rightExpression)
+            let leftRange = leftExpression.range
+            let rightRange = rightExpression.range
             return { interpreter, scope in
                 let a = try left(interpreter, scope)
                 let b = try right(interpreter, scope)
