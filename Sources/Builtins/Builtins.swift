@@ -8,7 +8,9 @@ public enum Builtins {
     public static let standard: BuiltinRegistry = {
         var registry = BuiltinRegistry()
         // The language's own builtins, which touch no host state.
-        for spec in OutputBuiltins.specs + TextBuiltins.specs + ValueBuiltins.specs { registry.add(spec) }
+        for spec in OutputBuiltins.specs { registry.add(spec) }
+        // Values from values only: pure, so their calls skip the probe bookkeeping (BuiltinSpec.isPure).
+        for spec in TextBuiltins.specs + ValueBuiltins.specs { registry.add(spec.pure()) }
         // The host families, one line each (see `HostFamily`).
         registry.add(FilesFamily.family)
         registry.add(ProgramsFamily.family)

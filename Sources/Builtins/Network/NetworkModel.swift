@@ -37,8 +37,12 @@ final class NetworkModel: TransactionalFamily {
 
     var current = Snapshot()
     private var history: [Change] = []
-    /// Where a simulated undo is printed (the trace) and recorded (a plan): the run's host.
-    private weak var context: RunContext?
+    /// Where a simulated undo is printed (the trace) and recorded (a plan): the
+    /// run's host, and the probe tracker that marks it. Held instead of the
+    /// RunContext that owns this model: a weak reference to the context would
+    /// give it a side table, and every retain of the context (one per builtin
+    /// call) would then take the runtime's slow path.
+    private var undoTarget: (host: Host, probes: ProbeTracker)?
     /// A change reached no kernel (trace, plan): the model is the run's truth from then on.
     private(set) var simulated = false
     /// The namespaces the run read or changed, in the order it first did: what `plan` compares.
@@ -53,7 +57,7 @@ final class NetworkModel: TransactionalFamily {
     static func of(_ call: Invocation) -> NetworkModel {
         if let model = call.context.storage[storageKey] as? NetworkModel { return model }
         let model = NetworkModel()
-        model.context = call.context
+        model.undoTarget = (call.context.host, call.context.probes)
         call.context.storage[storageKey] = model
         call.context.register(model)
         return model
@@ -61,7 +65,7 @@ final class NetworkModel: TransactionalFamily {
 
     static func install(in context: RunContext) {
         let model = NetworkModel()
-        model.context = context
+        model.undoTarget = (context.host, context.probes)
         context.storage[storageKey] = model
         context.register(model)
     }
@@ -88,11 +92,11 @@ final class NetworkModel: TransactionalFamily {
     /// the host, so the trace prints the commands that undo them and a replay ends as the run did.
     func rollBack(to savepoint: FamilySavepoint) {
         guard history.count > savepoint.count else { return }
-        if simulated, let context {
+        if simulated, let undoTarget {
             for change in history[savepoint.count...].reversed() {
                 for (operation, namespace) in NetworkModel.inverse(of: change) {
-                    context.probes.mutationDependsOnProbe = true
-                    _ = try? context.host.perform(.family(AnyFamilyEffect(NetworkEffect(operation, in: namespace))), at: change.location)
+                    undoTarget.probes.mutationDependsOnProbe = true
+                    _ = try? undoTarget.host.perform(.family(AnyFamilyEffect(NetworkEffect(operation, in: namespace))), at: change.location)
                 }
             }
         }

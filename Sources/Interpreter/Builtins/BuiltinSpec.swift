@@ -20,6 +20,7 @@ public struct BuiltinSpec: Sendable {
         var example: String
         var implementation: Implementation
         var argumentCheck: (@Sendable (StaticArguments) throws -> Void)?
+        var isPure = false
 
         init(name: String, summary: String, parameters: [Parameter], rest: Parameter?, options: [OptionSpec],
              optionsBeforePositionalsOnly: Bool, example: String, implementation: @escaping Implementation,
@@ -36,9 +37,11 @@ public struct BuiltinSpec: Sendable {
         }
 
         func copy() -> Storage {
-            Storage(name: name, summary: summary, parameters: parameters, rest: rest, options: options,
-                    optionsBeforePositionalsOnly: optionsBeforePositionalsOnly, example: example,
-                    implementation: implementation, argumentCheck: argumentCheck)
+            let copy = Storage(name: name, summary: summary, parameters: parameters, rest: rest, options: options,
+                               optionsBeforePositionalsOnly: optionsBeforePositionalsOnly, example: example,
+                               implementation: implementation, argumentCheck: argumentCheck)
+            copy.isPure = isPure
+            return copy
         }
     }
 
@@ -90,6 +93,22 @@ public struct BuiltinSpec: Sendable {
     public var argumentCheck: (@Sendable (StaticArguments) throws -> Void)? {
         get { storage.argumentCheck }
         set { unique().argumentCheck = newValue }
+    }
+
+    /// The builtin computes its value from its arguments alone: it performs
+    /// no effect, reads nothing from the host or the run's context, and
+    /// consults no model of the host. The interpreter then skips the
+    /// bookkeeping of which statements depend on a probe for its calls.
+    public var isPure: Bool {
+        get { storage.isPure }
+        set { unique().isPure = newValue }
+    }
+
+    /// The same builtin, marked pure (`isPure`).
+    public func pure() -> BuiltinSpec {
+        var spec = self
+        spec.isPure = true
+        return spec
     }
 
     public init(_ name: String, summary: String, parameters: [Parameter] = [], rest: Parameter? = nil,

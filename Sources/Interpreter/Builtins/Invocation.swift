@@ -185,7 +185,15 @@ extension RunContext {
 /// other answers, those lines of a trace could differ or be missing.
 public final class ProbeTracker {
     /// Probes performed so far in this run.
-    public var count = 0
+    public var count: Int {
+        get { probesMade }
+        set { probesMade = newValue }
+    }
+    /// `count`'s storage, internal so that every access to it is in this
+    /// module: the optimizer can then see that none overlaps another and drop
+    /// the run-time exclusivity check from the reads the evaluator makes
+    /// around each statement (a public stored property keeps the check).
+    var probesMade = 0
     /// The statement now running takes values from probes, or runs in a branch chosen by one.
     public var statementDependsOnProbe = false
     /// Set for each mutation just before the host performs it; the trace reads it.

@@ -26,6 +26,8 @@ public enum Signals {
 
     /// The signal received and not yet acted on, if any.
     static func take() -> Int32? {
+        // Nearly always none: a plain load is cheaper than the exchange that takes one.
+        guard received.load(ordering: .relaxed) != 0 else { return nil }
         let signal = received.exchange(0, ordering: .relaxed)
         return signal == 0 ? nil : signal
     }
@@ -46,9 +48,9 @@ public struct Interruption: Error {
 
 extension Interpreter {
     /// Before each statement: a pending SIGINT or SIGTERM ends the script here.
-    func checkInterruption(at statement: Statement) throws {
+    func checkInterruption(at keywordRange: SourceRange) throws {
         guard !runningCleanup, let signal = Signals.take() else { return }
-        throw Interruption(signal: signal, location: statement.keywordRange)
+        throw Interruption(signal: signal, location: keywordRange)
     }
 
     /// Runs the `cleanup` blocks the script registered, the last registered

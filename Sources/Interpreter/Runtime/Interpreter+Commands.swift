@@ -82,6 +82,11 @@ extension Interpreter {
     func compare(_ leftExpression: Expression, _ op: ComparisonOperator, _ rightExpression: Expression, in scope: Scope) throws -> Bool {
         let left = try evaluate(leftExpression, in: scope)
         let right = try evaluate(rightExpression, in: scope)
+        return try compare(left, op, right, leftRange: leftExpression.range, rightRange: rightExpression.range)
+    }
+
+    /// Two evaluated sides; the ranges are where a side that is no number is reported.
+    func compare(_ left: Value, _ op: ComparisonOperator, _ right: Value, leftRange: SourceRange, rightRange: SourceRange) throws -> Bool {
         switch op {
         case .equal, .notEqual:
             let same: Bool
@@ -93,10 +98,10 @@ extension Interpreter {
             return op == .equal ? same : !same
         case .less, .lessOrEqual, .greater, .greaterOrEqual:
             guard let a = left.integerValue else {
-                throw Diagnostic("'\(op.rawValue)' compares whole numbers, got '\(left)'", at: leftExpression.range)
+                throw Diagnostic("'\(op.rawValue)' compares whole numbers, got '\(left)'", at: leftRange)
             }
             guard let b = right.integerValue else {
-                throw Diagnostic("'\(op.rawValue)' compares whole numbers, got '\(right)'", at: rightExpression.range)
+                throw Diagnostic("'\(op.rawValue)' compares whole numbers, got '\(right)'", at: rightRange)
             }
             switch op {
             case .less: return a < b
@@ -110,52 +115,100 @@ extension Interpreter {
     /// Calls a function or a builtin.
     func call(_ command: Command, in scope: Scope, captured: Bool) throws -> Value {
         let key = CallSite.Key(command)
-        let site: CallSite
         if let cached = callSites[key], cached.generation == functionsGeneration, cached.fits(command) {
-            site = cached
-        } else {
-            if let function = functions[command.name.name] {
-                return try call(function, command, in: scope)
-            }
-            site = try callSite(command, key: key)
+            return try invoke(cached, in: scope, captured: captured)
         }
-        let spec = site.spec
-        var positionals: [Value] = []
-        var positionalRanges: [SourceRange] = []
+        if let function = functions[command.name.name] {
+            return try call(function, command, in: scope)
+        }
+        return try invoke(callSite(command, key: key), in: scope, captured: captured)
+    }
+
+    /// The call site kept for `command` while no function can have taken its name, or a new one.
+    func currentCallSite(_ command: Command) throws -> CallSite {
+        let key = CallSite.Key(command)
+        if let cached = callSites[key], cached.generation == functionsGeneration, cached.fits(command) {
+            return cached
+        }
+        return try callSite(command, key: key)
+    }
+
+    /// Runs the builtin of a resolved call site: evaluates and checks its
+    /// arguments (with the closures compiled for them) and calls it.
+    func invoke(_ site: CallSite, in scope: Scope, captured: Bool) throws -> Value {
+        if site.isPure, site.positionalRanges != nil {
+            return try invokePure(site, in: scope, captured: captured)
+        }
         let probesBeforeArguments = context.probes.count
         let readBefore = readProbeDerivedValue
         readProbeDerivedValue = false
+        var positionals: [Value] = []
+        var positionalRanges: [SourceRange]
+        var needsCheck: [Bool]?
         if let ranges = site.positionalRanges {
             positionals.reserveCapacity(ranges.count)
-            for expression in site.bound.positionals {
-                positionals.append(try evaluate(expression, in: scope))
+            for argument in site.positionalValues {
+                positionals.append(try argument(self, scope))
             }
             positionalRanges = ranges
+            needsCheck = site.positionalNeedsCheck
         } else {
-            for expression in site.bound.positionals {
-                let values = try evaluateArguments([expression], in: scope)
+            positionalRanges = []
+            for (index, argument) in site.positionalLists.enumerated() {
+                let values = try argument(self, scope)
                 positionals += values
-                positionalRanges += Array(repeating: expression.range, count: values.count)
+                positionalRanges += Array(repeating: site.bound.positionals[index].range, count: values.count)
             }
         }
+        try check(positionals, ranges: positionalRanges, needsCheck: needsCheck, of: site)
+        let options = try evaluateOptions(of: site, in: scope)
+        var invocation = Invocation(spec: site.spec, range: site.range, positionals: positionals,
+                                    positionalRanges: positionalRanges, options: options, isCaptured: captured,
+                                    context: context)
+        if site.isPure {
+            let result = try site.implementation(&invocation)
+            try Limits.check(result, at: site.range)
+            return result
+        }
+        let argumentsFromProbe = readProbeDerivedValue || context.probes.count > probesBeforeArguments
+        readProbeDerivedValue = readProbeDerivedValue || readBefore
+        invocation.probesAtStart = context.probes.count
+        // Nested calls (a builtin inside $( )) have their own answer; restore ours after.
+        let (outer, outerConsulted) = (context.probes.statementDependsOnProbe, context.probes.builtinConsultedHost)
+        context.probes.statementDependsOnProbe = argumentsFromProbe || probeDepth > 0
+        context.probes.builtinConsultedHost = false
+        defer { (context.probes.statementDependsOnProbe, context.probes.builtinConsultedHost) = (outer, outerConsulted) }
+        let result = try site.implementation(&invocation)
+        try Limits.check(result, at: site.range)
+        return result
+    }
+
+    /// The count of positionals, then each one's type (`needsCheck`: which to check; nil, all).
+    func check(_ positionals: [Value], ranges positionalRanges: [SourceRange], needsCheck: [Bool]?, of site: CallSite) throws {
         if positionals.count < site.requiredCount {
+            let spec = site.spec
             throw Diagnostic("'\(spec.name)' needs \(spec.parameters[positionals.count].placeholder) (usage: \(spec.synopsis))",
-                             at: command.range)
+                             at: site.range)
         }
-        if spec.rest == nil && positionals.count > spec.parameters.count {
-            throw Diagnostic("too many arguments for '\(spec.name)' (usage: \(spec.synopsis))", at: command.range)
+        if site.restType == nil && positionals.count > site.parameterTypes.count {
+            let spec = site.spec
+            throw Diagnostic("too many arguments for '\(spec.name)' (usage: \(spec.synopsis))", at: site.range)
         }
-        for (index, value) in positionals.enumerated() {
-            if let parameter = ArgumentBinder.parameter(at: index, in: spec),
-               let problem = parameter.type.problem(with: value) {
+        for index in positionals.indices where needsCheck?[index] ?? true {
+            let type = index < site.parameterTypes.count ? site.parameterTypes[index] : site.restType
+            if let problem = type?.problem(with: positionals[index]) {
                 throw Diagnostic(problem, at: positionalRanges[index])
             }
         }
+    }
+
+    /// The options written at the site, evaluated and checked, by name.
+    func evaluateOptions(of site: CallSite, in scope: Scope) throws -> [String: [(value: Value, negated: Bool, range: SourceRange)]] {
         var options: [String: [(value: Value, negated: Bool, range: SourceRange)]] = [:]
-        for option in site.bound.options {
+        for (index, option) in site.bound.options.enumerated() {
             var value = Value.boolean(true)
-            if let expression = option.value {
-                value = try evaluate(expression, in: scope)
+            if let expression = option.value, let evaluateValue = site.optionValues[index] {
+                value = try evaluateValue(self, scope)
                 if option.omittedWhenEmpty && (value.text == "" || value == .list([])) { continue }
                 if let problem = option.spec.valueType?.problem(with: value) {
                     throw Diagnostic("\(option.spec.name): \(problem)", at: expression.range)
@@ -163,20 +216,7 @@ extension Interpreter {
             }
             options[option.spec.name, default: []].append((value, option.negated, option.value?.range ?? option.written.range))
         }
-        let argumentsFromProbe = readProbeDerivedValue || context.probes.count > probesBeforeArguments
-        readProbeDerivedValue = readProbeDerivedValue || readBefore
-        var invocation = Invocation(spec: spec, range: command.range, positionals: positionals,
-                                    positionalRanges: positionalRanges, options: options, isCaptured: captured,
-                                    context: context)
-        invocation.probesAtStart = context.probes.count
-        // Nested calls (a builtin inside $( )) have their own answer; restore ours after.
-        let (outer, outerConsulted) = (context.probes.statementDependsOnProbe, context.probes.builtinConsultedHost)
-        context.probes.statementDependsOnProbe = argumentsFromProbe || probeDepth > 0
-        context.probes.builtinConsultedHost = false
-        defer { (context.probes.statementDependsOnProbe, context.probes.builtinConsultedHost) = (outer, outerConsulted) }
-        let result = try spec.implementation(&invocation)
-        try Limits.check(result, at: command.range)
-        return result
+        return options
     }
 
     /// The builtin a command resolves to and its bound words, kept for the command's next run.
@@ -234,7 +274,9 @@ extension Interpreter {
             try frame.define(parameter.name, values[index], fromProbe: fromProbe[index], at: command.range)
         }
         do {
-            try execute(function.body.statements, in: frame)
+            for statement in compiledBody(of: function) {
+                _ = try statement(self, frame)
+            }
         } catch ControlFlow.returned(let value) {
             return value
         }

@@ -11,18 +11,24 @@ extension Interpreter {
     func executeForValue(_ statement: Statement, in scope: Scope) throws -> Value {
         evaluationDepth += 1
         defer { evaluationDepth -= 1 }
+        try checkLimits(at: statement.keywordRange)
+        return try executeStatement(statement, in: scope)
+    }
+
+    /// What every statement checks as it starts (`evaluationDepth` already
+    /// counts it), in the tree walk and in compiled code alike.
+    func checkLimits(at keywordRange: SourceRange) throws {
         if evaluationDepth > Limits.maximumEvaluationDepth || stack.isNearlyFull() {
             throw Diagnostic("evaluation nested too deeply (more than \(min(evaluationDepth - 1, Limits.maximumEvaluationDepth)) statements inside one another)",
-                             at: statement.keywordRange, hint: "does a function call itself without end? blocks and calls may nest \(Limits.maximumEvaluationDepth) deep")
+                             at: keywordRange, hint: "does a function call itself without end? blocks and calls may nest \(Limits.maximumEvaluationDepth) deep")
         }
         if let maximumStatements {
             statementsRun += 1
             if statementsRun > maximumStatements {
-                throw Diagnostic("the run took more than \(maximumStatements) statements", at: statement.keywordRange)
+                throw Diagnostic("the run took more than \(maximumStatements) statements", at: keywordRange)
             }
         }
-        try checkInterruption(at: statement)
-        return try executeStatement(statement, in: scope)
+        try checkInterruption(at: keywordRange)
     }
 
     func executeStatement(_ statement: Statement, in scope: Scope) throws -> Value {
@@ -50,39 +56,9 @@ extension Interpreter {
                 }
             }
             if let elseBlock { try dependingOnProbe(chosenByProbe) { try execute(elseBlock, in: scope) } }
-        case .for(let name, let expression, let body):
-            let (value, fromProbe) = try watchingProbes { try evaluate(expression, in: scope) }
-            guard case .list(let items) = value else {
-                throw Diagnostic("'for' needs a list, got a \(value.typeName)", at: expression.range,
-                                 hint: value.typeName == "string" ? "wds never splits text by itself: loop over $(split $text \" \")" : nil)
-            }
-            try dependingOnProbe(fromProbe) {
-                loop: for item in items {
-                    let inner = Scope(parent: scope)
-                    try inner.define(name.name, item, fromProbe: fromProbe, at: name.range)
-                    do {
-                        try execute(body.statements, in: inner)
-                    } catch ControlFlow.breakLoop {
-                        break loop
-                    } catch ControlFlow.continueLoop {
-                        continue loop
-                    }
-                }
-            }
-        case .while(let condition, let body):
-            var chosenByProbe = false
-            loop: while true {
-                let (truth, fromProbe) = try watchingProbes { try test(condition, in: scope) }
-                chosenByProbe = chosenByProbe || fromProbe
-                guard truth else { break loop }
-                do {
-                    try dependingOnProbe(chosenByProbe) { try execute(body, in: scope) }
-                } catch ControlFlow.breakLoop {
-                    break loop
-                } catch ControlFlow.continueLoop {
-                    continue loop
-                }
-            }
+        case .for, .while:
+            // The statements a loop repeats run compiled: each iteration skips the walk of the tree.
+            return try compiledLoop(statement)(self, scope)
         case .match(let subject, let arms, let elseBlock):
             let (value, fromProbe) = try watchingProbes { try evaluate(subject, in: scope) }
             guard let text = value.text else {

@@ -22,6 +22,10 @@ public final class Interpreter {
     var functionsGeneration = 0
     /// Builtin calls already resolved and bound, by where they are written (CallSite).
     var callSites: [CallSite.Key: CallSite] = [:]
+    /// `while` and `for` statements compiled (Compiler), by where they are written.
+    var compiledLoops: [CallSite.Key: Compiled.Statement] = [:]
+    /// Function bodies compiled, by where the function is written.
+    var compiledFunctions: [CallSite.Key: [Compiled.Statement]] = [:]
     var callDepth = 0
     /// Statements being executed inside one another (Limits.maximumEvaluationDepth).
     var evaluationDepth = 0

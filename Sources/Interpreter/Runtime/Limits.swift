@@ -66,6 +66,8 @@ public enum Limits {
 /// The memory held by every variable of one run, kept by its scopes.
 final class ValueBudget {
     var held = 0
+    /// Scopes made so far in the run: the next one's `Scope.id`.
+    var scopesMade = 0
 
     /// Takes `delta` more bytes for a variable, or refuses past the total limit.
     func admit(_ delta: Int, at range: SourceRange?) throws {

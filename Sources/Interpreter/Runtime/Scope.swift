@@ -4,24 +4,35 @@ import Lexer
 /// scope; assignment changes the nearest scope that has the name. Every scope
 /// of a run shares one `ValueBudget`: what its variables hold counts against
 /// wds's limit on the memory of values until the scope ends.
+///
+/// A variable keeps its place (`index`) in its scope for the scope's life, and
+/// every scope of a run has its own `id`: a compiled use of a variable
+/// remembers both, and reads or assigns it again without hashing its name
+/// (Compiler, `VariableCache`).
 final class Scope {
     /// One variable: its value, the value's size (Limits.size, kept so a
     /// replacement costs only its own), and whether it came from reading the
-    /// host (a probe), directly or not. One table, so a use hashes the name once.
+    /// host (a probe), directly or not. One entry, so a use hashes the name once.
     struct Slot {
         var value: Value
         var size: Int
         var fromProbe: Bool
     }
 
-    private var slots: [String: Slot] = [:]
+    /// Each variable's place in `slots`; a name is never removed, so a place never changes.
+    private var places: [String: Int] = [:]
+    private(set) var slots: ContiguousArray<Slot> = []
     private var bytes = 0
     let parent: Scope?
     let budget: ValueBudget
+    /// Unique among the scopes of a run (they share `budget`, which counts them).
+    let id: Int
 
     init(parent: Scope?) {
         self.parent = parent
         self.budget = parent?.budget ?? ValueBudget()
+        id = budget.scopesMade
+        budget.scopesMade += 1
     }
 
     deinit { budget.held -= bytes }
@@ -35,31 +46,51 @@ final class Scope {
         var scope: Scope? = self
         while let current = scope {
             // A block's scope is usually empty: no name to hash there.
-            if !current.slots.isEmpty, let slot = current.slots[name] { return slot }
+            if !current.places.isEmpty, let place = current.places[name] { return current.slots[place] }
             scope = current.parent
         }
         return nil
     }
 
+    /// Where `name` is in this scope itself (not an enclosing one), if it is here.
+    func place(of name: String) -> Int? {
+        places.isEmpty ? nil : places[name]
+    }
+
     /// Defines `name` here; refused (a diagnostic at `range`) past the limit on all values.
     func define(_ name: String, _ value: Value, fromProbe: Bool = false, at range: SourceRange? = nil) throws {
-        try store(name, value, fromProbe: fromProbe, previousSize: slots[name]?.size ?? 0, at: range)
+        if let place = places[name] {
+            try replace(at: place, value, fromProbe: fromProbe, at: range)
+            return
+        }
+        let size = Limits.size(of: value)
+        try budget.admit(size, at: range)
+        places[name] = slots.count
+        var all = takeSlots()
+        all.append(Slot(value: value, size: size, fromProbe: fromProbe))
+        slots = all
+        bytes += size
     }
 
-    private func store(_ name: String, _ value: Value, fromProbe: Bool, previousSize: Int, at range: SourceRange?) throws {
-        let size = Limits.size(of: value)
-        let delta = size - previousSize
-        try budget.admit(delta, at: range)
-        slots[name] = Slot(value: value, size: size, fromProbe: fromProbe)
-        bytes += delta
+    /// `slots`, moved out (left empty) to be changed and stored back. Every
+    /// access to `slots` is then a plain load or store, never a change in
+    /// place (which may call out to copy the array): the optimizer can see
+    /// that no two overlap and drops their run-time exclusivity checks, one
+    /// per variable read or assignment otherwise.
+    private func takeSlots() -> ContiguousArray<Slot> {
+        let all = slots
+        slots = []
+        return all
     }
 
-    /// Replaces the variable at `index` of `slots` (found by the caller): no second hash of the name.
-    private func replace(at index: Dictionary<String, Slot>.Index, _ value: Value, fromProbe: Bool, at range: SourceRange?) throws {
+    /// Replaces the variable at `place` in this scope: no hash of its name.
+    func replace(at place: Int, _ value: Value, fromProbe: Bool, at range: SourceRange?) throws {
         let size = Limits.size(of: value)
-        let delta = size - slots.values[index].size
+        let delta = size - slots[place].size
         try budget.admit(delta, at: range)
-        slots.values[index] = Slot(value: value, size: size, fromProbe: fromProbe)
+        var all = takeSlots()
+        all[place] = Slot(value: value, size: size, fromProbe: fromProbe)
+        slots = all
         bytes += delta
     }
 
@@ -71,8 +102,8 @@ final class Scope {
     func assign(_ name: String, _ value: Value, fromProbe: Bool = false, at range: SourceRange? = nil) throws -> Bool {
         var scope: Scope? = self
         while let current = scope {
-            if !current.slots.isEmpty, let index = current.slots.index(forKey: name) {
-                try current.replace(at: index, value, fromProbe: fromProbe, at: range)
+            if !current.places.isEmpty, let place = current.places[name] {
+                try current.replace(at: place, value, fromProbe: fromProbe, at: range)
                 return true
             }
             scope = current.parent
@@ -81,7 +112,7 @@ final class Scope {
     }
 
     var names: [String] {
-        Array(slots.keys) + (parent?.names ?? [])
+        Array(places.keys) + (parent?.names ?? [])
     }
 }
 
