@@ -8,9 +8,9 @@ public enum Builtins {
     public static let standard: BuiltinRegistry = {
         var registry = BuiltinRegistry()
         // The language's own builtins, which touch no host state.
-        for spec in OutputBuiltins.specs { registry.add(spec) }
+        registry.addLazily { OutputBuiltins.specs.map { .single($0) } }
         // Values from values only: pure, so their calls skip the probe bookkeeping (BuiltinSpec.isPure).
-        for spec in TextBuiltins.specs + ValueBuiltins.specs { registry.add(spec.pure()) }
+        registry.addLazily { (TextBuiltins.specs + ValueBuiltins.specs).map { .single($0.pure()) } }
         // The host families, one line each (see `HostFamily`).
         registry.add(FilesFamily.family)
         registry.add(ProgramsFamily.family)

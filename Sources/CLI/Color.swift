@@ -12,12 +12,15 @@ import Glibc
 enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
     case auto, always, never
 
-    func enabled(onDescriptor descriptor: Int32, environment: [String: String] = processEnvironment()) -> Bool {
+    /// `variable` reads the environment (by default the process's own, one variable at a time:
+    /// every start asks this, and copying the whole environment for two variables costs more).
+    func enabled(onDescriptor descriptor: Int32,
+                 variable: (String) -> String? = { getenv($0).map { String(cString: $0) } }) -> Bool {
         switch self {
         case .always: return true
         case .never: return false
         case .auto:
-            return isatty(descriptor) != 0 && environment["TERM"] != "dumb" && (environment["NO_COLOR"] ?? "").isEmpty
+            return isatty(descriptor) != 0 && variable("TERM") != "dumb" && (variable("NO_COLOR") ?? "").isEmpty
         }
     }
 }

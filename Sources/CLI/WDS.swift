@@ -44,9 +44,18 @@ extension WDS {
 /// file): it is recorded under `RunContext.invalidEnvironmentKey`, and `env`
 /// refuses it. Programs wds starts get the environment as it is.
 func processEnvironment() -> [String: String] {
+    var count = 0
+    while environ[count] != nil { count += 1 }
     var result: [String: String] = [:]
+    result.reserveCapacity(count)
     var pointer = environ
     while let entry = pointer.pointee {
+        // Nearly always valid UTF-8: one validation of the whole entry, split at its first `=`.
+        if let text = String(validatingCString: entry), let equals = text.utf8.firstIndex(of: UInt8(ascii: "=")) {
+            result[String(text[..<equals])] = String(text[text.utf8.index(after: equals)...])
+            pointer += 1
+            continue
+        }
         let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(entry).assumingMemoryBound(to: UInt8.self), count: strlen(entry)))
         if let equals = bytes.firstIndex(of: UInt8(ascii: "=")) {
             let name = String(decoding: bytes[..<equals], as: UTF8.self)

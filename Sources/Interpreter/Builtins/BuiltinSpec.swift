@@ -1,5 +1,9 @@
 import Lexer
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The description of one builtin command (or one subcommand of a family such
 /// as `rule append`): its arguments and options, its usage text, and its
 /// implementation. The checker, the interpreter, `--help`, the REPL's `:help`
@@ -199,27 +203,35 @@ public struct BuiltinFamily: Sendable {
 }
 
 /// Every builtin, by name. `Builtins.standard` fills it; tests may add to it.
+///
+/// Its specs are built on first use: what is added is kept as a recipe until
+/// a name is looked up, so a run that looks up none (an empty script) does
+/// not pay for building several hundred specs (docs/performance.md, start-up).
 public struct BuiltinRegistry: Sendable {
     public enum Entry: Sendable {
         case single(BuiltinSpec)
         case family(BuiltinFamily)
     }
 
-    public private(set) var entries: [String: Entry] = [:]
-    public private(set) var order: [String] = []
+    /// The entries by name, built from `table`'s recipes the first time they are read.
+    public var entries: [String: Entry] { table.resolved().entries }
+    /// The names in registration order.
+    public var order: [String] { table.resolved().order }
     /// The host families registered with `add(_: HostFamily)`, in order.
     public internal(set) var families: [HostFamily] = []
 
+    private var table = Table()
+
     public init() {}
 
-    public mutating func add(_ spec: BuiltinSpec) {
-        if entries[spec.name] == nil { order.append(spec.name) }
-        entries[spec.name] = .single(spec)
-    }
+    public mutating func add(_ spec: BuiltinSpec) { addLazily { [.single(spec)] } }
 
-    public mutating func add(_ family: BuiltinFamily) {
-        if entries[family.name] == nil { order.append(family.name) }
-        entries[family.name] = .family(family)
+    public mutating func add(_ family: BuiltinFamily) { addLazily { [.family(family)] } }
+
+    /// Entries made only when the registry is first read (a family's specs).
+    public mutating func addLazily(_ recipe: @escaping @Sendable () -> [Entry]) {
+        if !isKnownUniquelyReferenced(&table) { table = table.copy() }
+        table.add(recipe)
     }
 
     public var names: [String] { order }
@@ -231,6 +243,57 @@ public struct BuiltinRegistry: Sendable {
             case .single(let spec): return [spec]
             case .family(let family): return family.subcommands
             }
+        }
+    }
+}
+
+extension BuiltinRegistry {
+    /// The recipes and, once read, what they made. A class so that a read of a
+    /// registry (a value) can build once for every copy; the lock because one
+    /// registry serves every run in the process (the language server's, the REPL's).
+    final class Table: @unchecked Sendable {
+        private var recipes: [@Sendable () -> [Entry]] = []
+        private var built: (entries: [String: Entry], order: [String])?
+        private var mutex = pthread_mutex_t()
+
+        init() { pthread_mutex_init(&mutex, nil) }
+        deinit { pthread_mutex_destroy(&mutex) }
+
+        func copy() -> Table {
+            let other = Table()
+            pthread_mutex_lock(&mutex)
+            other.recipes = recipes
+            other.built = built
+            pthread_mutex_unlock(&mutex)
+            return other
+        }
+
+        func add(_ recipe: @escaping @Sendable () -> [Entry]) {
+            pthread_mutex_lock(&mutex)
+            recipes.append(recipe)
+            built = nil
+            pthread_mutex_unlock(&mutex)
+        }
+
+        func resolved() -> (entries: [String: Entry], order: [String]) {
+            pthread_mutex_lock(&mutex)
+            defer { pthread_mutex_unlock(&mutex) }
+            if let built { return built }
+            var entries: [String: Entry] = [:]
+            var order: [String] = []
+            for recipe in recipes {
+                for entry in recipe() {
+                    let name: String
+                    switch entry {
+                    case .single(let spec): name = spec.name
+                    case .family(let family): name = family.name
+                    }
+                    if entries[name] == nil { order.append(name) }
+                    entries[name] = entry
+                }
+            }
+            built = (entries, order)
+            return (entries, order)
         }
     }
 }

@@ -8,7 +8,9 @@ import Lexer
 /// `Builtins.standard`.
 public struct HostFamily: Sendable {
     public var name: String
-    public var builtins: [BuiltinRegistry.Entry]
+    /// Its builtins, made when the registry is first read (see `BuiltinRegistry`).
+    public var builtins: [BuiltinRegistry.Entry] { makeBuiltins() }
+    private let makeBuiltins: @Sendable () -> [BuiltinRegistry.Entry]
     /// Reads the family's effects back from a saved plan; nil when it has no effects of its own.
     public var decoder: FamilyEffects.Decoder?
     /// Makes the family's per-run state in a new run: typically its model,
@@ -23,14 +25,14 @@ public struct HostFamily: Sendable {
     /// Its model in a simulated run, for a family whose changes the host's probes read back (see `SimulatedFamilyModel`).
     public var simulation: (@Sendable () -> SimulatedFamilyModel)?
 
-    public init(_ name: String, builtins: [BuiltinRegistry.Entry], decoder: FamilyEffects.Decoder? = nil,
+    public init(_ name: String, builtins: @autoclosure @escaping @Sendable () -> [BuiltinRegistry.Entry], decoder: FamilyEffects.Decoder? = nil,
                 planNames: [String] = [],
                 install: (@Sendable (_ context: RunContext, _ batch: Bool) -> Void)? = nil,
                 simulation: (@Sendable () -> SimulatedFamilyModel)? = nil,
                 snapshot: (@Sendable () -> FamilySnapshot?)? = nil,
                 liveNames: (@Sendable (_ parameter: String, _ type: ArgumentType, _ host: Host) -> [String])? = nil) {
         self.name = name
-        self.builtins = builtins
+        self.makeBuiltins = builtins
         self.decoder = decoder
         self.planNames = planNames
         self.install = install
@@ -90,12 +92,7 @@ public protocol PlannableFamily: TransactionalFamily {
 extension BuiltinRegistry {
     /// Registers a family: its builtins, and the decoder of its effects.
     public mutating func add(_ family: HostFamily) {
-        for entry in family.builtins {
-            switch entry {
-            case .single(let spec): add(spec)
-            case .family(let builtins): add(builtins)
-            }
-        }
+        addLazily { family.builtins }
         if let decoder = family.decoder { FamilyEffects.register(family.name, decoder) }
         if !family.planNames.isEmpty { FamilyEffects.register(family.name, planNames: family.planNames) }
         if let simulation = family.simulation { FamilyEffects.register(family.name, simulation: simulation) }
