@@ -43,9 +43,8 @@ public final class JournalingHost: Host {
             }
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList, .canonicalPath,
              .iptablesCanonical, .processTable,
-             .probeProgram, .print, .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock,
-             .iptablesUnlock:
-            // Reads, output, locks; iptables changes are journaled by their engine.
+             .probeProgram, .print, .lock, .unlock:
+            // Reads, output, `lock` blocks.
             return try inner.perform(effect, at: location)
         }
     }

@@ -38,18 +38,8 @@ public enum Effect: Sendable, Equatable {
     /// An flock on `path` held through descriptor `slot`; no timeout waits as long as it takes.
     case lock(path: String, timeoutSeconds: Int?, slot: Int)
     case unlock(path: String, slot: Int)
-    case iptables(family: AddressFamily, table: String, arguments: [String], tool: IptablesTool = .standard)
-    /// One family's transaction, committed with `iptables-restore --noflush`.
-    /// The system answers `.process` (the engine maps a `line N failed` back
-    /// to the statement); a backend that reaches no kernel (trace) answers `.done`.
-    case iptablesRestore(family: AddressFamily, payload: String, tool: IptablesTool = .standard)
-    /// A change the run's iptables transaction recorded, to be committed later:
-    /// printed by the trace as the `iptables -w` command it stands for, performed by no one.
-    case iptablesStaged(family: AddressFamily, table: String, arguments: [String], tool: IptablesTool = .standard)
-    /// The flock every wds run holds from its first read of the ruleset to its commit.
-    case iptablesLock(path: String, timeoutSeconds: Int)
-    case iptablesUnlock(path: String)
-    /// An effect of a family that plugs in from its own folder (see `FamilyEffect`).
+    /// An effect of a family that plugs in from its own folder (see `FamilyEffect`): every
+    /// change but printing and `lock` blocks (iptables' own: Builtins/Iptables/IptablesEffects.swift).
     case family(AnyFamilyEffect)
 
     public var isMutation: Bool {
@@ -57,9 +47,7 @@ public enum Effect: Sendable, Equatable {
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList, .probeProgram,
              .canonicalPath, .iptablesCanonical, .processTable:
             return false
-        case .print,
-             .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged,
-             .iptablesLock, .iptablesUnlock:
+        case .print, .lock, .unlock:
             return true
         case .family(let effect):
             return effect.effect.isMutation
@@ -81,17 +69,22 @@ public enum Effect: Sendable, Equatable {
         case .family(let wrapped):
             return wrapped.effect.isPointOfNoReturn
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList,
-             .iptablesCanonical, .probeProgram, .canonicalPath, .processTable, .print, .lock,
-             .unlock, .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock:
+             .iptablesCanonical, .probeProgram, .canonicalPath, .processTable, .print, .lock, .unlock:
             return false
         }
+    }
+
+    /// A family's transaction lock (`FamilyEffect.isTransactionLock`): taken before any read and
+    /// released after the commit, on every host alike; it commits no batch and depends on no probe.
+    public var isTransactionLock: Bool {
+        if case .family(let wrapped) = self { return wrapped.effect.isTransactionLock }
+        return false
     }
 
     /// The family whose batch this effect belongs to, if it batches.
     public var batchFamily: String? {
         switch self {
-        case .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock, .iptablesSave, .iptablesList,
-             .iptablesCanonical:
+        case .iptablesSave, .iptablesList, .iptablesCanonical:
             return "iptables"
         case .family(let effect):
             return effect.effect.family
@@ -119,11 +112,6 @@ public enum Effect: Sendable, Equatable {
         case .print: return "print"
         case .lock: return "lock"
         case .unlock: return "unlock"
-        case .iptables: return "iptables"
-        case .iptablesRestore: return "iptables-restore"
-        case .iptablesStaged: return "iptables-staged"
-        case .iptablesLock: return "iptables-lock"
-        case .iptablesUnlock: return "iptables-unlock"
         case .family(let effect): return effect.effect.kind
         }
     }
@@ -152,15 +140,8 @@ public enum Effect: Sendable, Equatable {
         case .lock(let path, let timeout, let slot):
             return ["exec", "\(slot)>>\(path)", "&&", "flock"] + (timeout.map { ["-w", String($0)] } ?? []) + [String(slot)]
         case .unlock(_, let slot): return ["exec", "\(slot)>&-"]
-        case .iptables(let family, let table, let arguments, let tool):
-            return [tool.command(family), "-w", "-t", table] + arguments
-        case .iptablesRestore(let family, _, let tool): return [tool.restoreCommand(family), "--noflush"]
         case .iptablesList(let family, let table, let chain, let tool, let rule):
             return [tool.command(family), "-w", "-t", table, "-S", chain] + (rule.map { [String($0)] } ?? [])
-        case .iptablesStaged(let family, let table, let arguments, let tool):
-            return [tool.command(family), "-w", "-t", table] + arguments
-        case .iptablesLock(let path, let timeout): return ["flock", "-w", String(timeout), path]
-        case .iptablesUnlock(let path): return ["flock", "-u", path]
         case .processTable: return ["ps", "-e", "-o", "pid=,ppid=,cgroup=,args="]
         case .family(let effect): return effect.effect.argv
         }
@@ -174,8 +155,6 @@ public enum Effect: Sendable, Equatable {
             return "exec \(slot)>>\(shellQuote(path)) && flock \(timeout.map { "-w \($0) " } ?? "")\(slot)"
         case .unlock(_, let slot):
             return "exec \(slot)>&-"
-        case .iptablesRestore(let family, let payload, let tool):
-            return "\(tool.restoreCommand(family)) --noflush <<'WDS_RESTORE'\n\(payload)WDS_RESTORE"
         case .print(let text, let toStandardError, let newline):
             return ReplayLine.printf(text, newline: newline) + (toStandardError ? " >&2" : "")
         case .probeProgram(let argv, let streams) where streams != .inherit:

@@ -35,15 +35,6 @@ extension Effect {
             return object("lock", [("path", .string(path)), ("timeout", timeout.map { .number(Double($0)) } ?? .null),
                                    ("slot", .number(Double(slot)))])
         case .unlock(let path, let slot): return object("unlock", [("path", .string(path)), ("slot", .number(Double(slot)))])
-        case .iptables(let f, let table, let arguments, let tool):
-            return object("iptables", [family(f), ("table", .string(table)), ("arguments", strings(arguments))] + program(tool))
-        case .iptablesRestore(let f, let payload, let tool):
-            return object("iptablesRestore", [family(f), ("payload", .string(payload))] + program(tool))
-        case .iptablesStaged(let f, let table, let arguments, let tool):
-            return object("iptablesStaged", [family(f), ("table", .string(table)), ("arguments", strings(arguments))] + program(tool))
-        case .iptablesLock(let path, let timeout):
-            return object("iptablesLock", [("path", .string(path)), ("timeout", .number(Double(timeout)))])
-        case .iptablesUnlock(let path): return object("iptablesUnlock", [("path", .string(path))])
         case .processTable: return object("processTable", [])
         case .family(let wrapped):
             let effect = wrapped.effect
@@ -96,19 +87,6 @@ extension Effect {
         case "unlock":
             guard let p = string("path"), let s = int("slot") else { return nil }
             self = .unlock(path: p, slot: s)
-        case "iptables":
-            guard let f = family, let t = string("table"), let a = strings("arguments") else { return nil }
-            self = .iptables(family: f, table: t, arguments: a, tool: tool)
-        case "iptablesRestore":
-            guard let f = family, let p = string("payload") else { return nil }
-            self = .iptablesRestore(family: f, payload: p, tool: tool)
-        case "iptablesStaged":
-            guard let f = family, let t = string("table"), let a = strings("arguments") else { return nil }
-            self = .iptablesStaged(family: f, table: t, arguments: a, tool: tool)
-        case "iptablesLock":
-            guard let p = string("path"), let t = int("timeout") else { return nil }
-            self = .iptablesLock(path: p, timeoutSeconds: t)
-        case "iptablesUnlock": guard let p = string("path") else { return nil }; self = .iptablesUnlock(path: p)
         case "processTable": self = .processTable
         default:
             // A family's effect under the name it had as the host's own (`FamilyEffect.planName`).

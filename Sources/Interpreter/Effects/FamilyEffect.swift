@@ -25,6 +25,10 @@ public protocol FamilyEffect: Sendable {
     /// Whether no model can foresee what it does (a program): a plan lists it as a change it
     /// cannot look into, and verify as one it cannot verify (default: false).
     var isOpaqueToPlans: Bool { get }
+    /// Whether it is the lock its family's transaction takes before its first read and releases
+    /// after its commit (iptables' `flock -w`): the same on every host, so it commits no other
+    /// family's batch and never depends on a probe (default: false).
+    var isTransactionLock: Bool { get }
     /// The equivalent command as an argument vector: replayed by bash, it does what the run did.
     var argv: [String] { get }
     /// The line the trace prints (default: `argv`, quoted).
@@ -51,6 +55,7 @@ extension FamilyEffect {
     public var planName: String? { nil }
     public var isPointOfNoReturn: Bool { false }
     public var isOpaqueToPlans: Bool { false }
+    public var isTransactionLock: Bool { false }
     public var inSandbox: SandboxPolicy { .perform }
     public func traceLine(format: String, place: String) -> String? { nil }
 }
