@@ -43,8 +43,8 @@ public final class JournalingHost: Host {
             }
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList, .canonicalPath,
              .iptablesCanonical, .processTable,
-             .probeProgram, .print, .lock, .unlock:
-            // Reads, output, `lock` blocks.
+             .probeProgram, .print:
+            // Reads and output.
             return try inner.perform(effect, at: location)
         }
     }

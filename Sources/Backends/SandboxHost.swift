@@ -48,7 +48,7 @@ public final class SandboxHost: Host {
                 return try setKernelParameter(key, value, effect, at: location)
             }
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList, .probeProgram,
-             .canonicalPath, .iptablesCanonical, .processTable, .print, .lock, .unlock:
+             .canonicalPath, .iptablesCanonical, .processTable, .print:
             // Inside its namespaces, as on the host: the kernel keeps them from the host.
             return try inner.perform(effect, at: location)
         }

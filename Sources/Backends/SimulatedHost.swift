@@ -27,7 +27,7 @@ public final class SimulatedHost: ChildScriptTracing {
     public func perform(_ effect: Effect, at location: SourceRange) throws -> EffectResult {
         switch effect {
         // The host's own mutations: nothing to remember (the trace prints them) and nothing performed.
-        case .print, .lock, .unlock:
+        case .print:
             return .done
 
         // Probes: the families' models first (files, sysctls, mounts), then the live host.

@@ -10,10 +10,6 @@ import Lexer
 /// the kernel's interface (iptables). Failures become `CommandFailure`s
 /// at the script location, with the errno's meaning or the tool's own words.
 public final class SystemHost: Host {
-    /// The lock of each `lock` block, by slot, held in the process's table (`HeldLocks.shared`),
-    /// re-entrant by file with the iptables transaction lock.
-    private var locks: [Int: HeldLocks.Identity] = [:]
-
     /// Where `echo` and friends write; standard output and error by default.
     let output: (String, Bool) -> Void
 
@@ -96,12 +92,6 @@ public final class SystemHost: Host {
             return try Spawn.runProgram(unshare + inner + ["--"] + lines, capture: true, captureError: true, at: location)
         case .print(let text, let toStandardError, let newline):
             output(newline ? text + "\n" : text, toStandardError)
-            return .done
-        case .lock(let path, let timeout, let slot):
-            locks[slot] = try HeldLocks.shared.acquire(path, timeoutSeconds: timeout, at: location)
-            return .done
-        case .unlock(_, let slot):
-            if let identity = locks.removeValue(forKey: slot) { HeldLocks.shared.release(identity) }
             return .done
         case .iptablesList(let family, let table, let chain, let tool, let rule):
             // Over netlink where that gives the same answer: a count (with `rule`), or that the chain is absent.

@@ -35,11 +35,9 @@ public enum Effect: Sendable, Equatable {
     // Mutations.
     /// Text a script prints; `newline` adds the line end (as `echo` does).
     case print(text: String, toStandardError: Bool, newline: Bool)
-    /// An flock on `path` held through descriptor `slot`; no timeout waits as long as it takes.
-    case lock(path: String, timeoutSeconds: Int?, slot: Int)
-    case unlock(path: String, slot: Int)
     /// An effect of a family that plugs in from its own folder (see `FamilyEffect`): every
-    /// change but printing and `lock` blocks (iptables' own: Builtins/Iptables/IptablesEffects.swift).
+    /// change but printing (iptables' own: Builtins/Iptables/IptablesEffects.swift; a `lock` block's:
+    /// Builtins/Host/LockBlock.swift, made through `Effect.lock`).
     case family(AnyFamilyEffect)
 
     public var isMutation: Bool {
@@ -47,7 +45,7 @@ public enum Effect: Sendable, Equatable {
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList, .probeProgram,
              .canonicalPath, .iptablesCanonical, .processTable:
             return false
-        case .print, .lock, .unlock:
+        case .print:
             return true
         case .family(let effect):
             return effect.effect.isMutation
@@ -69,7 +67,7 @@ public enum Effect: Sendable, Equatable {
         case .family(let wrapped):
             return wrapped.effect.isPointOfNoReturn
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList,
-             .iptablesCanonical, .probeProgram, .canonicalPath, .processTable, .print, .lock, .unlock:
+             .iptablesCanonical, .probeProgram, .canonicalPath, .processTable, .print:
             return false
         }
     }
@@ -89,7 +87,7 @@ public enum Effect: Sendable, Equatable {
         case .family(let effect):
             return effect.effect.family
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .probeProgram, .canonicalPath,
-             .processTable, .print, .lock, .unlock:
+             .processTable, .print:
             return nil
         }
     }
@@ -110,8 +108,6 @@ public enum Effect: Sendable, Equatable {
         case .iptablesCanonical: return "iptables-canonical"
         case .processTable: return "process-table"
         case .print: return "print"
-        case .lock: return "lock"
-        case .unlock: return "unlock"
         case .family(let effect): return effect.effect.kind
         }
     }
@@ -137,9 +133,6 @@ public enum Effect: Sendable, Equatable {
         case .print(let text, let toStandardError, let newline):
             let format = newline ? "%s\\n" : "%s"
             return toStandardError ? ["sh", "-c", "printf '\(format)' \"$1\" >&2", "sh", text] : ["printf", format, text]
-        case .lock(let path, let timeout, let slot):
-            return ["exec", "\(slot)>>\(path)", "&&", "flock"] + (timeout.map { ["-w", String($0)] } ?? []) + [String(slot)]
-        case .unlock(_, let slot): return ["exec", "\(slot)>&-"]
         case .iptablesList(let family, let table, let chain, let tool, let rule):
             return [tool.command(family), "-w", "-t", table, "-S", chain] + (rule.map { [String($0)] } ?? [])
         case .processTable: return ["ps", "-e", "-o", "pid=,ppid=,cgroup=,args="]
@@ -151,10 +144,6 @@ public enum Effect: Sendable, Equatable {
     /// need shell syntax (a lock on a descriptor, a restore fed on stdin).
     public var shellCommand: String {
         switch self {
-        case .lock(let path, let timeout, let slot):
-            return "exec \(slot)>>\(shellQuote(path)) && flock \(timeout.map { "-w \($0) " } ?? "")\(slot)"
-        case .unlock(_, let slot):
-            return "exec \(slot)>&-"
         case .print(let text, let toStandardError, let newline):
             return ReplayLine.printf(text, newline: newline) + (toStandardError ? " >&2" : "")
         case .probeProgram(let argv, let streams) where streams != .inherit:

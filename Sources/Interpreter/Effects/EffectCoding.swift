@@ -31,10 +31,6 @@ extension Effect {
             return object("iptablesCanonical", [family(f), ("table", .string(table)), ("lines", strings(lines))] + program(tool))
         case .print(let text, let toError, let newline):
             return object("print", [("text", .string(text)), ("stderr", .bool(toError)), ("newline", .bool(newline))])
-        case .lock(let path, let timeout, let slot):
-            return object("lock", [("path", .string(path)), ("timeout", timeout.map { .number(Double($0)) } ?? .null),
-                                   ("slot", .number(Double(slot)))])
-        case .unlock(let path, let slot): return object("unlock", [("path", .string(path)), ("slot", .number(Double(slot)))])
         case .processTable: return object("processTable", [])
         case .family(let wrapped):
             let effect = wrapped.effect
@@ -81,12 +77,6 @@ extension Effect {
         case "print":
             guard let t = string("text"), let e = bool("stderr"), let n = bool("newline") else { return nil }
             self = .print(text: t, toStandardError: e, newline: n)
-        case "lock":
-            guard let p = string("path"), let s = int("slot") else { return nil }
-            self = .lock(path: p, timeoutSeconds: int("timeout"), slot: s)
-        case "unlock":
-            guard let p = string("path"), let s = int("slot") else { return nil }
-            self = .unlock(path: p, slot: s)
         case "processTable": self = .processTable
         default:
             // A family's effect under the name it had as the host's own (`FamilyEffect.planName`).
