@@ -41,8 +41,7 @@ public final class JournalingHost: Host {
                 journal.recordPointOfNoReturn(what, at: location)
                 return result
             }
-        case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList, .canonicalPath,
-             .iptablesCanonical, .processTable,
+        case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .canonicalPath, .processTable,
              .probeProgram, .print:
             // Reads and output.
             return try inner.perform(effect, at: location)

@@ -41,7 +41,7 @@ public final class SimulatedHost: ChildScriptTracing {
             return try model(of: wrapped.effect.family)?.simulate(wrapped.effect, simulated: self, at: location) ?? .done
         case .family:
             return try probes.perform(effect, at: location)
-        case .route, .iptablesSave, .iptablesList, .probeProgram, .canonicalPath, .iptablesCanonical, .processTable:
+        case .route, .probeProgram, .canonicalPath, .processTable:
             return try probes.perform(effect, at: location)
         }
     }

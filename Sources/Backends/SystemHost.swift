@@ -76,34 +76,14 @@ public final class SystemHost: Host {
             }
         case .route(let destination, let family):
             return .route(try RouteQuery.lookup(destination: destination, family: family, at: location))
-        case .iptablesSave(let family, let table, let tool):
-            let outcome = try Spawn.runTool([tool.saveCommand(family), "-t", table], at: location)
-            return .text(outcome.standardOutput)
         case .probeProgram(let argv, let streams):
             return try Spawn.runProgram(argv, capture: true, captureError: streams.error == .capture, input: streams.input,
                                   discardError: streams.error == .discard, at: location)
         case .canonicalPath(let path):
             return .text(try SafePath.canonical(path, at: location))
-        case .iptablesCanonical(let family, let table, let lines, let tool):
-            // As root a network namespace of its own; otherwise one in a user namespace where wds is root.
-            let unshare = getuid() == 0 ? ["unshare", "--net", "--"] : ["unshare", "--user", "--map-root-user", "--net", "--"]
-            let inner = [Spawn.currentExecutable, "iptables-canonical", "--table", table] + (family == .ipv6 ? ["--ipv6"] : [])
-                + (tool == .standard ? [] : ["--program", tool.command(.ipv4)])
-            return try Spawn.runProgram(unshare + inner + ["--"] + lines, capture: true, captureError: true, at: location)
         case .print(let text, let toStandardError, let newline):
             output(newline ? text + "\n" : text, toStandardError)
             return .done
-        case .iptablesList(let family, let table, let chain, let tool, let rule):
-            // Over netlink where that gives the same answer: a count (with `rule`), or that the chain is absent.
-            if let rule {
-                if let size = IptablesNftChains.size(tool: tool, family: family, table: table, chain: chain, upTo: rule) {
-                    return size.answer
-                }
-            } else if IptablesNftChains.isAbsent(tool: tool, family: family, table: table, chain: chain) {
-                return IptablesNftChains.Size.absent.answer
-            }
-            return try Spawn.runProgram([tool.command(family), "-w", "-t", table, "-S", chain] + (rule.map { [String($0)] } ?? []),
-                                  capture: true, captureError: true, at: location)
         case .processTable:
             return .text(SystemHost.processTable())
         case .family(let wrapped):

@@ -5,13 +5,14 @@ import Lexer
 /// The iptables family's own changes: a command run at once (`--no-batch`), a
 /// change staged in the open batch, the batch's commit (`iptables-restore
 /// --noflush`), and the transaction lock held from the run's first read of
-/// the ruleset to its commit. Reads stay the host's probes (`Effect.iptablesSave`,
-/// `.iptablesList`, `.iptablesCanonical`). None is undone by the journal: the
-/// engine (`IptablesTransaction`) reverts a committed batch itself. Each keeps
-/// the top-level name saved plans gave it when it was the host's own (`planName`).
+/// the ruleset to its commit; its reads are in IptablesProbes.swift. None is
+/// undone by the journal: the engine (`IptablesTransaction`) reverts a
+/// committed batch itself. Each keeps the top-level name saved plans gave it
+/// when it was the host's own (`planName`).
 enum IptablesEffects {
     static let family = "iptables"
-    static let planNames = ["iptables", "iptablesRestore", "iptablesStaged", "iptablesLock", "iptablesUnlock"]
+    static let planNames = ["iptables", "iptablesRestore", "iptablesStaged", "iptablesLock", "iptablesUnlock",
+                            "iptablesSave", "iptablesList", "iptablesCanonical"]
 
     /// Reads an effect back from a saved plan (its top-level name as the kind).
     static func decode(kind: String, fields: JSON) -> (any FamilyEffect)? {
@@ -33,6 +34,17 @@ enum IptablesEffects {
         case "iptablesUnlock":
             guard let path = string("path") else { return nil }
             return IptablesUnlock(path: path)
+        case "iptablesSave":
+            guard let family, let table = string("table") else { return nil }
+            return IptablesSaveProbe(addressFamily: family, table: table, tool: tool)
+        case "iptablesList":
+            guard let family, let table = string("table"), let chain = string("chain") else { return nil }
+            var rule: Int?
+            if case .number(let n)? = fields["rule"] { rule = Int(n) }
+            return IptablesListProbe(addressFamily: family, table: table, chain: chain, tool: tool, rule: rule)
+        case "iptablesCanonical":
+            guard let family, let table = string("table"), let lines = fields["lines"]?.arrayValue?.compactMap(\.stringValue) else { return nil }
+            return IptablesCanonicalProbe(addressFamily: family, table: table, lines: lines, tool: tool)
         default:
             return nil
         }

@@ -39,6 +39,10 @@ public protocol FamilyEffect: Sendable {
     /// `fields` beside it), for an effect that was the host's own before its family moved into a
     /// folder: plans saved before read the same. nil: `{"effect": "family", "family": …, "fields": …}`.
     var planName: String? { get }
+    /// A probe's answer without what changes on its own (the date in a listing, packet
+    /// counters): what a saved plan fingerprints, so the plan holds while traffic flows
+    /// (default: the answer as it is).
+    func stableAnswer(_ answer: EffectResult) -> EffectResult
     /// Performs it on the real host (a system call, a netlink request, a program).
     func perform(at location: SourceRange) throws -> EffectResult
     /// Before a journaled run performs it: reads what it will change and says how to undo it.
@@ -58,6 +62,7 @@ extension FamilyEffect {
     public var isTransactionLock: Bool { false }
     public var inSandbox: SandboxPolicy { .perform }
     public func traceLine(format: String, place: String) -> String? { nil }
+    public func stableAnswer(_ answer: EffectResult) -> EffectResult { answer }
 }
 
 /// How a journaled run can put back what a family effect changed.
