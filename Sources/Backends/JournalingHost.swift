@@ -41,11 +41,9 @@ public final class JournalingHost: Host {
                 journal.recordPointOfNoReturn(what, at: location)
                 return result
             }
-        case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList, .canonicalPath,
-             .iptablesCanonical, .processTable,
-             .probeProgram, .print, .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock,
-             .iptablesUnlock:
-            // Reads, output, locks; iptables changes are journaled by their engine.
+        case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .canonicalPath, .processTable,
+             .probeProgram, .print:
+            // Reads and output.
             return try inner.perform(effect, at: location)
         }
     }

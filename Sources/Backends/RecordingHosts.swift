@@ -24,18 +24,11 @@ public final class ProbeRecorder: Host {
         return answer
     }
 
-    /// The fingerprint of an answer: SHA-256 of its JSON form (the state-file coding).
-    /// An iptables-save listing is taken without what changes on its own: its
-    /// `# Generated … on DATE` comments and the packet counters of its chains.
+    /// The fingerprint of an answer: SHA-256 of its JSON form (the state-file coding), taken
+    /// without what changes on its own (`FamilyEffect.stableAnswer`: an iptables-save listing's
+    /// `# Generated … on DATE` comments and the packet counters of its chains).
     public static func fingerprint(_ effect: Effect, _ answer: EffectResult) -> String {
-        if case .iptablesSave = effect, case .text(let text) = answer {
-            let stable = text.split(separator: "\n", omittingEmptySubsequences: false).compactMap { line -> Substring? in
-                if line.hasPrefix("#") { return nil }
-                if line.hasPrefix(":"), let bracket = line.lastIndex(of: "[") { return line[..<bracket] }
-                return line
-            }.joined(separator: "\n")
-            return SHA256.hex(StateCoding.encode(.text(stable)).serialized)
-        }
+        if case .family(let wrapped) = effect { return SHA256.hex(StateCoding.encode(wrapped.effect.stableAnswer(answer)).serialized) }
         return SHA256.hex(StateCoding.encode(answer).serialized)
     }
 }

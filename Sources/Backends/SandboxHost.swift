@@ -47,9 +47,8 @@ public final class SandboxHost: Host {
             case .kernelParameter(let key, let value):
                 return try setKernelParameter(key, value, effect, at: location)
             }
-        case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList, .probeProgram,
-             .canonicalPath, .iptablesCanonical, .processTable, .print, .lock, .unlock,
-             .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock:
+        case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .probeProgram, .canonicalPath, .processTable,
+             .print:
             // Inside its namespaces, as on the host: the kernel keeps them from the host.
             return try inner.perform(effect, at: location)
         }

@@ -27,8 +27,7 @@ public final class SimulatedHost: ChildScriptTracing {
     public func perform(_ effect: Effect, at location: SourceRange) throws -> EffectResult {
         switch effect {
         // The host's own mutations: nothing to remember (the trace prints them) and nothing performed.
-        case .print, .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock:
-            // `.done` for a restore tells the iptables engine that no kernel saw it: its model stays the truth.
+        case .print:
             return .done
 
         // Probes: the families' models first (files, sysctls, mounts), then the live host.
@@ -37,11 +36,12 @@ public final class SimulatedHost: ChildScriptTracing {
             return try probes.perform(effect, at: location)
         case .family(let wrapped) where wrapped.effect.isMutation:
             // The family's model remembers it (a file read back later; a program answers status 0);
-            // a transactional family's model (iptables, links) has decided it already. Nothing is performed.
+            // a transactional family's model (iptables, links) has decided it already. Nothing is performed:
+            // `.done` for a commit tells its engine (iptables') that no kernel saw it, so its model stays the truth.
             return try model(of: wrapped.effect.family)?.simulate(wrapped.effect, simulated: self, at: location) ?? .done
         case .family:
             return try probes.perform(effect, at: location)
-        case .route, .iptablesSave, .iptablesList, .probeProgram, .canonicalPath, .iptablesCanonical, .processTable:
+        case .route, .probeProgram, .canonicalPath, .processTable:
             return try probes.perform(effect, at: location)
         }
     }

@@ -10,13 +10,6 @@ import Lexer
 /// the kernel's interface (iptables). Failures become `CommandFailure`s
 /// at the script location, with the errno's meaning or the tool's own words.
 public final class SystemHost: Host {
-    /// Every flock the run holds, re-entrant by file (HeldLocks).
-    private let heldLocks = HeldLocks()
-    /// The lock of each `lock` block, by slot.
-    private var locks: [Int: HeldLocks.Identity] = [:]
-    /// The iptables transaction lock, while a run holds it.
-    private var iptablesLock: HeldLocks.Identity?
-
     /// Where `echo` and friends write; standard output and error by default.
     let output: (String, Bool) -> Void
 
@@ -83,87 +76,19 @@ public final class SystemHost: Host {
             }
         case .route(let destination, let family):
             return .route(try RouteQuery.lookup(destination: destination, family: family, at: location))
-        case .iptablesSave(let family, let table, let tool):
-            let outcome = try runTool([tool.saveCommand(family), "-t", table], at: location)
-            return .text(outcome.standardOutput)
         case .probeProgram(let argv, let streams):
             return try Spawn.runProgram(argv, capture: true, captureError: streams.error == .capture, input: streams.input,
                                   discardError: streams.error == .discard, at: location)
         case .canonicalPath(let path):
             return .text(try SafePath.canonical(path, at: location))
-        case .iptablesCanonical(let family, let table, let lines, let tool):
-            // As root a network namespace of its own; otherwise one in a user namespace where wds is root.
-            let unshare = getuid() == 0 ? ["unshare", "--net", "--"] : ["unshare", "--user", "--map-root-user", "--net", "--"]
-            let inner = [Spawn.currentExecutable, "iptables-canonical", "--table", table] + (family == .ipv6 ? ["--ipv6"] : [])
-                + (tool == .standard ? [] : ["--program", tool.command(.ipv4)])
-            return try Spawn.runProgram(unshare + inner + ["--"] + lines, capture: true, captureError: true, at: location)
         case .print(let text, let toStandardError, let newline):
             output(newline ? text + "\n" : text, toStandardError)
-            return .done
-        case .lock(let path, let timeout, let slot):
-            locks[slot] = try heldLocks.acquire(path, timeoutSeconds: timeout, at: location)
-            return .done
-        case .unlock(_, let slot):
-            if let identity = locks.removeValue(forKey: slot) { heldLocks.release(identity) }
-            return .done
-        case .iptables(let family, let table, let arguments, let tool):
-            _ = try runTool([tool.command(family), "-w", "-t", table] + arguments, at: location)
-            return .done
-        case .iptablesList(let family, let table, let chain, let tool, let rule):
-            // Over netlink where that gives the same answer: a count (with `rule`), or that the chain is absent.
-            if let rule {
-                if let size = IptablesNftChains.size(tool: tool, family: family, table: table, chain: chain, upTo: rule) {
-                    return size.answer
-                }
-            } else if IptablesNftChains.isAbsent(tool: tool, family: family, table: table, chain: chain) {
-                return IptablesNftChains.Size.absent.answer
-            }
-            return try Spawn.runProgram([tool.command(family), "-w", "-t", table, "-S", chain] + (rule.map { [String($0)] } ?? []),
-                                  capture: true, captureError: true, at: location)
-        case .iptablesRestore(let family, let payload, let tool):
-            // Not runTool: a refusal is answered, not thrown, so the engine can name the statement at fault.
-            // Once begun, a commit completes even if wds is killed: the restore runs in a session of
-            // its own (a kill of wds's process group misses it) and holds the run's iptables lock
-            // until it is done, so the next run that takes the lock sees all of it or none.
-            return try Spawn.runProgram([tool.restoreCommand(family), "--noflush"], capture: true, captureError: true, input: payload,
-                                  ownSession: true, keep: iptablesLock.flatMap(heldLocks.descriptor), at: location)
-        case .iptablesStaged:
-            return .done
-        case .iptablesLock(let path, let timeout):
-            if iptablesLock == nil {
-                try SafePath.makeDirectory(Paths.directory(path), parents: true, at: location)
-                iptablesLock = try heldLocks.acquire(path, timeoutSeconds: timeout, at: location)
-            }
-            return .done
-        case .iptablesUnlock:
-            if let identity = iptablesLock { heldLocks.release(identity) }
-            iptablesLock = nil
             return .done
         case .processTable:
             return .text(SystemHost.processTable())
         case .family(let wrapped):
             return try wrapped.effect.perform(at: location)
         }
-    }
-
-    /// Runs a tool a builtin depends on; a non-zero exit is a failure carrying its stderr.
-    func runTool(_ argv: [String], input: String? = nil, at location: SourceRange) throws -> Spawn.Outcome {
-        let outcome: Spawn.Outcome
-        do {
-            outcome = try Spawn.run(argv, input: input, capture: true)
-            if outcome.outputTooLarge { throw Spawn.outputTooLarge(argv, at: location) }
-        } catch Spawn.Failure.notFound(let program) {
-            throw CommandFailure("'\(program)' is not installed", at: location, status: ExitStatus.missingProgram,
-                                 hint: program.contains("tables") ? "install the iptables package" : nil)
-        } catch Spawn.Failure.failed(let program, let code) {
-            throw CommandFailure("cannot run '\(program)': \(errnoMessage(code))", at: location)
-        }
-        guard outcome.status == 0 else {
-            let message = outcome.standardError.split(separator: "\n").first.map(String.init) ?? "no message"
-            throw CommandFailure("\(shellLine(Array(argv.prefix(argv.count)))) failed (status \(outcome.status)): \(message)",
-                                 at: location, status: ExitStatus.kernelRefused)
-        }
-        return outcome
     }
 }
 

@@ -78,15 +78,6 @@ public final class TraceHost: Host {
                 .joined(separator: "\n")
         }
         switch (format, effect) {
-        case (.text, .iptablesRestore(let family, let payload, let tool)):
-            let changes = payload.split(separator: "\n").filter { !$0.hasPrefix("*") && $0 != "COMMIT" }.count
-            return "# commit: \(tool.restoreCommand(family)) --noflush, the \(changes) change(s) above  # \(place)"
-        case (.restore, .iptablesRestore(let family, let payload, let tool)):
-            return "\(tool.restoreCommand(family)) --noflush <<'WDS_RESTORE'  # \(place)\n\(payload)WDS_RESTORE"
-        case (.restore, .iptablesStaged):
-            return "# \(effect.shellCommand)  # \(place)"
-        case (.text, .iptablesLock), (.text, .iptablesUnlock), (.restore, .iptablesLock), (.restore, .iptablesUnlock):
-            return "# \(effect.kind): \(effect.shellCommand)  # \(place)"
         case (.text, _), (.restore, _), (.nft, _):
             let command = effect.shellCommand
             return effect.isMutation ? "\(command)  # \(place)" : "# probe: \(command)  # \(place)"

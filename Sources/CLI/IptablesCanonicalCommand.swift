@@ -4,7 +4,7 @@ import Driver
 import HostSystem
 import Interpreter
 
-/// The inside of the `iptables-canonical` probe (`Effect.iptablesCanonical`):
+/// The inside of the `iptables-canonical` probe (`IptablesCanonicalProbe`):
 /// run by wds itself in a throwaway network namespace, it restores the lines
 /// into that namespace's empty table and prints what iptables-save prints
 /// back, so the rule parts wds has no model of get the kernel's canonical form

@@ -210,15 +210,10 @@ public enum SavedPlan {
         }
         let held = Set(first.holds.map { $0.take.kind } + first.holds.map { $0.release.kind })
         for (effect, place) in parsed.effects {
-            if case .iptablesStaged = effect { continue }
             if held.contains(effect.kind) { continue }  // the locks are held already, until the end
             do {
                 let result = try system.perform(effect, at: location)
-                if case .iptablesRestore = effect, case .process(let status, _, let errorOutput) = result, status != 0 {
-                    return refuse("iptables refused the plan's commit (from \(place)): \(errorOutput)",
-                                  hint: "the effects before it were applied")
-                }
-                // A family's transaction (nftables) answers a refusal as a status too.
+                // A family's transaction (iptables-restore, nft -f) answers a refusal as a status, not a failure.
                 if case .family(let wrapped) = effect, case .process(let status, _, let errorOutput) = result, status != 0 {
                     return refuse("\(wrapped.effect.family) refused the plan's commit (from \(place)): \(errorOutput)",
                                   hint: "the effects before it were applied")

@@ -27,6 +27,27 @@ extension Spawn {
         }
     }
 
+    /// Runs a tool a builtin depends on (iptables, iptables-save); a non-zero exit is a failure
+    /// carrying its stderr. What the system host's probes and the iptables family's effects share.
+    public static func runTool(_ argv: [String], input: String? = nil, at location: SourceRange) throws -> Spawn.Outcome {
+        let outcome: Spawn.Outcome
+        do {
+            outcome = try Spawn.run(argv, input: input, capture: true)
+            if outcome.outputTooLarge { throw Spawn.outputTooLarge(argv, at: location) }
+        } catch Spawn.Failure.notFound(let program) {
+            throw CommandFailure("'\(program)' is not installed", at: location, status: ExitStatus.missingProgram,
+                                 hint: program.contains("tables") ? "install the iptables package" : nil)
+        } catch Spawn.Failure.failed(let program, let code) {
+            throw CommandFailure("cannot run '\(program)': \(errnoMessage(code))", at: location)
+        }
+        guard outcome.status == 0 else {
+            let message = outcome.standardError.split(separator: "\n").first.map(String.init) ?? "no message"
+            throw CommandFailure("\(shellLine(Array(argv.prefix(argv.count)))) failed (status \(outcome.status)): \(message)",
+                                 at: location, status: ExitStatus.kernelRefused)
+        }
+        return outcome
+    }
+
     /// A program's captured output is a value: past the limit, the run stops (Limits).
     public static func outputTooLarge(_ argv: [String], at location: SourceRange) -> Diagnostic {
         Diagnostic("the output of '\(argv.first ?? "")' is larger than wds's limit on a value (\(Spawn.maximumCapture >> 20) MiB)",

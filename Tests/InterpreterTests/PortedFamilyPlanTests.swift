@@ -2,9 +2,9 @@ import Builtins
 import Interpreter
 import XCTest
 
-/// Saved plans written before sysctl, resource limits, files, mounts, signals and programs became
-/// families of their own still read, and a plan written now holds the same
-/// JSON for them (`FamilyEffect.planName`). One row per effect, as saved.
+/// Saved plans written before sysctl, resource limits, files, mounts, signals, programs, iptables'
+/// own effects and `lock` blocks became families' effects still read, and a plan written now holds
+/// the same JSON for them (`FamilyEffect.planName`). One row per effect, as saved.
 final class PortedFamilyPlanTests: XCTestCase {
     func testSavedEffectsReadBackAndWriteTheSameJSON() throws {
         _ = Builtins.standard  // registers the families' decoders
@@ -27,6 +27,15 @@ final class PortedFamilyPlanTests: XCTestCase {
             #"{"effect":"runProgram","argv":["ip","link"],"capture":false}"#,
             #"{"effect":"runProgram","argv":["cat"],"capture":true,"stdin":"x","stdout":"capture","stderr":"discard"}"#,
             #"{"effect":"runScript","path":"/srv/child.wds","arguments":["up"]}"#,
+            #"{"effect":"iptables","family":"ipv4","table":"filter","arguments":["-N","web"]}"#,
+            #"{"effect":"iptables","family":"ipv6","table":"nat","arguments":["-F"],"program":"iptables-legacy"}"#,
+            #"{"effect":"iptablesRestore","family":"ipv4","payload":"*filter\n-A INPUT -j ACCEPT\nCOMMIT\n"}"#,
+            #"{"effect":"iptablesStaged","family":"ipv4","table":"filter","arguments":["-A","INPUT","-j","ACCEPT"]}"#,
+            #"{"effect":"iptablesLock","path":"/run/wds/iptables.lock","timeout":30}"#,
+            #"{"effect":"iptablesUnlock","path":"/run/wds/iptables.lock"}"#,
+            #"{"effect":"lock","path":"/run/app.lock","timeout":10,"slot":9}"#,
+            #"{"effect":"lock","path":"/run/app.lock","timeout":null,"slot":8}"#,
+            #"{"effect":"unlock","path":"/run/app.lock","slot":9}"#,
         ]
         for row in rows {
             let saved = try JSON.parse(row)

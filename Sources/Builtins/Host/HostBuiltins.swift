@@ -8,10 +8,12 @@ import Lexer
 enum HostBuiltins {
     static let familyName = "host"
 
-    /// Processes, the host name and whole-file operations, as one host family. Its own effect is a
-    /// signal (`ProcessSignal`); the host name is a sysctl (`SysctlWrite`), the file operations `FileEffect`s.
+    /// Processes, the host name and whole-file operations, as one host family. Its own effects are a
+    /// signal (`ProcessSignal`) and the language's `lock` block (`LockBlock`); the host name is a sysctl
+    /// (`SysctlWrite`), the file operations `FileEffect`s.
     static let hostFamily = HostFamily(familyName, builtins: specs.map(BuiltinRegistry.Entry.single) + [.family(hostnameFamily)],
-                                       decoder: { kind, fields in ProcessSignal.decode(kind, fields) }, planNames: ["signal"])
+                                       decoder: { kind, fields in ProcessSignal.decode(kind, fields) ?? LockBlock.decode(kind, fields) },
+                                       planNames: ["signal", "lock", "unlock"], lockBlocks: LockBlock.effects)
 
     static let specs: [BuiltinSpec] = processSpecs + fileSpecs
 

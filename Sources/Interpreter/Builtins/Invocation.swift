@@ -76,10 +76,8 @@ public struct Invocation {
     @discardableResult
     public func perform(_ effect: Effect) throws -> EffectResult {
         let probes = context.probes
-        if case .iptablesLock = effect {
+        if effect.isTransactionLock {
             probes.mutationDependsOnProbe = false  // taken before any read, on every host alike
-        } else if case .iptablesUnlock = effect {
-            probes.mutationDependsOnProbe = false
         } else if effect.isMutation {
             // In script order: an open batch (iptables) reaches the kernel before anything else changes.
             if effect.commitsOpenBatches { try context.commitOpenBatches(except: effect.batchFamily) }

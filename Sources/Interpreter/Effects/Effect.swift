@@ -10,24 +10,11 @@ public enum Effect: Sendable, Equatable {
     case mountTable
     /// The route the kernel would use for `destination` (nil: the default route).
     case route(destination: String?, family: AddressFamily)
-    case iptablesSave(family: AddressFamily, table: String, tool: IptablesTool = .standard)
-    /// One chain's rules (`iptables -w -t TABLE -S CHAIN`): answered with
-    /// `.process`, status 1 when the chain does not exist.
-    /// With `rule`, only that rule (`-S CHAIN N`): the chain exists (status 0), and holds at least N
-    /// rules when something is printed; what a decision needs without fetching a long chain whole.
-    /// Where the program is iptables-nft, the system host answers without it, over netlink, as
-    /// `.text` JSON: `{"exists": false}`, or with `rule`, `{"exists": true, "rules": K}`, K counted up to N.
-    case iptablesList(family: AddressFamily, table: String, chain: String, tool: IptablesTool = .standard, rule: Int? = nil)
     /// A program the script declared read-only (`run --probe`): trace runs it too.
     case probeProgram(argv: [String], streams: ProgramStreams = .inherit)
     /// `realpath -m PATH`: `.`, `..` and the links a write may follow resolved, as
     /// /proc/self/mountinfo names mount points (answered with `.text`).
     case canonicalPath(path: String)
-    /// What iptables-save prints for restore `lines` given to an empty table:
-    /// run by this wds in a throwaway network namespace (`unshare --net`), so
-    /// the host's ruleset never sees them; how wds learns the canonical form
-    /// of a rule part it has no model of. Answered with `.process`.
-    case iptablesCanonical(family: AddressFamily, table: String, lines: [String], tool: IptablesTool = .standard)
     /// Every process: pid, parent, name, arguments and cgroup, read from /proc.
     /// Answered with `.text`: a JSON array of `ProcessInfo` objects.
     case processTable
@@ -35,31 +22,16 @@ public enum Effect: Sendable, Equatable {
     // Mutations.
     /// Text a script prints; `newline` adds the line end (as `echo` does).
     case print(text: String, toStandardError: Bool, newline: Bool)
-    /// An flock on `path` held through descriptor `slot`; no timeout waits as long as it takes.
-    case lock(path: String, timeoutSeconds: Int?, slot: Int)
-    case unlock(path: String, slot: Int)
-    case iptables(family: AddressFamily, table: String, arguments: [String], tool: IptablesTool = .standard)
-    /// One family's transaction, committed with `iptables-restore --noflush`.
-    /// The system answers `.process` (the engine maps a `line N failed` back
-    /// to the statement); a backend that reaches no kernel (trace) answers `.done`.
-    case iptablesRestore(family: AddressFamily, payload: String, tool: IptablesTool = .standard)
-    /// A change the run's iptables transaction recorded, to be committed later:
-    /// printed by the trace as the `iptables -w` command it stands for, performed by no one.
-    case iptablesStaged(family: AddressFamily, table: String, arguments: [String], tool: IptablesTool = .standard)
-    /// The flock every wds run holds from its first read of the ruleset to its commit.
-    case iptablesLock(path: String, timeoutSeconds: Int)
-    case iptablesUnlock(path: String)
-    /// An effect of a family that plugs in from its own folder (see `FamilyEffect`).
+    /// An effect of a family that plugs in from its own folder (see `FamilyEffect`): every change
+    /// but printing, and a family's own probes (iptables': Builtins/Iptables/; a `lock` block's:
+    /// Builtins/Host/LockBlock.swift, made through `Effect.lock`).
     case family(AnyFamilyEffect)
 
     public var isMutation: Bool {
         switch self {
-        case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList, .probeProgram,
-             .canonicalPath, .iptablesCanonical, .processTable:
+        case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .probeProgram, .canonicalPath, .processTable:
             return false
-        case .print,
-             .lock, .unlock, .iptables, .iptablesRestore, .iptablesStaged,
-             .iptablesLock, .iptablesUnlock:
+        case .print:
             return true
         case .family(let effect):
             return effect.effect.isMutation
@@ -80,23 +52,26 @@ public enum Effect: Sendable, Equatable {
         switch self {
         case .family(let wrapped):
             return wrapped.effect.isPointOfNoReturn
-        case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .iptablesSave, .iptablesList,
-             .iptablesCanonical, .probeProgram, .canonicalPath, .processTable, .print, .lock,
-             .unlock, .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock:
+        case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .probeProgram, .canonicalPath, .processTable,
+             .print:
             return false
         }
+    }
+
+    /// A family's transaction lock (`FamilyEffect.isTransactionLock`): taken before any read and
+    /// released after the commit, on every host alike; it commits no batch and depends on no probe.
+    public var isTransactionLock: Bool {
+        if case .family(let wrapped) = self { return wrapped.effect.isTransactionLock }
+        return false
     }
 
     /// The family whose batch this effect belongs to, if it batches.
     public var batchFamily: String? {
         switch self {
-        case .iptables, .iptablesRestore, .iptablesStaged, .iptablesLock, .iptablesUnlock, .iptablesSave, .iptablesList,
-             .iptablesCanonical:
-            return "iptables"
         case .family(let effect):
             return effect.effect.family
         case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .probeProgram, .canonicalPath,
-             .processTable, .print, .lock, .unlock:
+             .processTable, .print:
             return nil
         }
     }
@@ -110,20 +85,10 @@ public enum Effect: Sendable, Equatable {
         case .readSysctl: return "read-sysctl"
         case .mountTable: return "mount-table"
         case .route: return "route"
-        case .iptablesSave: return "iptables-save"
-        case .iptablesList: return "iptables-list"
         case .probeProgram: return "probe-program"
         case .canonicalPath: return "canonical-path"
-        case .iptablesCanonical: return "iptables-canonical"
         case .processTable: return "process-table"
         case .print: return "print"
-        case .lock: return "lock"
-        case .unlock: return "unlock"
-        case .iptables: return "iptables"
-        case .iptablesRestore: return "iptables-restore"
-        case .iptablesStaged: return "iptables-staged"
-        case .iptablesLock: return "iptables-lock"
-        case .iptablesUnlock: return "iptables-unlock"
         case .family(let effect): return effect.effect.kind
         }
     }
@@ -140,27 +105,11 @@ public enum Effect: Sendable, Equatable {
             let ip = family == .ipv6 ? ["ip", "-6", "-j", "route"] : ["ip", "-j", "route"]
             if let destination { return ip + ["get", destination] }
             return ip + ["show", "default"]
-        case .iptablesSave(let family, let table, let tool): return [tool.saveCommand(family), "-t", table]
         case .probeProgram(let argv, _): return argv
         case .canonicalPath(let path): return ["realpath", "-m", "--", path]
-        case .iptablesCanonical(let family, let table, let lines, let tool):
-            return ["unshare", "--net", "--", "wds", "iptables-canonical", "--table", table] + (family == .ipv6 ? ["--ipv6"] : [])
-                + (tool == .standard ? [] : ["--program", tool.command(.ipv4)]) + ["--"] + lines
         case .print(let text, let toStandardError, let newline):
             let format = newline ? "%s\\n" : "%s"
             return toStandardError ? ["sh", "-c", "printf '\(format)' \"$1\" >&2", "sh", text] : ["printf", format, text]
-        case .lock(let path, let timeout, let slot):
-            return ["exec", "\(slot)>>\(path)", "&&", "flock"] + (timeout.map { ["-w", String($0)] } ?? []) + [String(slot)]
-        case .unlock(_, let slot): return ["exec", "\(slot)>&-"]
-        case .iptables(let family, let table, let arguments, let tool):
-            return [tool.command(family), "-w", "-t", table] + arguments
-        case .iptablesRestore(let family, _, let tool): return [tool.restoreCommand(family), "--noflush"]
-        case .iptablesList(let family, let table, let chain, let tool, let rule):
-            return [tool.command(family), "-w", "-t", table, "-S", chain] + (rule.map { [String($0)] } ?? [])
-        case .iptablesStaged(let family, let table, let arguments, let tool):
-            return [tool.command(family), "-w", "-t", table] + arguments
-        case .iptablesLock(let path, let timeout): return ["flock", "-w", String(timeout), path]
-        case .iptablesUnlock(let path): return ["flock", "-u", path]
         case .processTable: return ["ps", "-e", "-o", "pid=,ppid=,cgroup=,args="]
         case .family(let effect): return effect.effect.argv
         }
@@ -170,12 +119,6 @@ public enum Effect: Sendable, Equatable {
     /// need shell syntax (a lock on a descriptor, a restore fed on stdin).
     public var shellCommand: String {
         switch self {
-        case .lock(let path, let timeout, let slot):
-            return "exec \(slot)>>\(shellQuote(path)) && flock \(timeout.map { "-w \($0) " } ?? "")\(slot)"
-        case .unlock(_, let slot):
-            return "exec \(slot)>&-"
-        case .iptablesRestore(let family, let payload, let tool):
-            return "\(tool.restoreCommand(family)) --noflush <<'WDS_RESTORE'\n\(payload)WDS_RESTORE"
         case .print(let text, let toStandardError, let newline):
             return ReplayLine.printf(text, newline: newline) + (toStandardError ? " >&2" : "")
         case .probeProgram(let argv, let streams) where streams != .inherit:

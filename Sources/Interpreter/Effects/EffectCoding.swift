@@ -12,7 +12,6 @@ extension Effect {
             s == .inherit ? [] : [("stdin", s.input.map(JSON.string) ?? .null), ("stdout", .string(s.output.rawValue)),
                                   ("stderr", .string(s.error.rawValue))]
         }
-        func program(_ tool: IptablesTool) -> [(String, JSON)] { tool == .standard ? [] : [("program", .string(tool.command(.ipv4)))] }
         switch self {
         case .readFile(let path): return object("readFile", [("path", .string(path))])
         case .fileInfo(let path): return object("fileInfo", [("path", .string(path))])
@@ -21,29 +20,10 @@ extension Effect {
         case .mountTable: return object("mountTable", [])
         case .route(let destination, let f):
             return object("route", [("destination", destination.map(JSON.string) ?? .null), family(f)])
-        case .iptablesSave(let f, let table, let tool): return object("iptablesSave", [family(f), ("table", .string(table))] + program(tool))
-        case .iptablesList(let f, let table, let chain, let tool, let rule):
-            return object("iptablesList", [family(f), ("table", .string(table)), ("chain", .string(chain))] + program(tool)
-                          + (rule.map { [("rule", JSON.number(Double($0)))] } ?? []))
         case .probeProgram(let argv, let s): return object("probeProgram", [("argv", strings(argv))] + streams(s))
         case .canonicalPath(let path): return object("canonicalPath", [("path", .string(path))])
-        case .iptablesCanonical(let f, let table, let lines, let tool):
-            return object("iptablesCanonical", [family(f), ("table", .string(table)), ("lines", strings(lines))] + program(tool))
         case .print(let text, let toError, let newline):
             return object("print", [("text", .string(text)), ("stderr", .bool(toError)), ("newline", .bool(newline))])
-        case .lock(let path, let timeout, let slot):
-            return object("lock", [("path", .string(path)), ("timeout", timeout.map { .number(Double($0)) } ?? .null),
-                                   ("slot", .number(Double(slot)))])
-        case .unlock(let path, let slot): return object("unlock", [("path", .string(path)), ("slot", .number(Double(slot)))])
-        case .iptables(let f, let table, let arguments, let tool):
-            return object("iptables", [family(f), ("table", .string(table)), ("arguments", strings(arguments))] + program(tool))
-        case .iptablesRestore(let f, let payload, let tool):
-            return object("iptablesRestore", [family(f), ("payload", .string(payload))] + program(tool))
-        case .iptablesStaged(let f, let table, let arguments, let tool):
-            return object("iptablesStaged", [family(f), ("table", .string(table)), ("arguments", strings(arguments))] + program(tool))
-        case .iptablesLock(let path, let timeout):
-            return object("iptablesLock", [("path", .string(path)), ("timeout", .number(Double(timeout)))])
-        case .iptablesUnlock(let path): return object("iptablesUnlock", [("path", .string(path))])
         case .processTable: return object("processTable", [])
         case .family(let wrapped):
             let effect = wrapped.effect
@@ -56,13 +36,11 @@ extension Effect {
         func string(_ key: String) -> String? { json[key]?.stringValue }
         func strings(_ key: String) -> [String]? { json[key]?.arrayValue?.compactMap(\.stringValue) }
         func bool(_ key: String) -> Bool? { if case .bool(let b)? = json[key] { return b } else { return nil } }
-        func int(_ key: String) -> Int? { if case .number(let n)? = json[key] { return Int(n) } else { return nil } }
         var family: AddressFamily? { string("family").flatMap(AddressFamily.init(rawValue:)) }
         var streams: ProgramStreams {
             ProgramStreams(input: string("stdin"), output: string("stdout").flatMap(ProgramStreams.Destination.init(rawValue:)) ?? .inherit,
                            error: string("stderr").flatMap(ProgramStreams.Destination.init(rawValue:)) ?? .inherit)
         }
-        var tool: IptablesTool { string("program").flatMap(IptablesTool.init(program:)) ?? .standard }
         guard let name = string("effect") else { return nil }
         switch name {
         case "family":
@@ -76,39 +54,11 @@ extension Effect {
         case "readSysctl": guard let k = string("key") else { return nil }; self = .readSysctl(key: k)
         case "mountTable": self = .mountTable
         case "route": guard let f = family else { return nil }; self = .route(destination: string("destination"), family: f)
-        case "iptablesSave":
-            guard let f = family, let t = string("table") else { return nil }
-            self = .iptablesSave(family: f, table: t, tool: tool)
-        case "iptablesList":
-            guard let f = family, let t = string("table"), let c = string("chain") else { return nil }
-            self = .iptablesList(family: f, table: t, chain: c, tool: tool, rule: int("rule"))
         case "probeProgram": guard let a = strings("argv") else { return nil }; self = .probeProgram(argv: a, streams: streams)
         case "canonicalPath": guard let p = string("path") else { return nil }; self = .canonicalPath(path: p)
-        case "iptablesCanonical":
-            guard let f = family, let t = string("table"), let l = strings("lines") else { return nil }
-            self = .iptablesCanonical(family: f, table: t, lines: l, tool: tool)
         case "print":
             guard let t = string("text"), let e = bool("stderr"), let n = bool("newline") else { return nil }
             self = .print(text: t, toStandardError: e, newline: n)
-        case "lock":
-            guard let p = string("path"), let s = int("slot") else { return nil }
-            self = .lock(path: p, timeoutSeconds: int("timeout"), slot: s)
-        case "unlock":
-            guard let p = string("path"), let s = int("slot") else { return nil }
-            self = .unlock(path: p, slot: s)
-        case "iptables":
-            guard let f = family, let t = string("table"), let a = strings("arguments") else { return nil }
-            self = .iptables(family: f, table: t, arguments: a, tool: tool)
-        case "iptablesRestore":
-            guard let f = family, let p = string("payload") else { return nil }
-            self = .iptablesRestore(family: f, payload: p, tool: tool)
-        case "iptablesStaged":
-            guard let f = family, let t = string("table"), let a = strings("arguments") else { return nil }
-            self = .iptablesStaged(family: f, table: t, arguments: a, tool: tool)
-        case "iptablesLock":
-            guard let p = string("path"), let t = int("timeout") else { return nil }
-            self = .iptablesLock(path: p, timeoutSeconds: t)
-        case "iptablesUnlock": guard let p = string("path") else { return nil }; self = .iptablesUnlock(path: p)
         case "processTable": self = .processTable
         default:
             // A family's effect under the name it had as the host's own (`FamilyEffect.planName`).

@@ -25,6 +25,10 @@ public protocol FamilyEffect: Sendable {
     /// Whether no model can foresee what it does (a program): a plan lists it as a change it
     /// cannot look into, and verify as one it cannot verify (default: false).
     var isOpaqueToPlans: Bool { get }
+    /// Whether it is the lock its family's transaction takes before its first read and releases
+    /// after its commit (iptables' `flock -w`): the same on every host, so it commits no other
+    /// family's batch and never depends on a probe (default: false).
+    var isTransactionLock: Bool { get }
     /// The equivalent command as an argument vector: replayed by bash, it does what the run did.
     var argv: [String] { get }
     /// The line the trace prints (default: `argv`, quoted).
@@ -35,6 +39,10 @@ public protocol FamilyEffect: Sendable {
     /// `fields` beside it), for an effect that was the host's own before its family moved into a
     /// folder: plans saved before read the same. nil: `{"effect": "family", "family": …, "fields": …}`.
     var planName: String? { get }
+    /// A probe's answer without what changes on its own (the date in a listing, packet
+    /// counters): what a saved plan fingerprints, so the plan holds while traffic flows
+    /// (default: the answer as it is).
+    func stableAnswer(_ answer: EffectResult) -> EffectResult
     /// Performs it on the real host (a system call, a netlink request, a program).
     func perform(at location: SourceRange) throws -> EffectResult
     /// Before a journaled run performs it: reads what it will change and says how to undo it.
@@ -51,8 +59,10 @@ extension FamilyEffect {
     public var planName: String? { nil }
     public var isPointOfNoReturn: Bool { false }
     public var isOpaqueToPlans: Bool { false }
+    public var isTransactionLock: Bool { false }
     public var inSandbox: SandboxPolicy { .perform }
     public func traceLine(format: String, place: String) -> String? { nil }
+    public func stableAnswer(_ answer: EffectResult) -> EffectResult { answer }
 }
 
 /// How a journaled run can put back what a family effect changed.

@@ -22,11 +22,13 @@ public struct HostFamily: Sendable {
     public var liveNames: (@Sendable (_ parameter: String, _ type: ArgumentType, _ host: Host) -> [String])?
     /// The top-level names its effects have in saved plans (`FamilyEffect.planName`), which `decoder` reads.
     public var planNames: [String]
+    /// The makers of the `lock PATH { … }` block's effects, for the one family that performs them (see `LockBlockEffects`).
+    public var lockBlocks: LockBlockEffects?
     /// Its model in a simulated run, for a family whose changes the host's probes read back (see `SimulatedFamilyModel`).
     public var simulation: (@Sendable () -> SimulatedFamilyModel)?
 
     public init(_ name: String, builtins: @autoclosure @escaping @Sendable () -> [BuiltinRegistry.Entry], decoder: FamilyEffects.Decoder? = nil,
-                planNames: [String] = [],
+                planNames: [String] = [], lockBlocks: LockBlockEffects? = nil,
                 install: (@Sendable (_ context: RunContext, _ batch: Bool) -> Void)? = nil,
                 simulation: (@Sendable () -> SimulatedFamilyModel)? = nil,
                 snapshot: (@Sendable () -> FamilySnapshot?)? = nil,
@@ -35,6 +37,7 @@ public struct HostFamily: Sendable {
         self.makeBuiltins = builtins
         self.decoder = decoder
         self.planNames = planNames
+        self.lockBlocks = lockBlocks
         self.install = install
         self.simulation = simulation
         self.snapshot = snapshot
@@ -96,6 +99,7 @@ extension BuiltinRegistry {
         if let decoder = family.decoder { FamilyEffects.register(family.name, decoder) }
         if !family.planNames.isEmpty { FamilyEffects.register(family.name, planNames: family.planNames) }
         if let simulation = family.simulation { FamilyEffects.register(family.name, simulation: simulation) }
+        if let lockBlocks = family.lockBlocks { LockBlockEffects.register(lockBlocks) }
         families.append(family)
     }
 

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import HostSystem
 import Interpreter
 import Lexer
 
@@ -12,17 +11,33 @@ import Lexer
 /// a `lock` of the iptables lock the run took for its transaction (or the
 /// transaction taking a lock a `lock` block holds) — is re-entrant: it counts,
 /// and the file is unlocked when the last holder lets go.
-final class HeldLocks {
-    struct Identity: Hashable {
+///
+/// The table is the process's (`shared`), as flock(2)'s own table is: a
+/// `lock` block and a family effect's `perform` (the iptables transaction
+/// lock) take and release their locks in it without a host instance.
+public final class HeldLocks: @unchecked Sendable {
+    public struct Identity: Hashable, Sendable {
         var device: UInt64
         var inode: UInt64
     }
 
+    /// Every flock this process holds.
+    public static let shared = HeldLocks()
+
     private var held: [Identity: (fd: Int32, holders: Int)] = [:]
+    private var mutex = pthread_mutex_t()
+
+    init() { pthread_mutex_init(&mutex, nil) }
+
+    private func locked<T>(_ body: () -> T) -> T {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return body()
+    }
 
     /// Takes the lock on `path` (waiting up to `timeoutSeconds`, or as long as it
     /// takes), or counts one more holder if the run already has it.
-    func acquire(_ path: String, timeoutSeconds: Int?, at location: SourceRange) throws -> Identity {
+    public func acquire(_ path: String, timeoutSeconds: Int?, at location: SourceRange) throws -> Identity {
         // A lock file is created like any write: no untrusted link on the way, the last one included.
         let (fd, code) = try SafePath.openFile(path, flags: O_WRONLY | O_CREAT | O_APPEND, followLast: true, at: location)
         guard fd >= 0 else {
@@ -35,29 +50,36 @@ final class HeldLocks {
             throw CommandFailure("cannot examine lock file '\(path)': \(errnoMessage(code))", at: location)
         }
         let identity = Identity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
-        if let entry = held[identity] {
-            close(fd)
+        let counted: Bool = locked {
+            guard let entry = held[identity] else { return false }
             held[identity] = (entry.fd, entry.holders + 1)
+            return true
+        }
+        if counted {
+            close(fd)
             return identity
         }
+        // Waited for outside the table's mutex: a wait as long as it takes keeps no one else from letting go.
         try Locks.lock(fd, path, timeoutSeconds: timeoutSeconds, at: location)
-        held[identity] = (fd, 1)
+        locked { held[identity] = (fd, 1) }
         return identity
     }
 
     /// One holder lets go; the file is unlocked (closed) when none is left.
-    func release(_ identity: Identity) {
-        guard let entry = held[identity] else { return }
-        if entry.holders > 1 {
-            held[identity] = (entry.fd, entry.holders - 1)
-        } else {
-            close(entry.fd)
-            held[identity] = nil
+    public func release(_ identity: Identity) {
+        locked {
+            guard let entry = held[identity] else { return }
+            if entry.holders > 1 {
+                held[identity] = (entry.fd, entry.holders - 1)
+            } else {
+                close(entry.fd)
+                held[identity] = nil
+            }
         }
     }
 
     /// The descriptor holding the lock (a child that must keep it inherits it).
-    func descriptor(_ identity: Identity) -> Int32? { held[identity]?.fd }
+    public func descriptor(_ identity: Identity) -> Int32? { locked { held[identity]?.fd } }
 }
 
 /// flock(2) with a timeout, as `flock -w N` does.
