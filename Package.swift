@@ -17,7 +17,11 @@ let package = Package(
         .target(name: "Lexer"),
         // Exclusivity stays checked in every build: a tool that runs as root keeps Swift's
         // memory-safety checks, which cost the evaluator about 10 % (docs/performance.md).
-        .target(name: "Interpreter", dependencies: ["Lexer"]),
+        // The host model: effects, their results and coding, the Host and FamilyEffect protocols, the
+        // formats every layer reads and writes (JSON, SHA-256, shell quoting). Below the interpreter,
+        // so the language knows the host only through it.
+        .target(name: "HostModel", dependencies: ["Lexer"]),
+        .target(name: "Interpreter", dependencies: ["Lexer", "HostModel"]),
         // setns(2) and unshare(2), which Swift's Glibc module does not export.
         .target(name: "CNamespaces"),
         // An rtnetlink client (links, addresses, routes, network namespaces), in-process: no `ip` processes.

@@ -34,10 +34,13 @@ final class FuzzProbes: Host {
         case .readSysctl: return .text("0\n")
         case .mountTable: return .text("1 0 0:1 / / rw - rootfs none rw\n")
         case .route: return .route(Route(device: "eth0", gateway: "10.0.2.2", source: "10.0.2.15"))
-        case .iptablesSave(_, let table, _):
+        // iptables' probes are its family's effects, known here by kind and fields.
+        case .family(let wrapped) where wrapped.effect.kind == "iptables-save":
+            let table = wrapped.effect.fields["table"]?.stringValue ?? "filter"
             let chains = ["filter": ["INPUT", "FORWARD", "OUTPUT"], "nat": ["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"]][table] ?? []
             return .text("*\(table)\n" + chains.map { ":\($0) ACCEPT [0:0]\n" }.joined() + "COMMIT\n")
-        case .iptablesList: return .process(status: 1, standardOutput: "", standardError: "iptables: No chain/target/match by that name.\n")
+        case .family(let wrapped) where wrapped.effect.kind == "iptables-list":
+            return .process(status: 1, standardOutput: "", standardError: "iptables: No chain/target/match by that name.\n")
         case .probeProgram: return .process(status: 0, standardOutput: "", standardError: "")
         case .canonicalPath(let path): return .text(path)
         default: return .done

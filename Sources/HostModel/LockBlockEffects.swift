@@ -26,7 +26,7 @@ public struct LockBlockEffects: Sendable {
         return true
     }()
 
-    static func register(_ effects: LockBlockEffects) {
+    public static func register(_ effects: LockBlockEffects) {
         _ = initialized
         pthread_mutex_lock(&mutex)
         registered = effects
