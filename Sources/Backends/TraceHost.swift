@@ -23,9 +23,6 @@ public final class TraceHost: Host {
     let probes: Host
     let format: Format
     let write: (String) -> Void
-    /// The run's record of what it read from the host: mutations that depend on
-    /// a probe's answer are marked, since on another host they could differ.
-    public var tracker: ProbeTracker?
     /// Whether the header is still to be written, before the first line (not in JSON, nor in a
     /// child trace of `run-script`, whose lines continue its parent's).
     var headerPending: Bool
@@ -53,8 +50,14 @@ public final class TraceHost: Host {
     }
 
     public func perform(_ effect: Effect, at location: SourceRange) throws -> EffectResult {
+        try perform(effect, in: EffectContext(location: location))
+    }
+
+    /// A mutation whose context says it came from reading the host is marked "after a probe".
+    public func perform(_ effect: Effect, in context: EffectContext) throws -> EffectResult {
         writeHeaderIfPending()
-        let dependsOnProbe = effect.isMutation && tracker?.mutationDependsOnProbe == true
+        let location = context.location
+        let dependsOnProbe = effect.isMutation && context.dependsOnProbe
         let line = TraceHost.line(for: effect, at: location, format: format, dependsOnProbe: dependsOnProbe)
         if !line.isEmpty { write(line + "\n") }
         return try probes.perform(effect, at: location)

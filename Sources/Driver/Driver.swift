@@ -103,7 +103,6 @@ public enum Driver {
                              write: { output($0, false) })
         }
         let context = RunContext(host: host, environment: options.environment, arguments: options.arguments, journal: journal)
-        (host as? TraceHost)?.tracker = context.probes
         Builtins.standard.installFamilies(in: context, batch: options.batchIptables)
         if options.mode == .trace {
             let trace = host as? TraceHost

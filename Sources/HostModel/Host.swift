@@ -6,6 +6,31 @@ import Lexer
 /// the statement that caused it, so a failure points at the script line.
 public protocol Host: AnyObject {
     func perform(_ effect: Effect, at location: SourceRange) throws -> EffectResult
+    /// The effect with what the run knows of where it comes from. Hosts that show it (the
+    /// trace) or pass effects on to one that may (the REPL's switch) take this form; the
+    /// others are asked `perform(_:at:)`.
+    func perform(_ effect: Effect, in context: EffectContext) throws -> EffectResult
+}
+
+extension Host {
+    public func perform(_ effect: Effect, in context: EffectContext) throws -> EffectResult {
+        try perform(effect, at: context.location)
+    }
+}
+
+/// What travels with each effect besides the effect: the statement it comes
+/// from, and whether its presence or its values came from reading the host —
+/// what the statement's values or branch were taken from, or what the builtin
+/// read first. On another host, with other answers, such a trace line could
+/// differ or be missing; the trace marks it "after a probe".
+public struct EffectContext: Sendable {
+    public var location: SourceRange
+    public var dependsOnProbe: Bool
+
+    public init(location: SourceRange, dependsOnProbe: Bool = false) {
+        self.location = location
+        self.dependsOnProbe = dependsOnProbe
+    }
 }
 
 /// An operational failure (a program exited non-zero, the kernel said no, a

@@ -21,4 +21,8 @@ final class SwitchableHost: Host {
     func perform(_ effect: Effect, at location: SourceRange) throws -> EffectResult {
         try (tracing ? trace : system).perform(effect, at: location)
     }
+
+    func perform(_ effect: Effect, in context: EffectContext) throws -> EffectResult {
+        try (tracing ? trace : system).perform(effect, in: context)
+    }
 }

@@ -98,6 +98,7 @@ final class IptablesTransactionTests: XCTestCase {
     }
 
     /// `trace --format restore` prints the exact payload: replayed by bash it builds what `run` builds.
+    /// The commit is marked "after a probe": some of its lines were made from the host's answers (the uplink).
     func testTraceFormatRestorePrintsTheCommit() throws {
         try Namespace.requireNamespaces()
         let script = try Namespace.temporaryScript(Steps.wardenSetup + Steps.wardenContainers)
@@ -106,7 +107,7 @@ final class IptablesTransactionTests: XCTestCase {
         XCTAssertEqual(trace.standardOutput, "status=0\n", trace.standardError)
         let text = try String(contentsOfFile: directory + "/trace.txt", encoding: .utf8)
         XCTAssertTrue(text.contains("""
-            iptables-restore --noflush <<'WDS_RESTORE'  # \(script):27
+            iptables-restore --noflush <<'WDS_RESTORE'  # \(script):27, after a probe
             *filter
             -N warden-forward
             -N warden-default

@@ -66,6 +66,9 @@ final class IptablesTransaction: TransactionalFamily {
         var line: String
         var inverse: [String]
         var location: SourceRange
+        /// Whether the statement made it from what it read of the host (the trace's "after a probe"):
+        /// the batch's commit carries it when any of its changes does.
+        var dependsOnProbe = false
     }
 
     private var tables: [IptablesScope: Table] = [:]
@@ -408,6 +411,7 @@ final class IptablesTransaction: TransactionalFamily {
         guard batch else { return try commitAlone(change, call) }
         changes.append(change)
         try call.perform(.iptablesStaged(family: scope.family, table: scope.table, arguments: command.arguments, tool: tool))
+        changes[changes.count - 1].dependsOnProbe = call.context.probes.lastMutationDependedOnProbe
     }
 
     /// `--no-batch`: the change as one `iptables -w` command, undone through the journal if the run fails later.
@@ -455,7 +459,8 @@ final class IptablesTransaction: TransactionalFamily {
             let (payload, lineOwners) = IptablesTransaction.payload(familyChanges, inverse: false)
             let result: EffectResult
             do {
-                result = try host.perform(.iptablesRestore(family: family, payload: payload, tool: tool), at: last.location)
+                result = try host.perform(.iptablesRestore(family: family, payload: payload, tool: tool),
+                                          in: EffectContext(location: last.location, dependsOnProbe: familyChanges.contains { $0.dependsOnProbe }))
             } catch {
                 rollBack(applied, host)
                 tables = [:]

@@ -95,8 +95,8 @@ final class NetworkModel: TransactionalFamily {
         if simulated, let undoTarget {
             for change in history[savepoint.count...].reversed() {
                 for (operation, namespace) in NetworkModel.inverse(of: change) {
-                    undoTarget.probes.mutationDependsOnProbe = true
-                    _ = try? undoTarget.host.perform(.family(AnyFamilyEffect(NetworkEffect(operation, in: namespace))), at: change.location)
+                    _ = try? undoTarget.host.perform(.family(AnyFamilyEffect(NetworkEffect(operation, in: namespace))),
+                                                     in: EffectContext(location: change.location, dependsOnProbe: true))
                 }
             }
         }

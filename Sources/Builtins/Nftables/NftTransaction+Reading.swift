@@ -10,8 +10,7 @@ extension NftTransaction {
     func lock(_ call: Invocation) throws {
         lastLocation = call.range
         guard batch, !locked else { return }
-        // Taken before any read, on every host alike: not a line that depends on a probe.
-        call.context.probes.mutationDependsOnProbe = false
+        // Taken before any read, on every host alike: not a line that depends on a probe (the context's default).
         _ = try call.context.host.perform(.family(AnyFamilyEffect(NftLockEffect(path: lockPath, timeoutSeconds: lockTimeoutSeconds))),
                                           at: call.range)
         locked = true

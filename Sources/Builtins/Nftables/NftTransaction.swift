@@ -20,6 +20,8 @@ final class NftTransaction: TransactionalFamily {
     struct Change {
         var command: NftCommand
         var location: SourceRange
+        /// Whether the statement made it from what it read of the host: the commit carries it when any change does.
+        var dependsOnProbe = false
     }
 
     /// What a piece of the ruleset was before the open batch first changed it: what an undo puts back.
@@ -111,6 +113,7 @@ final class NftTransaction: TransactionalFamily {
         changes.append(change)
         if let (count, consulted) = probeMark { (call.context.probes.count, call.context.probes.builtinConsultedHost) = (count, consulted) }
         try call.perform(.family(AnyFamilyEffect(NftStagedEffect(command: line ?? command.line))))
+        changes[changes.count - 1].dependsOnProbe = call.context.probes.lastMutationDependedOnProbe
         if !batch { try commit(call.context) }
     }
 
@@ -258,7 +261,8 @@ final class NftTransaction: TransactionalFamily {
         }
         let result: EffectResult
         do {
-            result = try host.perform(.family(AnyFamilyEffect(NftCommitEffect(payload: built.text))), at: last.location)
+            result = try host.perform(.family(AnyFamilyEffect(NftCommitEffect(payload: built.text))),
+                                      in: EffectContext(location: last.location, dependsOnProbe: pending.contains { $0.dependsOnProbe }))
         } catch {
             dropModel()
             throw error

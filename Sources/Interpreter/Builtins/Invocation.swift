@@ -76,17 +76,18 @@ public struct Invocation {
     @discardableResult
     public func perform(_ effect: Effect) throws -> EffectResult {
         let probes = context.probes
+        var dependsOnProbe = false
         if effect.isTransactionLock {
-            probes.mutationDependsOnProbe = false  // taken before any read, on every host alike
+            // Taken before any read, on every host alike.
         } else if effect.isMutation {
             // In script order: an open batch (iptables) reaches the kernel before anything else changes.
             if effect.commitsOpenBatches { try context.commitOpenBatches(except: effect.batchFamily) }
-            probes.mutationDependsOnProbe = probes.statementDependsOnProbe || probes.count > probesAtStart
-                || probes.builtinConsultedHost
+            dependsOnProbe = probes.statementDependsOnProbe || probes.count > probesAtStart || probes.builtinConsultedHost
+            probes.lastMutationDependedOnProbe = dependsOnProbe
         } else {
             probes.count += 1
         }
-        return try context.host.perform(effect, at: range)
+        return try context.host.perform(effect, in: EffectContext(location: range, dependsOnProbe: dependsOnProbe))
     }
 
     /// Refuses, before it is made, a value of about `bytes` this builtin would
@@ -194,8 +195,10 @@ public final class ProbeTracker {
     var probesMade = 0
     /// The statement now running takes values from probes, or runs in a branch chosen by one.
     public var statementDependsOnProbe = false
-    /// Set for each mutation just before the host performs it; the trace reads it.
-    public var mutationDependsOnProbe = false
+    /// Whether the last mutation a builtin made depended on a probe (what its
+    /// `EffectContext` said): a batching family keeps it with the change it staged,
+    /// so that the batch's commit carries it too.
+    public var lastMutationDependedOnProbe = false
     /// The builtin now running decided something from what it knows of the host
     /// (a cached answer counts: the iptables model read earlier).
     public var builtinConsultedHost = false

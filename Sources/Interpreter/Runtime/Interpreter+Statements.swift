@@ -132,15 +132,14 @@ extension Interpreter {
             let lockDependsOnProbe = pathFromProbe || probeDepth > 0
             // What the script did before the lock reaches the host before it; what it does inside, before it is released.
             try context.commitOpenBatches()
-            context.probes.mutationDependsOnProbe = lockDependsOnProbe
-            _ = try context.host.perform(.lock(path: path, timeoutSeconds: seconds, slot: slot), at: statement.keywordRange)
+            let lockContext = EffectContext(location: statement.keywordRange, dependsOnProbe: lockDependsOnProbe)
+            _ = try context.host.perform(.lock(path: path, timeoutSeconds: seconds, slot: slot), in: lockContext)
             lockDepth += 1
             heldLockPaths.append(key)
             defer {
                 lockDepth -= 1
                 heldLockPaths.removeLast()
-                context.probes.mutationDependsOnProbe = lockDependsOnProbe
-                _ = try? context.host.perform(.unlock(path: path, slot: slot), at: statement.keywordRange)
+                _ = try? context.host.perform(.unlock(path: path, slot: slot), in: lockContext)
             }
             try execute(body, in: scope)
             try context.commitOpenBatches()
