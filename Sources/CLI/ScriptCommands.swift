@@ -44,7 +44,7 @@ struct Run: ParsableCommand {
         }
         var options = Driver.Options()
         options.mode = .run
-        options.batchIptables = !noBatch
+        options.batch = !noBatch
         options.arguments = script.arguments
         options.environment = processEnvironment()
         options.handleSignals = true
@@ -91,7 +91,7 @@ struct Trace: ParsableCommand {
         var options = Driver.Options()
         options.mode = .trace
         options.traceFormat = TraceHost.Format(rawValue: format)!
-        options.batchIptables = !noBatch
+        options.batch = !noBatch
         options.statePath = state
         options.runProbes = runProbes
         options.traceHeader = !noHeader

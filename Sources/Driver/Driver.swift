@@ -19,8 +19,8 @@ public enum Driver {
         public var recordStatePath: String?
         public var arguments: [String] = []
         public var environment: [String: String] = [:]
-        /// iptables changes as one transaction per run (false: `--no-batch`, one `iptables -w` per change).
-        public var batchIptables = true
+        /// Each batching family's changes as one transaction per batch (false: `--no-batch`, one change per transaction).
+        public var batch = true
         /// Trace and state start the script's `run --probe` programs only with this (`--run-probes`).
         public var runProbes = false
         /// Begin a text trace with the line naming its shell (false: a run-script child's trace).
@@ -103,7 +103,7 @@ public enum Driver {
                              write: { output($0, false) })
         }
         let context = RunContext(host: host, environment: options.environment, arguments: options.arguments, journal: journal)
-        Builtins.standard.installFamilies(in: context, batch: options.batchIptables)
+        Builtins.standard.installFamilies(in: context, batch: options.batch)
         if options.mode == .trace {
             let trace = host as? TraceHost
             context.runScriptInProcess = { childPath, arguments, call in

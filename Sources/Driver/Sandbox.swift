@@ -214,7 +214,7 @@ public enum Sandbox {
             leftovers = SandboxCgroup.directories(below: mountPoint).reversed().filter { rmdir($0) != 0 && errno != ENOENT }
         }
         output(report(path: path, arguments: arguments, status: status, settings: settings, before: before, after: after,
-                      leftovers: leftovers) + familyChanges, false)
+                      families: familyChanges, leftovers: leftovers), false)
         return status
     }
 
@@ -250,25 +250,14 @@ public enum Sandbox {
         return String(decoding: bytes, as: UTF8.self).split(separator: "\n").compactMap { try? JSON.parse(String($0)) }
     }
 
+    /// `families`: what each host family shows of its state and changes (iptables, links, nftables), first.
     static func report(path: String, arguments: [String], status: Int32, settings: Settings, before: Snapshot, after: Snapshot,
-                       leftovers: [String]) -> String {
+                       families: String, leftovers: [String]) -> String {
         var out = "== sandbox: \(shellLine([path] + arguments)) exited with status \(status)\n"
         if let uplink = settings.uplink {
             out += "== uplink stand-in: \(uplink.name) \(uplink.address)\(uplink.gateway.map { " via \($0)" } ?? "")\n"
         }
-        for family in ["IPv4", "IPv6"] where !(after.saved[family] ?? "").isEmpty {
-            out += "== \(family) ruleset after the run (iptables-save, normalized)\n" + after.saved[family]!
-        }
-        out += "== iptables changes\n"
-        var changed = false
-        for table in Set(before.rules.keys).union(after.rules.keys).sorted() {
-            // A table the run brought into being starts with its built-in chains, accepting: not a change.
-            let old = before.rules[table] ?? (after.rules[table] ?? []).filter { $0.hasPrefix(":") && $0.hasSuffix(" ACCEPT") }
-            let new = after.rules[table] ?? []
-            for line in old where !new.contains(line) { out += "- [\(table)] \(line)\n"; changed = true }
-            for line in new where !old.contains(line) { out += "+ [\(table)] \(line)\n"; changed = true }
-        }
-        if !changed { out += "  (none)\n" }
+        out += families
         out += "== mounts\n"
         let added = after.mounts.filter { !before.mounts.contains($0) }
         let removed = before.mounts.filter { !after.mounts.contains($0) }

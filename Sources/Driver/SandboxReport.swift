@@ -6,16 +6,14 @@ import HostSystem
 import Interpreter
 
 /// What a sandbox run changed, for its report: the state it can read before
-/// and after (rulesets, mounts, network sysctls, hostname, cgroups), and the
+/// and after (mounts, network sysctls, hostname, cgroups; each host family —
+/// iptables, network links, nftables — shows its own, `HostFamily.snapshot`), and the
 /// files and directories, which are exactly the overlays' upper layers
 /// (compared with the host's directories below them) and whatever is in the
 /// file systems the script mounted. Programs' changes are seen as well as
 /// builtins', since none of it comes from wds's own record of effects.
 extension Sandbox {
     struct Snapshot {
-        /// iptables-save normalized as the Warden reference data is (comments dropped, counters zeroed), by family.
-        var saved: [String: String] = [:]
-        var rules: [String: [String]] = [:]   // "IPv4 filter" → lines without counters
         var mounts: [String] = []
         var mountPoints: [String] = []
         var mountTypes: [String: String] = [:]
@@ -26,24 +24,6 @@ extension Sandbox {
 
     static func snapshot(cgroupMount: String?) -> Snapshot {
         var result = Snapshot()
-        for (family, command) in [("IPv4", "iptables-save"), ("IPv6", "ip6tables-save")] {
-            guard let saved = try? Spawn.run([command], capture: true), saved.status == 0 else { continue }
-            result.saved[family] = saved.standardOutput.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { line -> String in
-                guard line.hasPrefix(":"), let bracket = line.lastIndex(of: "[") else { return String(line) }
-                return line[..<bracket] + "[0:0]"
-            }.map { $0 + "\n" }.joined()
-            var table = ""
-            for line in saved.standardOutput.split(separator: "\n") where !line.hasPrefix("#") {
-                if line.hasPrefix("*") { table = "\(family) \(line.dropFirst())"; continue }
-                if line == "COMMIT" { continue }
-                // Counters are not state the script made.
-                var text = String(line)
-                if text.hasPrefix(":"), let bracket = text.lastIndex(of: "[") {
-                    text = String(text[..<bracket].reversed().drop(while: { $0 == " " }).reversed())
-                }
-                result.rules[table, default: []].append(text)
-            }
-        }
         for mount in MountInfo.current() {
             result.mounts.append("\(mount.mountpoint) \(mount.type) \(mount.source)")
             result.mountPoints.append(mount.mountpoint)

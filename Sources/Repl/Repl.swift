@@ -268,14 +268,6 @@ enum LiveNames {
         let location = SourceRange(file: SourceFile(name: "completion", text: ""), start: 0, end: 0)
         if parameter == "subsystem" { return cgroupSubsystems(host: host, at: location) }
         switch type {
-        case .chain:
-            // The chains of the table the command names (`--table nat`), filter by default, of IPv6 with --ipv6.
-            let table = options["--table"] ?? "filter"
-            let family: AddressFamily = options["--ipv6"] != nil ? .ipv6 : .ipv4
-            guard case .text(let saved)? = try? host.perform(.iptablesSave(family: family, table: table), at: location) else {
-                return []
-            }
-            return saved.split(separator: "\n").filter { $0.hasPrefix(":") }.map { String($0.dropFirst().split(separator: " ")[0]) }
         case .interface:
             return directory("/sys/class/net", host: host).map(\.name)
         // The network family's own kinds of value: links of this namespace, named namespaces.
@@ -286,8 +278,8 @@ enum LiveNames {
         case .custom("NETNS-NAME", _):
             return directory("/run/netns", host: host).map(\.name)
         default:
-            // A family's own names (nftables tables, chains, sets).
-            return Builtins.standard.families.flatMap { $0.liveNames?(parameter, type, host) ?? [] }
+            // A family's own names (iptables chains, nftables tables, chains, sets).
+            return Builtins.standard.families.flatMap { $0.liveNames?(parameter, type, options, host) ?? [] }
         }
     }
 

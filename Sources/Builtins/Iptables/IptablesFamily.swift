@@ -11,5 +11,7 @@ enum IptablesFamily {
                    .single(IptablesRuleBuiltins.rulesSpec), .family(IptablesCommitBuiltins.family)],
         decoder: { kind, fields in IptablesEffects.decode(kind: kind, fields: fields) },
         planNames: IptablesEffects.planNames,
-        install: { context, batch in IptablesEngine.install(in: context, batch: batch) })
+        install: { context, batch in IptablesEngine.install(in: context, batch: batch) },
+        snapshot: { IptablesSnapshot.take() },
+        liveNames: { _, type, options, host in IptablesSnapshot.chainNames(type, options, host) })
 }

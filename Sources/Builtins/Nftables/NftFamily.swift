@@ -13,7 +13,7 @@ enum NftFamily {
         decoder: { kind, fields in NftEffects.decode(kind: kind, fields: fields) },
         install: { context, batch in install(in: context, batch: batch) },
         snapshot: { NftSnapshot.take() },
-        liveNames: { parameter, type, host in NftSnapshot.liveNames(parameter, type, host) })
+        liveNames: { parameter, type, _, host in NftSnapshot.liveNames(parameter, type, host) })
 
     static let storageKey = "nftables"
     /// The lock every batching wds run holds from its first read of the nftables ruleset to its commit.

@@ -18,8 +18,9 @@ public struct HostFamily: Sendable {
     public var install: (@Sendable (_ context: RunContext, _ batch: Bool) -> Void)?
     /// What `wds run --sandbox` shows of the family's state, read before and after the run (nil: nothing).
     public var snapshot: (@Sendable () -> FamilySnapshot?)?
-    /// Names read from the live host for REPL completion of a parameter (by name and type).
-    public var liveNames: (@Sendable (_ parameter: String, _ type: ArgumentType, _ host: Host) -> [String])?
+    /// Names read from the live host for REPL completion of a parameter (by name and type; the
+    /// options already given, such as `--table nat`, say where to look).
+    public var liveNames: (@Sendable (_ parameter: String, _ type: ArgumentType, _ options: [String: String], _ host: Host) -> [String])?
     /// The top-level names its effects have in saved plans (`FamilyEffect.planName`), which `decoder` reads.
     public var planNames: [String]
     /// The makers of the `lock PATH { … }` block's effects, for the one family that performs them (see `LockBlockEffects`).
@@ -32,7 +33,7 @@ public struct HostFamily: Sendable {
                 install: (@Sendable (_ context: RunContext, _ batch: Bool) -> Void)? = nil,
                 simulation: (@Sendable () -> SimulatedFamilyModel)? = nil,
                 snapshot: (@Sendable () -> FamilySnapshot?)? = nil,
-                liveNames: (@Sendable (_ parameter: String, _ type: ArgumentType, _ host: Host) -> [String])? = nil) {
+                liveNames: (@Sendable (_ parameter: String, _ type: ArgumentType, _ options: [String: String], _ host: Host) -> [String])? = nil) {
         self.name = name
         self.makeBuiltins = builtins
         self.decoder = decoder
