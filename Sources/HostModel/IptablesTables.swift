@@ -12,8 +12,8 @@ public enum IptablesTables {
         "security": ["INPUT", "FORWARD", "OUTPUT"],
     ]
 
-    /// One table's block of iptables-restore input: `*TABLE`, the lines, `COMMIT`.
-    /// (The transaction's payload writes the same block line by line, to know which statement owns each.)
+    /// One table's block of iptables-restore input: `*TABLE`, the lines, `COMMIT`: the one
+    /// writer of the format (a transaction's commit, its undo, `verify --fix`, the canonical-form helper).
     public static func restoreBlock(table: String, lines: [String]) -> String {
         "*\(table)\n" + lines.map { $0 + "\n" }.joined() + "COMMIT\n"
     }

@@ -17,7 +17,7 @@ enum IptablesSnapshot {
         let family: AddressFamily = options["--ipv6"] != nil ? .ipv6 : .ipv4
         let location = SourceRange(file: SourceFile(name: "completion", text: ""), start: 0, end: 0)
         guard case .text(let saved)? = try? host.perform(.iptablesSave(family: family, table: table), at: location) else { return [] }
-        return saved.split(separator: "\n").filter { $0.hasPrefix(":") }.map { String($0.dropFirst().split(separator: " ")[0]) }
+        return (try? IptablesTableState.parse(saved, table: table, family: family))?.chains ?? []
     }
 
     static func take() -> FamilySnapshot? {

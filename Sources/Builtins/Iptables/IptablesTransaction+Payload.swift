@@ -18,20 +18,22 @@ extension IptablesTransaction {
         var text = ""
         var owners: [Int: Int] = [:]
         var lineNumber = 0
-        func emit(_ line: String, _ owner: Int) {
-            text += line + "\n"
-            lineNumber += 1
-            owners[lineNumber] = owner
-        }
         let order = inverse ? tableOrder(changes).reversed() : tableOrder(changes)
         for table in order {
             var indices = changes.indices.filter { changes[$0].scope.table == table }
             if !inverse { indices = flushesMovedForward(indices, changes) }
-            emit("*\(table)", indices.first!)
+            var lines: [String] = []
+            // Line 1 of the block is `*TABLE`: the table's first change owns it; its last owns `COMMIT`.
+            owners[lineNumber + 1] = indices.first!
             for index in inverse ? indices.reversed() : indices {
-                for line in inverse ? changes[index].inverse : [changes[index].line] { emit(line, index) }
+                for line in inverse ? changes[index].inverse : [changes[index].line] {
+                    lines.append(line)
+                    owners[lineNumber + 1 + lines.count] = index
+                }
             }
-            emit("COMMIT", indices.last!)
+            owners[lineNumber + lines.count + 2] = indices.last!
+            text += IptablesTables.restoreBlock(table: table, lines: lines)
+            lineNumber += lines.count + 2
         }
         return (text, owners)
     }
