@@ -125,6 +125,29 @@ final class CheckerTests: XCTestCase {
         ], files: files)
     }
 
+    /// A script that starts itself with `run-script` is loaded once more, as
+    /// its own child, which starts itself again: a cycle. Nothing of it may
+    /// outlive the script the loader gave back (the REPL and the language
+    /// server load scripts again and again).
+    func testAScriptThatStartsItselfIsFreedWithItsRoot() {
+        weak var root: Script?
+        weak var child: Script?
+        do {
+            var loader = Loader(readFile: { path in path == "/w/self.wds" ? Array("run-script $script_dir/self.wds\n".utf8) : nil })
+            let script = loader.load(SourceFile(name: "/w/self.wds", path: "/w/self.wds", text: "run-script $script_dir/self.wds\n"))
+            XCTAssertEqual(loader.diagnostics.map(\.message), [])
+            let loaded = script.children["/w/self.wds"]
+            XCTAssertNotNil(loaded)
+            // The child starts itself: the same script, not a third copy.
+            XCTAssertTrue(loaded?.children["/w/self.wds"] === loaded)
+            XCTAssertEqual(Checker.check(script, registry: Builtins.standard).map(\.message), [])
+            root = script
+            child = loaded
+        }
+        XCTAssertNil(root, "the root script outlived its last reference")
+        XCTAssertNil(child, "the self-starting child outlived its root: a reference cycle")
+    }
+
     // MARK: - Helpers
 
     func check(_ table: [(String, [String])], files: [String: String] = [:],

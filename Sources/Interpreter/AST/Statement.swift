@@ -125,7 +125,21 @@ public final class Script: @unchecked Sendable {
     /// Scripts this one (or a file it sources) starts with `run-script` at a
     /// path known before it runs, by absolute path: loaded with it, and
     /// checked with it, so a mistake in one stops them all before anything runs.
-    public var children: [String: Script] = [:]
+    public var children: [String: Script] {
+        get { childReferences.mapValues(\.script) }
+        set { childReferences = newValue.mapValues(ChildReference.init) }
+    }
+    /// Held unowned: a script that starts itself (or its parent) is a cycle,
+    /// which strong references would keep alive for ever (a leak in the REPL
+    /// and the language server, which load scripts again and again). The
+    /// scripts themselves are owned by the script the loader started from.
+    private var childReferences: [String: ChildReference] = [:]
+    private struct ChildReference {
+        unowned let script: Script
+    }
+    /// Every `run-script` child loaded with this script, at any depth: set on
+    /// the script the loader started from, which keeps them alive.
+    public internal(set) var loadedChildren: [String: Script] = [:]
 
     public init(file: SourceFile, statements: [Statement]) {
         self.file = file

@@ -61,6 +61,7 @@ public struct Loader {
         var visiting: [String] = [file.path ?? file.name]
         let script = load(file, visiting: &visiting)
         loadChildren(of: script, scriptDirectory: Paths.directory(file.path ?? file.name), depth: 1)
+        script.loadedChildren = children
         return script
     }
 
