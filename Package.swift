@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "Driver", dependencies: ["Lexer", "Interpreter", "HostSystem", "Builtins", "Backends"]),
         // GNU readline (GPL-3.0-or-later), from Debian's libreadline-dev.
         .target(name: "CReadline", linkerSettings: [.linkedLibrary("readline")]),
-        .target(name: "Repl", dependencies: ["Lexer", "Interpreter", "Builtins", "Backends", "Driver", "CReadline"]),
+        .target(name: "Repl", dependencies: ["Lexer", "Interpreter", "HostSystem", "Builtins", "Backends", "Driver", "CReadline"]),
         // `wds lsp`: the Language Server Protocol over stdio, on the parser, checker, completer and formatter.
         .target(name: "LanguageServer", dependencies: ["Lexer", "Interpreter", "Builtins", "Driver", "Repl"]),
         .executableTarget(

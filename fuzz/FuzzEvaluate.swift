@@ -14,7 +14,10 @@
 //    plan uses (Effect(json:) gives it back);
 //  - a mutation never reaches the probes' host.
 //
-// A run is bounded to `maximumStatements`, since a script may loop for ever.
+// A run is bounded to `maximumStatements`, since a script may loop for ever,
+// and its values to 64 KiB each and 256 KiB in all: a loop that doubles a
+// text up to wds's real limits, then runs `replace` over it 2,000 times, is
+// minutes of honest work, which libFuzzer would report as a hang.
 import Backends
 import Builtins
 import Interpreter
@@ -77,6 +80,8 @@ func fuzzEvaluate(_ script: Script, _ bytes: [UInt8]) {
     Builtins.standard.installFamilies(in: context, batch: true)
     let interpreter = Interpreter(registry: Builtins.standard, context: context, scriptPath: "./fuzz.wds")
     interpreter.maximumStatements = 2_000
+    Limits.maximumValueBytes = 64 << 10
+    Limits.maximumTotalBytes = 256 << 10
     do {
         _ = try interpreter.run(script)
         try context.commitOpenBatches()

@@ -21,7 +21,7 @@ enum TextBuiltins {
                 return .boolean(items.contains { $0.text == needle })
             }
             let text = try call.text(0)
-            return .boolean(needle.isEmpty || Substring(text).firstRange(of: needle) != nil)
+            return .boolean(needle.isEmpty || Substring(text).range(of: needle) != nil)
         },
         BuiltinSpec("replace", summary: "TEXT with every OLD replaced by NEW.",
                     parameters: [Parameter("text"), Parameter("old"), Parameter("new")],
@@ -149,36 +149,3 @@ enum TextBuiltins {
     }
 }
 
-extension Substring {
-    /// Every piece between occurrences of the separator, empty pieces kept.
-    /// Works on Unicode scalars, so "\r\n" (one Character to Swift) still splits at "\n".
-    func splitAll(_ separator: String) -> [Substring] {
-        var pieces: [Substring] = []
-        var rest = self
-        while let found = rest.firstRange(of: separator) {
-            pieces.append(rest[..<found.lowerBound])
-            rest = rest[found.upperBound...]
-        }
-        pieces.append(rest)
-        return pieces
-    }
-
-    func firstRange(of target: String) -> Range<Substring.Index>? {
-        let needle = Array(target.unicodeScalars)
-        guard let first = needle.first else { return nil }
-        let scalars = unicodeScalars
-        var index = scalars.startIndex
-        while index < scalars.endIndex {
-            if scalars[index] == first {
-                var i = index, j = 0
-                while j < needle.count && i < scalars.endIndex && scalars[i] == needle[j] {
-                    i = scalars.index(after: i)
-                    j += 1
-                }
-                if j == needle.count { return index..<i }
-            }
-            index = scalars.index(after: index)
-        }
-        return nil
-    }
-}

@@ -114,7 +114,7 @@ enum ValueBuiltins {
         BuiltinSpec("index-of", summary: "Where PART first starts in TEXT, counting characters from 0; -1 when it is not there.",
                     parameters: [Parameter("text"), Parameter("part")], example: "let colon = $(index-of $address \":\")") { call in
             let text = try call.text(0), part = try call.text(1)
-            guard let found = Substring(text).firstRange(of: part) else { return .integer(-1) }
+            guard let found = Substring(text).range(of: part) else { return .integer(-1) }
             return .integer(text.distance(from: text.startIndex, to: found.lowerBound))
         },
         BuiltinSpec("upper", summary: "TEXT in upper case.", parameters: [Parameter("text")], example: "let name = $(upper $chain)") { call in

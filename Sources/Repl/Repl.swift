@@ -1,6 +1,7 @@
 import Backends
 import Builtins
 import Driver
+import HostSystem
 import Interpreter
 import Lexer
 
@@ -286,13 +287,7 @@ enum LiveNames {
     /// The cgroup v1 subsystems mounted on this host (from the mount table's super options).
     static func cgroupSubsystems(host: Host, at location: SourceRange) -> [String] {
         guard case .text(let table)? = try? host.perform(.mountTable, at: location) else { return [] }
-        let generic: Set<String> = ["rw", "ro", "relatime", "nosuid", "nodev", "noexec"]
-        return table.split(separator: "\n").flatMap { line -> [String] in
-            let halves = String(line).components(separatedBy: " - ")
-            guard halves.count == 2, halves[1].hasPrefix("cgroup ") else { return [] }
-            let options = halves[1].split(separator: " ").last?.split(separator: ",").map(String.init) ?? []
-            return options.filter { !generic.contains($0) && !$0.contains("=") }
-        }
+        return MountInfo.parse(table).filter { $0.type == "cgroup" }.flatMap(\.cgroupControllers)
     }
 
     static func directory(_ path: String, host: Host) -> [(name: String, isDirectory: Bool)] {
@@ -308,15 +303,3 @@ enum LiveNames {
     }
 }
 
-extension String {
-    func components(separatedBy separator: String) -> [String] {
-        var result: [String] = []
-        var rest = Substring(self)
-        while let range = rest.firstRange(of: separator) {
-            result.append(String(rest[..<range.lowerBound]))
-            rest = rest[range.upperBound...]
-        }
-        result.append(String(rest))
-        return result
-    }
-}

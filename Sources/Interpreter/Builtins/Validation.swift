@@ -46,7 +46,7 @@ public enum Validation {
             if body.hasSuffix(":") && !body.hasSuffix("::") { body = body.dropLast() }
             groupsAllowed = 6
         }
-        let halves = body.components(separatedBy: "::")
+        let halves = body.splitAll("::")
         guard halves.count <= 2 else { return false }
         var count = 0
         for half in halves where !half.isEmpty {
@@ -159,15 +159,4 @@ public enum Validation {
     }
 }
 
-extension Substring {
-    func components(separatedBy separator: String) -> [Substring] {
-        var result: [Substring] = []
-        var rest = self
-        while let found = rest.range(of: separator) {
-            result.append(rest[..<found.lowerBound])
-            rest = rest[found.upperBound...]
-        }
-        result.append(rest)
-        return result
-    }
-}
+
