@@ -25,44 +25,46 @@ enum IptablesSnapshot {
         var areas: [(area: String, lines: [String])] = []
         for (family, command) in [("IPv4", "iptables-save"), ("IPv6", "ip6tables-save")] {
             guard let saved = try? Spawn.run([command], capture: true), saved.status == 0 else { continue }
-            let normalized = saved.standardOutput.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { line -> String in
-                guard line.hasPrefix(":"), let bracket = line.lastIndex(of: "[") else { return String(line) }
-                return line[..<bracket] + "[0:0]"
-            }.map { $0 + "\n" }.joined()
+            let (normalized, tables) = read(saved.standardOutput, family: family)
             // The IPv4 ruleset is the snapshot's text under its title; the IPv6 one follows under its own.
             if !normalized.isEmpty {
                 text += family == "IPv4" ? normalized : "== IPv6 ruleset after the run (iptables-save, normalized)\n" + normalized
             }
-            areas += byTable(saved.standardOutput, family: family)
+            areas += tables
         }
         return FamilySnapshot(title: title, text: text, areas: areas)
     }
 
-    /// Each table's lines without counters. A table iptables-save does not print has its
-    /// built-in chains, accepting, and no rules: so a table the run brings into being is
-    /// no change until the run changes it.
-    static func byTable(_ saved: String, family: String) -> [(area: String, lines: [String])] {
+    /// One pass over iptables-save's output: the text the report shows
+    /// (comments dropped, chain counters zeroed, as the Warden reference data
+    /// is), and each table's lines without counters, for the report's changes.
+    /// A table iptables-save does not print has its built-in chains,
+    /// accepting, and no rules: so a table the run brings into being is no
+    /// change until the run changes it.
+    static func read(_ saved: String, family: String) -> (normalized: String, tables: [(area: String, lines: [String])]) {
+        var normalized = ""
         var tables: [String: [String]] = [:]
-        var order: [String] = []
         var table = ""
         for line in saved.split(separator: "\n") where !line.hasPrefix("#") {
+            // Counters are not state the script made.
+            var counterless = Substring(line)
+            if line.hasPrefix(":"), let bracket = line.lastIndex(of: "[") {
+                normalized += line[..<bracket] + "[0:0]\n"
+                counterless = line[..<bracket]
+                while counterless.last == " " { counterless = counterless.dropLast() }
+            } else {
+                normalized += line + "\n"
+            }
             if line.hasPrefix("*") {
                 table = String(line.dropFirst())
-                if tables[table] == nil { order.append(table); tables[table] = [] }
-                continue
+                if tables[table] == nil { tables[table] = [] }
+            } else if line != "COMMIT" {
+                tables[table, default: []].append(String(counterless))
             }
-            if line == "COMMIT" { continue }
-            // Counters are not state the script made.
-            var text = String(line)
-            if text.hasPrefix(":"), let bracket = text.lastIndex(of: "[") {
-                text = String(text[..<bracket].reversed().drop(while: { $0 == " " }).reversed())
-            }
-            tables[table, default: []].append(text)
         }
-        for (name, chains) in IptablesTables.builtinChains.sorted(by: { $0.key < $1.key }) where tables[name] == nil {
-            order.append(name)
+        for (name, chains) in IptablesTables.builtinChains where tables[name] == nil {
             tables[name] = chains.map { ":\($0) ACCEPT" }
         }
-        return order.sorted().map { ("\(family) \($0)", tables[$0]!) }
+        return (normalized, tables.keys.sorted().map { ("\(family) \($0)", tables[$0]!) })
     }
 }
