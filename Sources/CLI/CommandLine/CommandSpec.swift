@@ -25,7 +25,7 @@ struct CommandSpec: Sendable {
     }
 
     func option(named name: String) -> OptionSpec? {
-        options.first { $0.long == name || $0.short.map { "-\($0)" } == name || "--" + $0.long == name }
+        options.first { $0.names.contains(name) }
     }
 }
 

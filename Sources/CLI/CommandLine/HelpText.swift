@@ -9,7 +9,7 @@ enum HelpText {
     /// Where an entry's help starts: the names to its left, padded.
     static let helpColumn = 26
 
-    /// The full help of a command; `root` lists its subcommands.
+    /// The full help of a command: `wds --help` lists the subcommands too.
     static func help(_ command: CommandSpec, path: String, width: Int = terminalWidth()) -> String {
         var out = wrap("OVERVIEW: " + command.abstract, width: width, indent: 0).joined(separator: "\n") + "\n\n"
         for paragraph in paragraphs(command.discussion) {
