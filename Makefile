@@ -12,7 +12,7 @@ DESTDIR ?=
 BUILD ?= .build-release
 SWIFT ?= swift
 INSTALL ?= install
-# The installed binary is stripped of its symbol table (30.7 MB -> about 16 MB);
+# The installed binary is stripped of its symbol table (27.3 MB -> about 12 MB);
 # `make install STRIP_FLAG=` keeps it, for a debugger or a symbolicated backtrace.
 STRIP_FLAG ?= -s
 

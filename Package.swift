@@ -10,9 +10,8 @@ let package = Package(
     products: [
         .executable(name: "wds", targets: ["wds"]),
     ],
-    dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-    ],
+    // No package dependencies: the command line is wds's own (Sources/CLI/CommandLine), so that no
+    // Foundation module is linked into the binary and slows its start-up (docs/performance.md).
     targets: [
         .target(name: "Lexer"),
         // Exclusivity stays checked in every build: a tool that runs as root keeps Swift's
@@ -41,7 +40,6 @@ let package = Package(
             name: "wds",
             dependencies: [
                 "Lexer", "Interpreter", "HostSystem", "Builtins", "Backends", "Driver", "Repl", "LanguageServer",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/CLI"
         ),

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Backends
 import Driver
 import HostSystem
@@ -9,30 +8,20 @@ import Lexer
 import Glibc
 #endif
 
-struct PlanCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "plan",
-        abstract: "Show what a script would change on this host, per area, changing nothing.",
-        discussion: """
-            The script runs against an in-memory copy of the host: reads go to the live host, read-only; \
-            changes go to a simulation. Exit status: 0 no changes, 10 changes, 1 a failure, 2 a check error. \
-            With --out, the plan is saved (its effects, the script's files pinned by SHA-256, what it read) and its \
-            digest printed, for `wds apply --expect`.
-            """)
-
-    @Option(help: "Save the plan (its effects and the fingerprints of the live state it read) to this file.")
+struct PlanCommand: RunnableCommand {
     var out: String?
+    var runProbes: Bool
+    var format: ReportFormat
+    var color: ColorOptions
+    var script: ScriptArguments
 
-    @Flag(name: .customLong("run-probes"), help: ArgumentHelp(runProbesHelp))
-    var runProbes = false
-
-    @Option(help: ArgumentHelp("Output format: text, or json (the lines with their area and sign, the counts, the digest).",
-                               valueName: "format"))
-    var format: ReportFormat = .text
-
-    @OptionGroup var color: ColorOptions
-
-    @OptionGroup var script: ScriptArguments
+    init(_ arguments: ParsedArguments) {
+        out = arguments.value("out")
+        runProbes = arguments.flag("run-probes")
+        format = ReportFormat(rawValue: arguments.value("format")!)!  // one of the table's choices
+        color = ColorOptions(arguments)
+        script = ScriptArguments(arguments)
+    }
 
     func validate() throws {
         guard format != .sarif else { throw ValidationError("--format must be text or json, not 'sarif'") }
@@ -62,25 +51,16 @@ struct PlanCommand: ParsableCommand {
     }
 }
 
-struct ApplyCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "apply",
-        abstract: "Perform a saved plan, if its script still makes exactly its effects on this host.",
-        discussion: """
-            The plan file is not trusted: apply re-evaluates the plan's script (its files pinned by SHA-256) with \
-            the plan's arguments and environment against the live host, under the families' locks, and performs \
-            the effects only if they are exactly the plan's. --expect pins the file that was reviewed by the \
-            digest `wds plan --out` printed.
-            """)
-
-    @Option(help: ArgumentHelp("The digest `wds plan --out` printed for the reviewed plan (sha256:…).", valueName: "digest"))
+struct ApplyCommand: RunnableCommand {
     var expect: String?
-
-    @Flag(name: .customLong("trust-plan"), help: "Apply without --expect: the plan file itself is trusted.")
-    var trustPlan = false
-
-    @Argument(help: "A plan saved by `wds plan --out`.")
+    var trustPlan: Bool
     var plan: String
+
+    init(_ arguments: ParsedArguments) {
+        expect = arguments.value("expect")
+        trustPlan = arguments.flag("trust-plan")
+        plan = arguments.positional("plan")!
+    }
 
     func run() throws {
         throw ExitCode(SavedPlan.apply(text: try readPlan(plan), name: plan, expect: expect, trusted: trustPlan,
@@ -88,13 +68,12 @@ struct ApplyCommand: ParsableCommand {
     }
 }
 
-struct ShowCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "show",
-        abstract: "Print a saved plan: its digest, what it was made from, and the effects apply would perform.")
-
-    @Argument(help: "A plan saved by `wds plan --out`.")
+struct ShowCommand: RunnableCommand {
     var plan: String
+
+    init(_ arguments: ParsedArguments) {
+        plan = arguments.positional("plan")!
+    }
 
     func run() throws {
         throw ExitCode(SavedPlan.show(text: try readPlan(plan), name: plan, output: Driver.standardOutput))
@@ -111,23 +90,18 @@ func readPlan(_ path: String) throws -> String {
     }
 }
 
-struct VerifyCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "verify",
-        abstract: "Check that the host still holds everything the script would make; list what is missing or extra.",
-        discussion: "Exit status: 0 no drift, 10 drift. With --fix, what is missing or different is put back; extra pieces stay.")
+struct VerifyCommand: RunnableCommand {
+    var fix: Bool
+    var runProbes: Bool
+    var format: ReportFormat
+    var script: ScriptArguments
 
-    @Flag(help: "Put back what is missing or different (extra pieces are left as they are).")
-    var fix = false
-
-    @Flag(name: .customLong("run-probes"), help: ArgumentHelp(runProbesHelp))
-    var runProbes = false
-
-    @Option(help: ArgumentHelp("Output format: text, or json (missing, different, extra and unverifiable pieces, the counts, "
-                               + "how many --fix put back).", valueName: "format"))
-    var format: ReportFormat = .text
-
-    @OptionGroup var script: ScriptArguments
+    init(_ arguments: ParsedArguments) {
+        fix = arguments.flag("fix")
+        runProbes = arguments.flag("run-probes")
+        format = ReportFormat(rawValue: arguments.value("format")!)!  // one of the table's choices
+        script = ScriptArguments(arguments)
+    }
 
     func validate() throws {
         guard format != .sarif else { throw ValidationError("--format must be text or json, not 'sarif'") }
@@ -139,7 +113,3 @@ struct VerifyCommand: ParsableCommand {
     }
 }
 
-/// The help of `--run-probes`, the same for trace, state, plan and verify.
-let runProbesHelp = "Start the script's `run --probe` programs on this host. Without it nothing is started: the run stops, with a message, at the first statement that needs a probe program's answer. A probe program is only declared read-only; nothing holds it to that."
-
-extension ReportFormat: ExpressibleByArgument {}

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Backends
 import Builtins
 import Driver
@@ -9,16 +8,14 @@ import Lexer
 import Glibc
 #endif
 
-struct Help: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "builtins",
-        abstract: "Describe the builtins: all of them in one line each, or one in full.")
-
-    @Argument(help: "A builtin or family name, such as `rule` or `mkdir`.")
+struct BuiltinsCommand: RunnableCommand {
     var name: String?
+    var markdown: Bool
 
-    @Flag(help: "Print the reference as Markdown (the Builtins section of docs/language.md).")
-    var markdown = false
+    init(_ arguments: ParsedArguments) {
+        name = arguments.positional("name")
+        markdown = arguments.flag("markdown")
+    }
 
     /// An unknown name is a usage error of `wds builtins` (with its usage), not of wds.
     func validate() throws {

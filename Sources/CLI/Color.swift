@@ -1,4 +1,3 @@
-import ArgumentParser
 import Lexer
 
 #if canImport(Glibc)
@@ -9,7 +8,7 @@ import Glibc
 /// coloured. `auto`, the default, colours only a terminal that is not dumb,
 /// and not when `NO_COLOR` is set to anything (https://no-color.org);
 /// `always` colours even then, and into a pipe.
-enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
+enum ColorChoice: String, CaseIterable {
     case auto, always, never
 
     /// `variable` reads the environment (by default the process's own, one variable at a time:
@@ -25,10 +24,13 @@ enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
     }
 }
 
-struct ColorOptions: ParsableArguments {
-    @Option(name: .customLong("color"),
-            help: "Colour the diagnostics (and fmt's diff, plan's lines): auto (on a terminal, unless NO_COLOR is set), always or never.")
-    var choice: ColorChoice = .auto
+/// `--color` (`Commands.color`), as the commands that take it read it.
+struct ColorOptions {
+    var choice: ColorChoice
+
+    init(_ arguments: ParsedArguments) {
+        choice = ColorChoice(rawValue: arguments.value("color")!)!  // one of the table's choices
+    }
 
     /// Diagnostics, on standard error, are coloured from here on as chosen.
     func apply() {

@@ -1,16 +1,13 @@
-import ArgumentParser
 import Builtins
 import Interpreter
 
 /// The bash, zsh and fish completions (`wds --generate-completion-script
 /// SHELL`, which `make install` runs), written from one table of the command
-/// line rather than by swift-argument-parser: its scripts complete no file
-/// (fish's even turns files off), and its bash script leaves a `RETURN` trap
-/// that resets the user's `shopt` and `set` options after every function.
+/// line (the command table, Commands.swift, that the parser reads too).
 /// Scripts complete as `.wds` files and folders, other files as any file;
 /// `--format` its values, `wds builtins` the builtin names. Nothing a script
 /// does outlives the completion: no option, trap or global variable changes.
-/// `CompletionTests` checks the table against the parser's own command tree
+/// `CompletionTests` checks the scripts against `--experimental-dump-help`
 /// and drives the three shells through a terminal.
 enum Completions {
     /// What a word completes to.
@@ -50,65 +47,49 @@ enum Completions {
         var positionals: Positionals = .none
     }
 
-    static let traceFormats = ["text", "json", "restore"]
-
     static let help = Option(names: ["-h", "--help"], help: "Show help information")
-    static let color = Option(names: ["--color"], help: "Colour the diagnostics", value: .words(ColorChoice.allCases.map(\.rawValue)))
     static let version = Option(names: ["--version"], help: "Show the version")
 
-    static let reportFormat = Option(names: ["--format"], help: "Output format", value: .words(["text", "json"]))
-    static let runProbes = Option(names: ["--run-probes"], help: "Also start the script's run --probe programs")
+    /// The subcommands a user sees, in `wds --help`'s order, `help` last.
+    static var visible: [CommandSpec] {
+        Commands.root.subcommands.filter { !$0.hidden }
+    }
 
-    /// The subcommands a user sees, in `wds --help`'s order.
+    static var subcommandNames: [String] {
+        visible.map(\.name).filter { $0 != "help" }
+    }
+
+    /// The command table as the shells complete it.
     static var commands: [Command] {
-        let builtins = Builtins.standard.names
-        let subcommands = ["run", "trace", "check", "fmt", "state", "plan", "apply", "show", "verify", "repl", "lsp", "builtins"]
-        return [
-            Command(name: "run", summary: Run.configuration.abstract, options: [
-                Option(names: ["--sandbox"], help: "Run in throwaway namespaces and report the state"),
-                Option(names: ["--no-batch"], help: "Apply each iptables change at once"), color,
-            ], positionals: .scriptThenArguments),
-            Command(name: "trace", summary: Trace.configuration.abstract, options: [
-                Option(names: ["--format"], help: "Output format", value: .words(traceFormats)),
-                Option(names: ["--no-batch"], help: "Trace each iptables change as its own command"),
-                Option(names: ["--state"], help: "Answer probes from this state file", value: .file), color,
-                runProbes,
-            ], positionals: .scriptThenArguments),
-            Command(name: "check", summary: Check.configuration.abstract, options: [
-                color, Option(names: ["--format"], help: "Output format", value: .words(["text", "json", "sarif"])),
-            ], positionals: .scripts),
-            Command(name: "fmt", summary: FormatCommand.configuration.abstract, options: [
-                Option(names: ["--check"], help: "Name the files that are not formatted"),
-                Option(names: ["--diff"], help: "Print the change as a unified diff"), color,
-            ], positionals: .scripts),
-            Command(name: "state", summary: State.configuration.abstract, options: [
-                Option(names: ["-o", "--output"], help: "The state file to write", value: .file), color,
-                runProbes,
-            ], positionals: .scriptThenArguments),
-            Command(name: "plan", summary: PlanCommand.configuration.abstract, options: [
-                Option(names: ["--out"], help: "Save the plan to this file", value: .file),
-                runProbes, reportFormat, color,
-            ], positionals: .scriptThenArguments),
-            Command(name: "apply", summary: ApplyCommand.configuration.abstract, options: [
-                Option(names: ["--expect"], help: "The digest of the reviewed plan", value: .words([])),
-                Option(names: ["--trust-plan"], help: "Apply without --expect: the plan file is trusted"),
-            ], positionals: .file),
-            Command(name: "show", summary: ShowCommand.configuration.abstract, positionals: .file),
-            Command(name: "verify", summary: VerifyCommand.configuration.abstract, options: [
-                Option(names: ["--fix"], help: "Put back what is missing or different"),
-                runProbes, reportFormat,
-            ], positionals: .scriptThenArguments),
-            Command(name: "repl", summary: ReplCommand.configuration.abstract, options: [
-                Option(names: ["--trace"], help: "Start tracing (nothing changes)"),
-                Option(names: ["--run"], help: "Start executing for real"),
-                Option(names: ["--keep-going"], help: "Without a terminal, go on after a failure"),
-            ]),
-            Command(name: "lsp", summary: LspCommand.configuration.abstract),
-            Command(name: "builtins", summary: Help.configuration.abstract, options: [
-                Option(names: ["--markdown"], help: "Print the reference as Markdown"),
-            ], positionals: .word(builtins)),
-            Command(name: "help", summary: "Show subcommand help information.", positionals: .word(subcommands)),
-        ]
+        visible.map { spec in
+            let options = spec.options.filter { !$0.hidden }.map { option in
+                Option(names: option.names, help: option.brief.isEmpty ? option.help : option.brief,
+                       value: option.completionValue.map(value))
+            }
+            return Command(name: spec.name, summary: spec.abstract, options: options, positionals: positionals(of: spec))
+        }
+    }
+
+    /// What a subcommand's positional arguments complete to.
+    static func positionals(of spec: CommandSpec) -> Positionals {
+        guard let first = spec.positionals.first else { return .none }
+        if spec.positionals.contains(where: \.passthrough) { return .scriptThenArguments }
+        switch value(first.completion) {
+        case .script: return .scripts
+        case .words(let list): return .word(list)
+        case .file: return .file
+        }
+    }
+
+    /// A table entry's completion, its word lists filled in (the builtins' names only now, when a script is written).
+    static func value(_ kind: CompletionKind) -> Value {
+        switch kind {
+        case .script: return .script
+        case .file: return .file
+        case .words(let list): return .words(list)
+        case .builtinNames: return .words(Builtins.standard.names)
+        case .subcommandNames: return .words(subcommandNames)
+        }
     }
 
     static func script(for shell: String) -> String? {

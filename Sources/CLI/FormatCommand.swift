@@ -1,4 +1,3 @@
-import ArgumentParser
 import Backends
 import HostSystem
 import Interpreter
@@ -8,26 +7,18 @@ import Lexer
 import Glibc
 #endif
 
-struct FormatCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "fmt",
-        abstract: "Rewrite scripts in wds's canonical layout (comments kept; formatting twice changes nothing).",
-        discussion: """
-            With no flag, each file is rewritten in place (atomically) if it changed; `-` formats standard input to standard output (input that does not parse is given back as it is). A folder stands for every `.wds` file under it (entries whose name starts with `.` are skipped). A file that does not parse is left as it is, and its errors are printed.
-
-            Exit status: 0 all formatted; 1 with --check or --diff, a file is not formatted; 2 a file does not parse, or cannot be read or written.
-            """)
-
-    @Flag(help: "Change nothing; name the files that are not formatted, and exit with 1 if there are any.")
-    var check = false
-
-    @Flag(help: "Change nothing; print the change formatting would make, as a unified diff (exit 1 if any).")
-    var diff = false
-
-    @OptionGroup var color: ColorOptions
-
-    @Argument(help: "The scripts, or folders of scripts, to format (`-` for standard input).")
+struct FormatCommand: RunnableCommand {
+    var check: Bool
+    var diff: Bool
+    var color: ColorOptions
     var files: [String]
+
+    init(_ arguments: ParsedArguments) {
+        check = arguments.flag("check")
+        diff = arguments.flag("diff")
+        color = ColorOptions(arguments)
+        files = arguments.positionalList("files")
+    }
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("missing script (wds fmt FILE…)") }

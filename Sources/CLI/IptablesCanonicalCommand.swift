@@ -1,4 +1,3 @@
-import ArgumentParser
 import Backends
 import Driver
 import HostSystem
@@ -9,23 +8,18 @@ import Interpreter
 /// into that namespace's empty table and prints what iptables-save prints
 /// back, so the rule parts wds has no model of get the kernel's canonical form
 /// without the host's ruleset ever seeing them.
-struct IptablesCanonical: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "iptables-canonical",
-        abstract: "Internal: what iptables-save prints for restore lines, in a throwaway network namespace.",
-        shouldDisplay: false)
-
-    @Option(help: "The table.")
+struct IptablesCanonical: RunnableCommand {
     var table: String
-
-    @Flag(help: "ip6tables instead of iptables.")
-    var ipv6 = false
-
-    @Option(help: "The iptables program whose save and restore run (iptables-legacy, …).")
+    var ipv6: Bool
     var program: String?
+    var lines: [String]
 
-    @Argument(help: "Restore lines (-N CHAIN, -A CHAIN …).")
-    var lines: [String] = []
+    init(_ arguments: ParsedArguments) {
+        table = arguments.value("table")!
+        ipv6 = arguments.flag("ipv6")
+        program = arguments.value("program")
+        lines = arguments.positionalList("lines")
+    }
 
     func run() throws {
         let family: AddressFamily = ipv6 ? .ipv6 : .ipv4

@@ -1,15 +1,8 @@
-import ArgumentParser
 import LanguageServer
 
-struct LspCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "lsp",
-        abstract: "A Language Server Protocol server on standard input and output, for editors.",
-        discussion: """
-            Diagnostics as `wds check` gives them, completion as the REPL's, hover with a builtin's reference, \
-            go to definition of functions and variables, and formatting as `wds fmt`. An editor starts it; \
-            docs/editors.md shows VS Code, Neovim and Helix.
-            """)
+/// `wds lsp` (its help is in Commands.swift): serves until the editor closes the connection.
+struct LspCommand: RunnableCommand {
+    init(_ arguments: ParsedArguments) {}
 
     func run() throws {
         throw ExitCode(LanguageServer().serve())

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Backends
 import Builtins
 import Driver
@@ -10,27 +9,16 @@ import Repl
 import Glibc
 #endif
 
-struct ReplCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "repl",
-        abstract: "An interactive console: statements are checked and run as you type them.",
-        discussion: """
-            On a terminal it uses GNU readline (your ~/.inputrc, history in ~/.wds_history or $WDS_HISTORY). \
-            It traces by default unless run as root; `:trace on|off` switches.
+struct ReplCommand: RunnableCommand {
+    var startTracing: Bool
+    var startRunning: Bool
+    var keepGoing: Bool
 
-            Without a terminal it reads statements from standard input, without prompts, and stops at the \
-            first one that fails (with its status) unless --keep-going is given; input that ends inside a \
-            block is an error. `exit N` leaves with status N.
-            """)
-
-    @Flag(name: .customLong("trace"), help: "Start tracing (nothing changes).")
-    var startTracing = false
-
-    @Flag(name: .customLong("run"), help: "Start executing for real.")
-    var startRunning = false
-
-    @Flag(help: "Without a terminal, go on after a statement fails (the status is then the last failure's).")
-    var keepGoing = false
+    init(_ arguments: ParsedArguments) {
+        startTracing = arguments.flag("trace")
+        startRunning = arguments.flag("run")
+        keepGoing = arguments.flag("keep-going")
+    }
 
     func validate() throws {
         if startTracing && startRunning { throw ValidationError("choose one of --trace and --run") }

@@ -1,31 +1,24 @@
-import ArgumentParser
 import Driver
 
 /// The stages of `wds run --sandbox` that run inside its namespaces: the
 /// fence (mount and PID namespaces, with the outer user's privileges) and
 /// the inside (the user namespace the script runs in). See `Sandbox`.
-struct SandboxInner: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "sandbox-inner",
-        abstract: "Internal: the inside of `wds run --sandbox`.",
-        shouldDisplay: false)
-
-    @Option(help: "fence or run.")
-    var stage: String = "run"
-
-    @Option(help: "The host uplink to copy: NAME,ADDRESS/LENGTH,GATEWAY.")
+struct SandboxInner: RunnableCommand {
+    var stage: String
     var uplink: String?
-
-    @Option(name: .customLong("cgroup-mount"), help: "Where the cgroup v2 hierarchy is mounted.")
     var cgroupMount: String?
-
-    @Option(help: "The cgroup delegated to the sandbox, on the host.")
     var cgroup: String?
-
-    @Option(name: .customLong("no-cgroup"), help: "Why no cgroup is delegated.")
     var noCgroup: String?
+    var script: ScriptArguments
 
-    @OptionGroup var script: ScriptArguments
+    init(_ arguments: ParsedArguments) {
+        stage = arguments.value("stage")!
+        uplink = arguments.value("uplink")
+        cgroupMount = arguments.value("cgroup-mount")
+        cgroup = arguments.value("cgroup")
+        noCgroup = arguments.value("no-cgroup")
+        script = ScriptArguments(arguments)
+    }
 
     func run() throws {
         var settings = Sandbox.Settings()

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Backends
 import Builtins
 import Driver
@@ -10,32 +9,29 @@ import Lexer
 import Glibc
 #endif
 
-struct ScriptArguments: ParsableArguments {
-    @Argument(help: "The script to run (`-` for standard input).")
+/// A script and its own arguments (`Commands.script`).
+struct ScriptArguments {
     var file: String
+    var arguments: [String]
 
-    @Argument(parsing: .captureForPassthrough, help: "Arguments for the script ($1, $2, … and $args).")
-    var arguments: [String] = []
+    init(_ arguments: ParsedArguments) {
+        file = arguments.positional("file")!
+        self.arguments = arguments.positionalList("arguments")
+    }
 }
 
-struct Run: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Check a script, then run it for real on this host.",
-        discussion: """
-            With --sandbox it runs for real inside a throwaway container (user, PID, UTS, IPC, mount, network and \
-            cgroup namespaces, read-only locked mounts, a copy of the host's uplink), then prints everything it \
-            changed; nothing outside the sandbox changes.
-            """)
+struct Run: RunnableCommand {
+    var sandbox: Bool
+    var noBatch: Bool
+    var color: ColorOptions
+    var script: ScriptArguments
 
-    @Flag(help: "Run in a throwaway container and report everything the script changed; the host does not change.")
-    var sandbox = false
-
-    @Flag(name: .customLong("no-batch"), help: "Apply each iptables change at once (one `iptables -w` each) instead of one commit per run.")
-    var noBatch = false
-
-    @OptionGroup var color: ColorOptions
-
-    @OptionGroup var script: ScriptArguments
+    init(_ arguments: ParsedArguments) {
+        sandbox = arguments.flag("sandbox")
+        noBatch = arguments.flag("no-batch")
+        color = ColorOptions(arguments)
+        script = ScriptArguments(arguments)
+    }
 
     func run() throws {
         color.apply()
@@ -52,33 +48,25 @@ struct Run: ParsableCommand {
     }
 }
 
-struct Trace: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Check a script, then print every effect it would have, changing nothing.",
-        discussion: """
-            Each mutation is printed as the equivalent shell command followed by `# FILE:LINE`; probes \
-            (reads of the host) are printed as `# probe: …` comments, so the output replays in bash.
-            """)
-
-    @Option(help: "Output format: text (replayable shell), json (one object per effect), restore (text with the iptables commits as the exact iptables-restore input), or nft (the nftables transactions as one nft script, everything else as comments).")
-    var format: String = "text"
-
-    @Flag(name: .customLong("no-batch"), help: "Trace each iptables change as its own `iptables -w` command, with no commit (and each nftables change as its own transaction).")
-    var noBatch = false
-
-    @Option(help: "Answer the script's probes from this state file (see `wds state`) instead of the live host.")
+struct Trace: RunnableCommand {
+    var format: String
+    var noBatch: Bool
     var state: String?
-
-    @Flag(name: .customLong("run-probes"), help: ArgumentHelp(runProbesHelp))
-    var runProbes = false
-
+    var runProbes: Bool
     /// A run-script child's trace continues its parent's, which named the shell already.
-    @Flag(name: .customLong("no-header"), help: .hidden)
-    var noHeader = false
+    var noHeader: Bool
+    var color: ColorOptions
+    var script: ScriptArguments
 
-    @OptionGroup var color: ColorOptions
-
-    @OptionGroup var script: ScriptArguments
+    init(_ arguments: ParsedArguments) {
+        format = arguments.value("format")!
+        noBatch = arguments.flag("no-batch")
+        state = arguments.value("state")
+        runProbes = arguments.flag("run-probes")
+        noHeader = arguments.flag("no-header")
+        color = ColorOptions(arguments)
+        script = ScriptArguments(arguments)
+    }
 
     func validate() throws {
         guard TraceHost.Format(rawValue: format) != nil else {
@@ -102,18 +90,16 @@ struct Trace: ParsableCommand {
     }
 }
 
-struct Check: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Parse and check scripts, and everything they source, without running anything.")
-
-    @OptionGroup var color: ColorOptions
-
-    @Option(help: ArgumentHelp("Output format: text (rendered diagnostics on standard error), json, or sarif (SARIF 2.1.0, "
-                               + "for code scanning); json and sarif go to standard output.", valueName: "format"))
-    var format: ReportFormat = .text
-
-    @Argument(help: "The scripts to check (`-` for standard input).")
+struct Check: RunnableCommand {
+    var color: ColorOptions
+    var format: ReportFormat
     var files: [String]
+
+    init(_ arguments: ParsedArguments) {
+        color = ColorOptions(arguments)
+        format = ReportFormat(rawValue: arguments.value("format")!)!  // one of the table's choices
+        files = arguments.positionalList("files")
+    }
 
     func run() throws {
         color.apply()
@@ -132,20 +118,18 @@ struct Check: ParsableCommand {
     }
 }
 
-struct State: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Record the live host's answers to a script's probes in a state file, for `wds trace --state`.",
-        discussion: "The script is traced (nothing changes); every read of the host it makes is saved with its answer.")
-
-    @Option(name: .shortAndLong, help: "The state file to write.")
+struct State: RunnableCommand {
     var output: String
+    var runProbes: Bool
+    var color: ColorOptions
+    var script: ScriptArguments
 
-    @Flag(name: .customLong("run-probes"), help: ArgumentHelp(runProbesHelp))
-    var runProbes = false
-
-    @OptionGroup var color: ColorOptions
-
-    @OptionGroup var script: ScriptArguments
+    init(_ arguments: ParsedArguments) {
+        output = arguments.value("output")!
+        runProbes = arguments.flag("run-probes")
+        color = ColorOptions(arguments)
+        script = ScriptArguments(arguments)
+    }
 
     func run() throws {
         color.apply()

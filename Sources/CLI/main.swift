@@ -1,4 +1,3 @@
-import ArgumentParser
 import Backends
 import Builtins
 import Driver
@@ -10,48 +9,9 @@ import Lexer
 import Glibc
 #endif
 
-/// Parses and runs like `ParsableCommand.main()`, except that a usage error
-/// exits with wds's status 2 (ArgumentParser's own is 64).
-func runCommandLine(_ arguments: [String]) -> Never {
-    if let option = unknownTopLevelOption(arguments) {
-        let hint = option.count > 2 ? Suggestions.didYouMean(option, in: topLevelOptions).map { " (\($0))" } ?? "" : ""
-        Spawn.writeAll(2, Array("Error: Unknown option '\(option)'\(hint)\nUsage: wds <subcommand>\n  See 'wds --help' for more information.\n".utf8))
-        exit(ExitStatus.usage)
-    }
-    do {
-        var command = try WDS.parseAsRoot(arguments)
-        try command.run()
-        exit(0)
-    } catch let code as ExitCode {
-        exit(code.rawValue)
-    } catch {
-        if WDS.exitCode(for: error) == .validationFailure {
-            Spawn.writeAll(2, Array((WDS.fullMessage(for: error) + "\n").utf8))
-            exit(ExitStatus.usage)
-        }
-        WDS.exit(withError: error)
-    }
-}
-
-/// The options wds takes before a subcommand or script: its own, and those of
-/// `run`, the default subcommand (`wds --sandbox FILE`).
-let topLevelOptions = ["-h", "--help", "--version", "--sandbox", "--no-batch", "--color", "--experimental-dump-help"]
-
-/// `wds --verison`: an unknown option before any subcommand or script, which
-/// the parser, trying the default `run`, would report as a missing `<file>`.
-func unknownTopLevelOption(_ arguments: [String]) -> String? {
-    for word in arguments {
-        guard word.hasPrefix("-"), word != "-", word != "--" else { return nil }
-        let name = String(word.split(separator: "=", maxSplits: 1)[0])
-        if !topLevelOptions.contains(name) { return name }
-    }
-    return nil
-}
-
 /// `wds run FILE ARGS…` and `wds FILE ARGS…` with no options — how scripts
-/// run from a shebang or a hook — skip the argument parser: building its
-/// command tree costs more than the rest of wds's start-up (docs/performance.md).
-/// Anything else, including every option, goes through the parser.
+/// run from a shebang or a hook — skip the command table and its parser
+/// (docs/performance.md). Anything else, including every option, goes through them.
 func fastRun(_ arguments: [String]) -> [String]? {
     var rest = arguments[...]
     if rest.first == "run" { rest = rest.dropFirst() }
@@ -64,7 +24,7 @@ func fastRun(_ arguments: [String]) -> [String]? {
 }
 
 /// `wds --generate-completion-script SHELL` (or `=SHELL`): wds's own completions
-/// (Completions.swift), in place of swift-argument-parser's.
+/// (Completions.swift).
 func completionScript(_ arguments: [String]) -> Never? {
     let option = "--generate-completion-script"
     guard let first = arguments.first, first == option || first.hasPrefix(option + "=") else { return nil }

@@ -88,10 +88,58 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(result.status, 2)
         XCTAssertEqual(result.standardError, """
             Error: no builtin named 'mkdri' (did you mean 'mkdir'?)
-            Usage: wds builtins [<name>] [--markdown]
+            Usage: wds builtins [--markdown] [<name>]
               See 'wds builtins --help' for more information.
 
             """)
+    }
+
+    /// wds's own parser (Sources/CLI/CommandLine), driven by the command table:
+    /// `--opt value` and `--opt=value`, `--` and a script's own arguments,
+    /// the usage errors and their status 2, help from the table.
+    func testTheParserTakesWhatTheTableDeclares() throws {
+        let script = try Namespace.temporaryScript("echo \"args: $(join $args \",\")\"\n")
+        let wds = Namespace.wdsBinary
+        for argv in [["trace", "--format", "json", script], ["trace", "--format=json", script], ["trace", "--", script]] {
+            let result = Namespace.run([wds] + argv)
+            XCTAssertEqual(result.status, 0, "\(argv): \(result.standardError)")
+        }
+        XCTAssertTrue(Namespace.run([wds, "trace", "--format=json", script]).standardOutput.hasPrefix("{"))
+        // After the script, every word is the script's, options and `--` included.
+        XCTAssertEqual(Namespace.run([wds, "run", script, "--format", "--", "-x"]).standardOutput, "args: --format,--,-x\n")
+        XCTAssertEqual(Namespace.run([wds, "run", "--", script, "-x"]).standardOutput, "args: -x\n")
+        let errors: [([String], String)] = [
+            (["trace", "--formt", "json", script], "Error: Unknown option '--formt' (did you mean '--format'?)\n"),
+            (["trace", "--format"], "Error: Missing value for '--format <format>'\n"),
+            (["check", "--format", "xml", script], "Error: The value 'xml' is invalid for '--format <format>'. Please provide one of 'text', 'json' or 'sarif'.\n"),
+            (["state", script], "Error: Missing expected argument '--output <output>'\n"),
+            (["trace"], "Error: Missing expected argument '<file>'\nHelp:  <file>  The script to run (`-` for standard input).\n"),
+            (["show", "a", "b"], "Error: Unexpected argument 'b'\n"),
+            (["fmt", "--check=yes", script], "Error: The flag '--check' takes no value\n"),
+        ]
+        for (argv, message) in errors {
+            let result = Namespace.run([wds] + argv)
+            XCTAssertEqual(result.status, 2, "\(argv)")
+            XCTAssertTrue(result.standardError.hasPrefix(message), "\(argv): \(result.standardError)")
+            XCTAssertTrue(result.standardError.contains("\nUsage: wds \(argv[0]) "), "\(argv): \(result.standardError)")
+            XCTAssertTrue(result.standardError.hasSuffix("  See 'wds \(argv[0]) --help' for more information.\n"), result.standardError)
+        }
+        // Help: the usage line, the arguments and the options with their help and defaults; `wds help X` is `wds X --help`.
+        let help = Namespace.run([wds, "trace", "--help"])
+        XCTAssertEqual(help.status, 0)
+        for line in ["OVERVIEW: Check a script, then print every effect it would have, changing\nnothing.\n",
+                     "USAGE: wds trace [--format <format>] [--no-batch] [--state <state>] [--run-probes] [--color <color>] <file> [<arguments> ...]\n",
+                     "ARGUMENTS:\n  <file>                  The script to run (`-` for standard input).\n",
+                     "  --state <state>         Answer the script's probes from this state file (see\n",
+                     "(values: auto, always, never;", "  -h, --help              Show help information.\n"] {
+            XCTAssertTrue(help.standardOutput.contains(line), "\(line) in \(help.standardOutput)")
+        }
+        XCTAssertFalse(help.standardOutput.contains("--no-header"), "a hidden option is not shown")
+        XCTAssertEqual(Namespace.run([wds, "help", "trace"]).standardOutput, help.standardOutput)
+        XCTAssertEqual(Namespace.run([wds, "trace", "--version"]).standardOutput, Namespace.run([wds, "--version"]).standardOutput)
+        let root = Namespace.run([wds, "--help"]).standardOutput
+        XCTAssertTrue(root.contains("  run (default)           Check a script, then run it for real on this host.\n"), root)
+        XCTAssertFalse(root.contains("sandbox-inner") || root.contains("  manual"), "internal commands are not listed")
     }
 
     /// `check -` and `trace -` read the script from standard input, as `fmt -` does.

@@ -192,7 +192,7 @@ final class CompletionTableTests: XCTestCase {
     func testEveryCompletedFormatAndBuiltinIsAccepted() throws {
         let bash = script("bash")
         let formats = try XCTUnwrap(bash.components(separatedBy: "--format) _wds_add -W '").dropFirst().first?.split(separator: "'").first)
-        XCTAssertEqual(formats, "text json restore")
+        XCTAssertEqual(formats, "text json restore nft")
         let path = try Namespace.temporaryScript("echo hello\n")
         for format in formats.split(separator: " ") {
             let result = Namespace.run([BuiltBinary.wds, "trace", "--format", String(format), path])
