@@ -3,12 +3,15 @@ import Lexer
 /// What a builtin's implementation receives: its evaluated arguments, the
 /// statement's location, and the run's context (host, environment, state).
 public struct Invocation {
+    /// One use of an option: its value (`true` for a flag), whether `!` came before it, where it is written.
+    public typealias OptionUse = (value: Value, negated: Bool, range: SourceRange)
+
     public var spec: BuiltinSpec
     /// The whole command, for errors that have no better place to point.
     public var range: SourceRange
     public var positionals: [Value]
     public var positionalRanges: [SourceRange]
-    public var options: [String: [(value: Value, negated: Bool, range: SourceRange)]]
+    public var options: OptionTable<OptionUse>
     /// True inside `$( … )`: the caller wants the value, not output.
     public var isCaptured: Bool
     public var context: RunContext
@@ -18,7 +21,7 @@ public struct Invocation {
     public var host: Host { context.host }
 
     public init(spec: BuiltinSpec, range: SourceRange, positionals: [Value] = [], positionalRanges: [SourceRange] = [],
-                options: [String: [(value: Value, negated: Bool, range: SourceRange)]] = [:], isCaptured: Bool = false,
+                options: OptionTable<OptionUse> = [:], isCaptured: Bool = false,
                 context: RunContext) {
         self.spec = spec
         self.range = range
@@ -60,7 +63,7 @@ public struct Invocation {
         return items
     }
 
-    public func has(_ option: String) -> Bool { options[option] != nil }
+    public func has(_ option: String) -> Bool { options.contains(option) }
 
     public func option(_ name: String) throws -> String? {
         guard let entry = options[name]?.first else { return nil }

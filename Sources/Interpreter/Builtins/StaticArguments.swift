@@ -22,9 +22,9 @@ public struct StaticArguments {
 
     public var range: SourceRange
     public var positionals: [(value: Known, range: SourceRange)]
-    public var options: [String: [Option]]
+    public var options: OptionTable<Option>
 
-    public init(range: SourceRange, positionals: [(value: Known, range: SourceRange)], options: [String: [Option]]) {
+    public init(range: SourceRange, positionals: [(value: Known, range: SourceRange)], options: OptionTable<Option>) {
         self.range = range
         self.positionals = positionals
         self.options = options
@@ -39,10 +39,10 @@ public struct StaticArguments {
         }
         self.init(range: call.range,
                   positionals: call.positionals.indices.map { (known(call.positionals[$0]), call.range(ofPositional: $0)) },
-                  options: call.options.mapValues { $0.map { Option(value: known($0.value), negated: $0.negated, range: $0.range) } })
+                  options: call.options.mapUses { Option(value: known($0.value), negated: $0.negated, range: $0.range) })
     }
 
-    public func has(_ name: String) -> Bool { options[name] != nil }
+    public func has(_ name: String) -> Bool { options.contains(name) }
 
     /// The first use of an option.
     public func option(_ name: String) -> Option? { options[name]?.first }

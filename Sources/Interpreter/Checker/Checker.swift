@@ -336,12 +336,12 @@ public struct Checker {
             if case .spread = positional.kind { return nil }
             positionals.append((known(positional), positional.range))
         }
-        var options: [String: [StaticArguments.Option]] = [:]
+        var options = OptionTable<StaticArguments.Option>()
         for option in bound.options {
             if option.omittedWhenEmpty, option.value?.literalText == "" { continue }
             let value = option.value.map(known) ?? .text("true")
-            options[option.spec.name, default: []].append(.init(value: value, negated: option.negated,
-                                                                 range: option.value?.range ?? option.written.range))
+            options.append(.init(value: value, negated: option.negated, range: option.value?.range ?? option.written.range),
+                           to: option.spec.name)
         }
         return StaticArguments(range: command.range, positionals: positionals, options: options)
     }

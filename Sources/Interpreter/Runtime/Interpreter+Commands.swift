@@ -203,8 +203,8 @@ extension Interpreter {
     }
 
     /// The options written at the site, evaluated and checked, by name.
-    func evaluateOptions(of site: CallSite, in scope: Scope) throws -> [String: [(value: Value, negated: Bool, range: SourceRange)]] {
-        var options: [String: [(value: Value, negated: Bool, range: SourceRange)]] = [:]
+    func evaluateOptions(of site: CallSite, in scope: Scope) throws -> OptionTable<Invocation.OptionUse> {
+        var options = OptionTable<Invocation.OptionUse>()
         for (index, option) in site.bound.options.enumerated() {
             var value = Value.boolean(true)
             if let expression = option.value, let evaluateValue = site.optionValues[index] {
@@ -214,7 +214,7 @@ extension Interpreter {
                     throw Diagnostic("\(option.spec.name): \(problem)", at: expression.range)
                 }
             }
-            options[option.spec.name, default: []].append((value, option.negated, option.value?.range ?? option.written.range))
+            options.append((value, option.negated, option.value?.range ?? option.written.range), to: option.spec.name)
         }
         return options
     }
