@@ -73,6 +73,12 @@ public struct IptablesRule: Sendable, Hashable {
 
     private final class Storage: @unchecked Sendable {
         var fields: Fields
+        /// `words` and `specification`, made on first use: one rule is read for
+        /// its arguments, its specification and its restore line, several times
+        /// each, and making them was a tenth of a 5000-network setup. Any change
+        /// to the fields drops them.
+        var words: [(text: String, quoted: Bool)]?
+        var specification: String?
         init(_ fields: Fields) { self.fields = fields }
     }
 
@@ -81,7 +87,12 @@ public struct IptablesRule: Sendable, Hashable {
     private var fields: Fields {
         get { storage.fields }
         _modify {
-            if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
+            if isKnownUniquelyReferenced(&storage) {
+                storage.words = nil
+                storage.specification = nil
+            } else {
+                storage = Storage(storage.fields)
+            }
             yield &storage.fields
         }
     }
@@ -208,6 +219,13 @@ public struct IptablesRule: Sendable, Hashable {
     /// target and its options. `quoted` marks the free-text values
     /// iptables-save quotes (and any word restore would otherwise split).
     var words: [(text: String, quoted: Bool)] {
+        if let words = storage.words { return words }
+        let words = makeWords()
+        storage.words = words
+        return words
+    }
+
+    private func makeWords() -> [(text: String, quoted: Bool)] {
         var words: [(text: String, quoted: Bool)] = []
         func plain(_ items: String...) { words += items.map { ($0, false) } }
         func add(_ match: Match<String>?, _ flag: String) {
@@ -278,7 +296,10 @@ public struct IptablesRule: Sendable, Hashable {
 
     /// The rule specification as iptables-save prints it (and iptables-restore reads it).
     public var specification: String {
-        words.map { $0.quoted ? IptablesRule.saveQuote($0.text) : $0.text }.joined(separator: " ")
+        if let specification = storage.specification { return specification }
+        let specification = words.map { $0.quoted ? IptablesRule.saveQuote($0.text) : $0.text }.joined(separator: " ")
+        storage.specification = specification
+        return specification
     }
 
     /// `-A CHAIN …`, a line for iptables-restore.
@@ -326,12 +347,11 @@ public struct IptablesRule: Sendable, Hashable {
     /// The network as iptables-save prints it: host bits cleared, the prefix
     /// length always written. Nil for a network that is not of `family`.
     public static func canonicalNetwork(_ text: String, family: AddressFamily) -> String? {
-        let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
-        let address = String(parts[0])
+        let (address, lengthText) = cidrHalves(text)
         let maximum = family == .ipv4 ? 32 : 128
         let length: Int
-        if parts.count == 2 {
-            guard let n = Int(parts[1]), (0...maximum).contains(n) else { return nil }
+        if let lengthText {
+            guard let n = Int(lengthText), (0...maximum).contains(n) else { return nil }
             length = n
         } else {
             length = maximum
@@ -349,8 +369,15 @@ public struct IptablesRule: Sendable, Hashable {
         addressBytes(text, family: family).map { format($0, family: family) }
     }
 
+    /// `ADDRESS/LENGTH` split at its first slash, by bytes (a `split` by
+    /// Characters cost more than the rest of canonicalizing the network).
+    static func cidrHalves(_ text: String) -> (address: String, length: Substring?) {
+        guard let slash = text.utf8.firstIndex(of: UInt8(ascii: "/")) else { return (text, nil) }
+        return (String(text[..<slash]), text[text.utf8.index(after: slash)...])
+    }
+
     public static func addressFamily(of text: String) -> AddressFamily? {
-        let address = String(text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)[0])
+        let address = cidrHalves(text).address
         if Validation.ipv4Octets(address) != nil { return .ipv4 }
         if Validation.isIPv6(address) { return .ipv6 }
         return nil

@@ -63,10 +63,19 @@ extension IptablesRuleBuilder {
     /// Every target option given belongs to the target given.
     func checkOwners() throws {
         guard targetKnown else { return }
-        for (option, owners) in IptablesRuleBuilder.targetOptionOwners {
-            if let found = given(option), !owners.contains(targetName ?? "") {
-                throw wrong("\(option) belongs to --jump \(owners.joined(separator: " or --jump "))", at: found.range)
-            }
+        // Walks the few options given, not the table (a question per entry was a
+        // twentieth of a large setup); the first offender in the table's order is reported.
+        let owners = IptablesRuleBuilder.targetOptionOwners
+        var offender: (index: Int, range: SourceRange)?
+        for name in arguments.options.names {
+            guard let index = owners.firstIndex(where: { $0.0.utf8.count == name.utf8.count && $0.0 == name }),
+                  !owners[index].1.contains(targetName ?? ""), offender.map({ index < $0.index }) ?? true,
+                  let found = given(name) else { continue }
+            offender = (index, found.range)
+        }
+        if let offender {
+            let (option, targets) = owners[offender.index]
+            throw wrong("\(option) belongs to --jump \(targets.joined(separator: " or --jump "))", at: offender.range)
         }
     }
 
