@@ -5,6 +5,18 @@ import XCTest
 /// The pure parts of the host families: mountinfo lines, the v1↔v2 cgroup
 /// key mapping, /proc/self/limits rows. One case per line.
 final class HostParsingTests: XCTestCase {
+    /// A config file edited on Windows ends its lines with "\r\n" (one
+    /// Character to Swift): each line is still its own KEY=value, and no value
+    /// takes in the line after it.
+    func testConfigFilesWithCRLFLineEnds() throws {
+        let record = try ConfigFile.parse("A=1\r\nB=\"two\"\r\n# note\r\nexport C=three  # why\r\n").get()
+        XCTAssertEqual(record.fields.map(\.name), ["A", "B", "C"])
+        XCTAssertEqual(record["A"], .string("1"))
+        XCTAssertEqual(record["B"], .string("two"))
+        XCTAssertEqual(record["C"], .string("three"))
+        XCTAssertEqual(ConfigFile.parse("A=1\r\nB=$(reboot)\r\n").failure?.line, 2)
+    }
+
     func testMountinfoLines() {
         let cases: [(String, MountInfo?)] = [
             ("36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue",
@@ -72,4 +84,8 @@ final class HostParsingTests: XCTestCase {
             XCTAssertEqual(HostValues.deviceRule.problem(with: .string(rule)) == nil, valid, rule)
         }
     }
+}
+
+private extension Result {
+    var failure: Failure? { if case .failure(let failure) = self { return failure } else { return nil } }
 }

@@ -141,7 +141,9 @@ public enum ConfigFile {
 
     public static func parse(_ text: String) -> Result<Record, Problem> {
         var record = Record()
-        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Lines end at each "\n" byte, as sh reads them: splitting by Character would take a
+        // CRLF file's "\r\n" for no line end at all, and one value would swallow the lines after it.
+        for (number, rawLine) in Substring(text).splitAll("\n").enumerated() {
             var line = TextBuiltins.trim(String(rawLine))[...]
             if line.isEmpty || line.hasPrefix("#") { continue }
             if line.hasPrefix("export ") { line = line.dropFirst(7).drop(while: { $0 == " " }) }
