@@ -236,7 +236,9 @@ enum Commands {
                   brief: "Print the reference as Markdown"),
         ],
         positionals: [PositionalSpec(name: "name", help: "A builtin or family name, such as `rule` or `mkdir`.", optional: true,
-                                     completion: .builtinNames)],
+                                     completion: .builtinNames),
+                      PositionalSpec(name: "subcommand", help: "One subcommand of a family: `wds builtins rule append`.", optional: true,
+                                     completion: .words([]))],
         perform: BuiltinsCommand.perform)
 
     /// `wds help trace` is `wds trace --help`.

@@ -206,7 +206,10 @@ enum Roff {
     static func table(_ rows: [[String]]) -> [String] {
         guard let header = rows.first else { return [] }
         let columns = header.count
-        var out = [".PP", ".TS", "tab(@);"]
+        // `nokeep`: man renders the page as one long page, but tbl still tries to keep each
+        // row on one, and warns ("table text block will not fit on one page") wherever a
+        // row happens to fall near its pretend page break: a line added far above moves it.
+        var out = [".PP", ".TS", "tab(@) nokeep;"]
         out.append(Array(repeating: "lbx", count: columns).joined(separator: " "))
         out.append(Array(repeating: "lx", count: columns).joined(separator: " ") + ".")
         for row in rows {

@@ -88,10 +88,28 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(result.status, 2)
         XCTAssertEqual(result.standardError, """
             Error: no builtin named 'mkdri' (did you mean 'mkdir'?)
-            Usage: wds builtins [--markdown] [<name>]
+            Usage: wds builtins [--markdown] [<name>] [<subcommand>]
               See 'wds builtins --help' for more information.
 
             """)
+    }
+
+    /// `wds builtins rule append` (or `"rule append"`, as the REPL spells it)
+    /// is that one subcommand's reference; a wrong subcommand names the family's.
+    func testBuiltinsOfOneSubcommand() {
+        for argv in [["builtins", "rule", "append"], ["builtins", "rule append"]] {
+            let result = Namespace.run([Namespace.wdsBinary] + argv)
+            XCTAssertEqual(result.status, 0, "\(argv): \(result.standardError)")
+            XCTAssertTrue(result.standardOutput.hasPrefix("  rule append "), "\(argv): \(result.standardOutput)")
+            XCTAssertFalse(result.standardOutput.contains("rule insert"), "\(argv): only the one subcommand")
+        }
+        let wrong = Namespace.run([Namespace.wdsBinary, "builtins", "rule", "apend"])
+        XCTAssertEqual(wrong.status, 2)
+        XCTAssertTrue(wrong.standardError.hasPrefix("Error: 'rule' has no subcommand 'apend' (did you mean 'append'?); it has append,"),
+                      wrong.standardError)
+        let single = Namespace.run([Namespace.wdsBinary, "builtins", "mkdir", "x"])
+        XCTAssertEqual(single.status, 2)
+        XCTAssertTrue(single.standardError.hasPrefix("Error: 'mkdir' is a builtin of its own, without subcommands"), single.standardError)
     }
 
     /// wds's own parser (Sources/CLI/CommandLine), driven by the command table:
