@@ -1,5 +1,5 @@
 import Builtins
-import Interpreter
+@testable import Interpreter
 import Lexer
 import XCTest
 
@@ -123,6 +123,28 @@ final class CheckerTests: XCTestCase {
             ("source \"dir/inner.wds\"\necho $deep", []),
             ("source \"t\"", ["1:8: 't' sources itself (through t)"]),
         ], files: files)
+    }
+
+    /// `ip …` is a builtin of the network family wherever wds has one: the hint names
+    /// it, with `--netns` for `ip -n NS`; only the rest is left to `run ip`.
+    func testIpCommandsPointAtTheirBuiltins() {
+        let cases: [(String, String)] = [
+            ("ip link add w0 type bridge", "write `bridge create NAME`"),
+            ("ip -n c1 link add v0 type veth peer name v1", "write `veth create NAME PEER --netns c1`"),
+            ("ip l set dev w0 up", "write `link set NAME …`"),
+            ("ip addr add 192.0.2.1/24 dev w0", "write `address add IFACE ADDRESS/LEN`"),
+            ("ip -4 a flush dev w0", "write `address add IFACE ADDRESS/LEN`"),
+            ("ip r replace default via 192.0.2.1", "write `route add DESTINATION --via GATEWAY`"),
+            ("ip netns add c1", "write `netns create NAME`"),
+            ("ip rule add from 192.0.2.0/24 table 10", "wds has no builtin for `ip rule`"),
+            ("ip neigh show", "wds has no builtin for `ip neigh`"),
+        ]
+        for (line, start) in cases {
+            let words = line.split(separator: " ").dropFirst().map(String.init)
+            XCTAssertTrue(Checker.ipHabit(words).hasPrefix(start), "\(line): \(Checker.ipHabit(words))")
+        }
+        // Through the checker itself, as a porter meets it.
+        check([("ip link add w0 type bridge", ["1:1: unknown command 'ip' (write `bridge create NAME`)"])])
     }
 
     /// A script that starts itself with `run-script` is loaded once more, as

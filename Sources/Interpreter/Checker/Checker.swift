@@ -18,7 +18,7 @@ public struct Checker {
     static let commandHabits: [String: String] = [
         "iptables": "use the typed builtins `chain …` and `rule …` (or `run iptables …` for anything they lack)",
         "ip6tables": "use `chain …` and `rule …` with --ipv6",
-        "ip": "for routes use `route default` or `route get ADDRESS`",
+        "ip": "links, addresses, routes and namespaces are builtins: `link …`, `address …`, `route …`, `netns …` (see `wds builtins link`)",
         "grep": "use `contains`, `has-prefix` or `lines` on values",
         "sed": "use `replace`, `trim` or `split` on values",
         "cut": "use `split` and pick an item, or a record's field",
@@ -220,6 +220,49 @@ public struct Checker {
         }
     }
 
+    /// The builtin an `ip` command line becomes, by its object (`ip link add … type
+    /// bridge` is `bridge create`), as iproute2 abbreviates objects (`a`, `r`,
+    /// `l`); `ip -n NS …` is `--netns NS` on the same builtin. Only what wds has
+    /// no builtin for (`ip rule`, `ip neigh`, tunnels…) stays a program.
+    static func ipHabit(_ words: [String]) -> String {
+        var rest = words[...]
+        var netns = ""
+        while let first = rest.first, first.hasPrefix("-") {
+            rest = rest.dropFirst()
+            if first == "-n" || first == "-netns" || first == "--netns", let name = rest.first {
+                netns = " --netns \(name)"
+                rest = rest.dropFirst()
+            }
+        }
+        let object = rest.first ?? ""
+        let verb = rest.dropFirst().first ?? ""
+        func matches(_ full: String, shortest: Int) -> Bool { object.count >= shortest && full.hasPrefix(object) }
+        if matches("link", shortest: 1) {
+            if verb == "add" || verb == "a" {
+                let type = rest.firstIndex(of: "type").flatMap { rest.index(after: $0) < rest.endIndex ? rest[rest.index(after: $0)] : nil }
+                switch type {
+                case "bridge": return "write `bridge create NAME\(netns)`"
+                case "veth": return "write `veth create NAME PEER\(netns)` (`--peer-netns NS` makes the peer in a namespace)"
+                case "vlan": return "write `vlan create NAME PARENT ID\(netns)`"
+                case "macvlan": return "write `macvlan create NAME PARENT\(netns)` (`--mode bridge` by default)"
+                default: return "links are builtins: `bridge create`, `veth create`, `vlan create`, `macvlan create` (see `wds builtins link`)"
+                }
+            }
+            return "write `link set NAME …\(netns)` (`--up`, `--down`, `--master BR`, `--mtu N`), `link delete`, `link exists`, `link get` or `$(links\(netns))`"
+        }
+        if matches("address", shortest: 1) || object == "addr" {
+            return "write `address add IFACE ADDRESS/LEN\(netns)` (`address delete`, `address flush`, `address exists`; `$(addresses\(netns))` lists them)"
+        }
+        if matches("route", shortest: 1) {
+            return "write `route add DESTINATION --via GATEWAY\(netns)` (`route replace`, `route delete`, `route get`, `route list`; `$(route default)` is the default route)"
+        }
+        if matches("netns", shortest: 2) {
+            return "write `netns create NAME` (`netns delete`, `netns exists`, `netns list`); `--netns NAME` acts in it"
+        }
+        let shown = words.prefix(2).joined(separator: " ")
+        return "wds has no builtin for `ip \(object)`: write `run ip \(shown) …`, a program the trace and plan cannot look into"
+    }
+
     static func topLevelNames(_ script: Script) -> [String] {
         var names: [String] = []
         for statement in script.statements {
@@ -281,10 +324,7 @@ public struct Checker {
             let candidates = registry.names + Array(functions.keys)
             var hint = Checker.commandHabits[name] ?? Suggestions.didYouMean(name, in: candidates)
                 ?? "to run a program, write `run \(name) …`"
-            if name == "ip", let first = command.arguments.first?.literalText, first != "route", first != "r" {
-                let words = command.arguments.prefix(2).compactMap(\.literalText).joined(separator: " ")
-                hint = "`ip` is a program: write `run ip \(words) …` (wds reads routes itself: `route default`, `route get ADDRESS`)"
-            }
+            if name == "ip" { hint = Checker.ipHabit(command.arguments.compactMap(\.literalText)) }
             error("unknown command '\(name)'", at: command.name.range, hint: hint)
         }
     }
