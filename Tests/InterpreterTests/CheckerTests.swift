@@ -37,7 +37,7 @@ final class CheckerTests: XCTestCase {
             ("def greet() { }\ngreat", ["2:1: unknown command 'great' (did you mean 'greet'?)"]),
             ("sysctl", ["1:1: 'sysctl' needs a subcommand: get, set"]),
             ("sysctl gte a.b", ["1:8: unknown subcommand 'gte' of 'sysctl' (did you mean 'get'?)"]),
-            ("sysctl frob a.b", ["1:8: unknown subcommand 'frob' of 'sysctl' (subcommands: get, set)"]),
+            ("sysctl frob a.b", ["1:8: unknown subcommand 'frob' of 'sysctl' (write `sysctl set KEY VALUE`; `sysctl get KEY` reads one)"]),
             ("echo --bogus", ["1:6: unknown option '--bogus' for 'echo' (options of 'echo': --stderr, --no-newline)"]),
             ("echo --stder x", ["1:6: unknown option '--stder' for 'echo' (did you mean '--stderr'?)"]),
             ("basename -x a", ["1:10: unknown option '-x' for 'basename' ('basename' takes no options; write `--` before a value that starts with '-')"]),

@@ -18,6 +18,14 @@ public struct Checker {
     static let commandHabits: [String: String] = [
         "iptables": "use the typed builtins `chain …` and `rule …` (or `run iptables …` for anything they lack)",
         "ip6tables": "use `chain …` and `rule …` with --ipv6",
+        "nft": "nftables is builtins: `nft-table create`, `nft-chain create`, `nft-rule add`, `nft-set create`/`add`, `nft-map …` (see `wds builtins nft-rule`)",
+        "sysctl": "write `sysctl set KEY VALUE`; `sysctl get KEY` reads one",
+        "mount": "write `mount tmpfs PATH`, `mount bind SOURCE TARGET`, `mount cgroup …` or `mount remount PATH` (see `wds builtins mount`)",
+        "umount": "write `unmount PATH` (`--recursive` for -R)",
+        "brctl": "write `bridge create NAME` and `link set IFACE --master NAME`",
+        "ifconfig": "write `link set IFACE --up` and `address add IFACE ADDRESS/LEN`",
+        "cgcreate": "write `cgroup create ROOT NAME` (see `wds builtins cgroup`)",
+        "cgset": "write `cgroup set ROOT NAME KEY VALUE`",
         "ip": "links, addresses, routes and namespaces are builtins: `link …`, `address …`, `route …`, `netns …` (see `wds builtins link`)",
         "grep": "use `contains`, `has-prefix` or `lines` on values",
         "sed": "use `replace`, `trim` or `split` on values",
@@ -313,10 +321,12 @@ public struct Checker {
             guard let subcommand = first.bareText, let spec = family.subcommand(subcommand) else {
                 let written = first.literalText ?? ""
                 // `iptables -A …` is a bash habit before it is a wrong subcommand of `iptables commit`.
-                let habit = written.hasPrefix("-") ? Checker.commandHabits[name] : nil
+                // A word no subcommand is near (`nft add …`) is a habit too.
+                let habit = Checker.commandHabits[name]
+                let hint = written.hasPrefix("-") ? habit ?? Suggestions.didYouMean(written, in: family.subcommandNames)
+                    : Suggestions.didYouMean(written, in: family.subcommandNames) ?? habit
                 error("unknown subcommand '\(written)' of '\(name)'", at: first.range,
-                      hint: habit ?? Suggestions.didYouMean(written, in: family.subcommandNames)
-                        ?? "subcommands: \(family.subcommandNames.joined(separator: ", "))")
+                      hint: hint ?? "subcommands: \(family.subcommandNames.joined(separator: ", "))")
                 return
             }
             check(Array(command.arguments.dropFirst()), against: spec, command: command)
