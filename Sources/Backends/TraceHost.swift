@@ -8,7 +8,7 @@ import Lexer
 /// answered by the read-only host (the live machine or a state file) and
 /// listed as comments. Every line it prints is replayable by bash, which the
 /// first line (`#!/bin/bash`) names: replayed, each does exactly what the run did.
-public final class TraceHost: Host {
+public final class TraceHost: Host, SimulatedChanges {
     /// The first line of a text or restore trace: the shell its lines are written for.
     public static let header = "#!/bin/bash\n"
     /// The first line of an `nft` trace: an nft script.
@@ -20,7 +20,7 @@ public final class TraceHost: Host {
     /// every other effect a comment.
     public enum Format: String, Sendable { case text, json, restore, nft }
 
-    let probes: Host
+    let probes: SimulatedHost
     let format: Format
     let write: (String) -> Void
     /// Whether the header is still to be written, before the first line (not in JSON, nor in a
@@ -34,6 +34,10 @@ public final class TraceHost: Host {
         self.write = write
         self.headerPending = header && format != .json
     }
+
+    /// A caught failure's rollback reaches the simulation behind the trace.
+    public func savepoint() -> SimulatedSavepoint { probes.savepoint() }
+    public func rollBack(to savepoint: SimulatedSavepoint) { probes.rollBack(to: savepoint) }
 
     /// A comment line of the trace's own (`# run-script: …`), after the header like every line.
     public func comment(_ text: String) {

@@ -17,6 +17,26 @@ final class FileSimulation: SimulatedFamilyModel {
     var modes: [String: UInt32] = [:]
     var owners: [String: (owner: UInt32?, group: UInt32?)] = [:]
 
+    private struct State {
+        var files: [String: String?] = [:]
+        var createdDirectories: Set<String> = []
+        var removedDirectories: Set<String> = []
+        var removedTrees: Set<String> = []
+        var modes: [String: UInt32] = [:]
+        var owners: [String: (owner: UInt32?, group: UInt32?)] = [:]
+    }
+
+    func savepoint() -> Any {
+        State(files: files, createdDirectories: createdDirectories, removedDirectories: removedDirectories,
+              removedTrees: removedTrees, modes: modes, owners: owners)
+    }
+
+    func rollBack(to savepoint: Any?) {
+        let state = savepoint as? State ?? State()
+        (files, createdDirectories, removedDirectories) = (state.files, state.createdDirectories, state.removedDirectories)
+        (removedTrees, modes, owners) = (state.removedTrees, state.modes, state.owners)
+    }
+
     func simulate(_ effect: any FamilyEffect, simulated: Host, at location: SourceRange) throws -> EffectResult {
         guard let change = effect as? FileEffect else { return .done }
         switch change {

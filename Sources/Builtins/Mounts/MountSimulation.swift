@@ -12,6 +12,13 @@ final class MountSimulation: SimulatedFamilyModel {
     var mountEffects: [String: MountEffect] = [:]
     var removedMounts: Set<String> = []
 
+    private typealias State = (added: [(target: String, line: String)], effects: [String: MountEffect], removed: Set<String>)
+    func savepoint() -> Any { (addedMounts, mountEffects, removedMounts) as State }
+    func rollBack(to savepoint: Any?) {
+        let state = savepoint as? State ?? ([], [:], [])
+        (addedMounts, mountEffects, removedMounts) = (state.added, state.effects, state.removed)
+    }
+
     func simulate(_ effect: any FamilyEffect, simulated: Host, at location: SourceRange) throws -> EffectResult {
         switch effect as? MountEffect {
         case .mount(let request)?:

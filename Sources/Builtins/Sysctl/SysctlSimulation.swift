@@ -8,6 +8,9 @@ final class SysctlSimulation: SimulatedFamilyModel {
     /// The value as the kernel would print it back (with its newline).
     var values: [String: String] = [:]
 
+    func savepoint() -> Any { values }
+    func rollBack(to savepoint: Any?) { values = savepoint as? [String: String] ?? [:] }
+
     func simulate(_ effect: any FamilyEffect, simulated: Host, at location: SourceRange) throws -> EffectResult {
         if let write = effect as? SysctlWrite { values[write.key] = write.value + "\n" }
         return .done

@@ -64,15 +64,22 @@ public final class Journal {
     /// Only where it drops undoable steps does it matter to say so later.
     public func recordPointOfNoReturn(_ what: String, at location: SourceRange) {
         guard enabled, !steps.isEmpty else { return }
+        forgotten += steps.count
         steps.removeAll()
         pointOfNoReturn = (what, location)
     }
+
+    /// How many steps a point of no return dropped: a mark counts them too, so a
+    /// savepoint taken before a point of no return still names the steps after it.
+    private var forgotten = 0
+    /// Where the journal stands, for `rollBack(to:)`.
+    public var mark: Int { forgotten + steps.count }
 
     /// Undoes the steps after `mark`, latest first; returns the ones that could not be undone.
     @discardableResult
     public func rollBack(to mark: Int = 0) -> [(step: Step, error: Error)] {
         var failed: [(Step, Error)] = []
-        while steps.count > max(mark, 0) {
+        while steps.count > max(mark - forgotten, 0) {
             let step = steps.removeLast()
             do { try step.undo() } catch { failed.append((step, error)) }
         }
@@ -84,6 +91,8 @@ public final class Journal {
 public struct Savepoint {
     var journal: Int
     var families: [FamilySavepoint]
+    /// Where a simulated host (trace, plan) stood: it has no journal to undo.
+    var host: SimulatedSavepoint?
 }
 
 extension RunContext {
@@ -114,13 +123,15 @@ extension RunContext {
     }
 
     public func savepoint() -> Savepoint {
-        Savepoint(journal: journal.steps.count, families: transactionalFamilies.map { $0.savepoint() })
+        Savepoint(journal: journal.mark, families: transactionalFamilies.map { $0.savepoint() },
+                  host: (host as? SimulatedChanges)?.savepoint())
     }
 
     /// Undoes everything since `savepoint`: committed steps through the journal, open batches in place.
     public func rollBack(to savepoint: Savepoint) -> [(step: Journal.Step, error: Error)] {
         let failed = journal.rollBack(to: savepoint.journal)
         for (family, mark) in zip(transactionalFamilies, savepoint.families) { family.rollBack(to: mark) }
+        if let mark = savepoint.host { (host as? SimulatedChanges)?.rollBack(to: mark) }
         return failed
     }
 }

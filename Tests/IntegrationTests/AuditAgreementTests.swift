@@ -1,0 +1,89 @@
+import Foundation
+import XCTest
+
+/// What `trace`, `plan`, `apply` and `verify` say agrees with what `wds run`
+/// does, in the cases an adversarial pass found them apart. Each runs the
+/// same script every way in a fresh namespace and compares what each left.
+final class AuditAgreementTests: XCTestCase {
+    /// A caught failure undoes what its statement changed (`try`, `if`, `||`),
+    /// but not past a point of no return. The trace used to answer the probes
+    /// after it as if nothing had been undone (`exists` true where the run
+    /// says false), the plan listed the undone files, verify after a
+    /// successful run reported them missing (and `--fix` would have made
+    /// them), and `wds apply` of the saved plan wrote them. The run itself
+    /// undid nothing of a caught failure after a program in the same block
+    /// (`undone` stayed): the point of no return emptied the journal, and the
+    /// savepoint's count of steps then named none of the steps after it.
+    func testACaughtFailureIsUndoneInTracePlanApplyAndVerifyAsInTheRun() throws {
+        try Namespace.requireNamespaces()
+        let script = """
+            write-file /tmp/w/a "a"
+            try { write-file /tmp/w/b "b"; fail "half way" } catch e { echo "caught" }
+            echo "b: $(exists /tmp/w/b)"
+            def f() { append-file /tmp/w/a "more"; fail "in f" }
+            if f { echo yes } else { echo no }
+            f || echo "or"
+            echo "a: $(read-file /tmp/w/a)"
+            try { write-file /tmp/w/kept "k"; run true; write-file /tmp/w/undone "u"; fail "after a program" } catch e {}
+            echo "kept: $(exists /tmp/w/kept) undone: $(exists /tmp/w/undone)"
+            try { mkdir /tmp/w/d; mount tmpfs /tmp/w/d; sysctl set net.ipv4.ip_forward 1; fail "m" } catch e {}
+            echo "d: $(is-dir /tmp/w/d) forwarding: $(sysctl get net.ipv4.ip_forward)"
+
+            """
+        let result = Namespace.run("""
+            private_tmp
+            mkdir -p /tmp/w /run/s && printf '%s' \(Namespace.shellQuote(script)) > /run/s/test.wds
+            state() { find /tmp/w | sort; cat /tmp/w/a; echo; grep -c /tmp/w /proc/self/mountinfo; cat /proc/sys/net/ipv4/ip_forward; }
+            echo "== trace"; "$WDS" trace /run/s/test.wds > /run/s/trace; echo "status=$?"
+            grep "^printf '%s.n' [^>]*  #" /run/s/trace | sed 's/^printf .%s.n. //; s/  #.*//'
+            "$WDS" plan --out /run/s/plan /run/s/test.wds > /run/s/plan.out; echo "plan=$?"
+            grep -v '^plan digest' /run/s/plan.out
+            "$WDS" apply --expect $(sed -n 's/^plan digest: //p' /run/s/plan.out) /run/s/plan > /dev/null; echo "apply=$?"
+            applied=$(state)
+            rm -rf /tmp/w/*; echo 0 > /proc/sys/net/ipv4/ip_forward
+            echo "== run"; "$WDS" run /run/s/test.wds; echo "status=$?"
+            ran=$(state)
+            [ "$applied" = "$ran" ] && echo "apply left what the run left" || printf 'apply:\\n%s\\nrun:\\n%s\\n' "$applied" "$ran"
+            echo "$ran"
+            "$WDS" verify /run/s/test.wds | tail -1; echo "verify=${PIPESTATUS[0]}"
+            """)
+        XCTAssertEqual(result.standardOutput, """
+            == trace
+            status=0
+            caught
+            'b: false'
+            no
+            or
+            'a: a'
+            'kept: true undone: false'
+            'd: false forwarding: 0'
+            plan=10
+            files:
+              + /tmp/w/a (1 bytes)
+              + /tmp/w/kept (1 bytes)
+            programs (not simulated: what they change is not shown):
+              ~ true  # /run/s/test.wds:8
+            3 change(s) in 2 area(s)
+            apply=0
+            == run
+            caught
+            b: false
+            no
+            or
+            a: a
+            kept: true undone: false
+            d: false forwarding: 0
+            status=0
+            apply left what the run left
+            /tmp/w
+            /tmp/w/a
+            /tmp/w/kept
+            a
+            0
+            0
+            no drift: the host holds everything test.wds would make, but for what those programs do
+            verify=0
+
+            """, result.standardError)
+    }
+}
