@@ -86,4 +86,67 @@ final class AuditAgreementTests: XCTestCase {
 
             """, result.standardError)
     }
+
+    /// An integer sysctl reads what is written as C integers in any base and
+    /// prints them back in decimal, tab-separated: `010` is 8. The trace and
+    /// the plan answered `sysctl get` with the text written (`010`), so a
+    /// condition on it took the other branch than the run; verify after the
+    /// run reported `64 -> 010`-style drift forever; and a failed run left the
+    /// value in place, its undo finding "8" where it expected "010". A
+    /// parameter written with `write-file` was a file to the model, so
+    /// `sysctl get` after it answered the old value.
+    func testSysctlValuesAreWhatTheKernelPrintsBack() throws {
+        try Namespace.requireNamespaces()
+        let script = """
+            sysctl set net.ipv4.ip_default_ttl 010
+            echo "ttl: $(sysctl get net.ipv4.ip_default_ttl)"
+            if $(sysctl get net.ipv4.ip_default_ttl) == "8" { echo "eight" } else { echo "not eight" }
+            sysctl set net.ipv4.ip_local_port_range "0x9c40   50000"
+            echo "range: $(replace $(sysctl get net.ipv4.ip_local_port_range) "\\t" "<tab>")"
+            write-file /proc/sys/net/ipv4/ip_forward "1\\n"
+            echo "forward: $(sysctl get net.ipv4.ip_forward)"
+
+            """
+        let result = Namespace.run("""
+            mkdir -p /run/s && printf '%s' \(Namespace.shellQuote(script)) > /run/s/test.wds
+            printf '%s\\n' 'sysctl set net.ipv4.ip_default_ttl 0x20' 'fail "stop"' > /run/s/fails.wds
+            printf '%s\\n' 'write-file /proc/sys/net/ipv4/ip_default_ttl "0x30\\n"' 'fail "stop"' > /run/s/fails-too.wds
+            echo "== trace"; "$WDS" trace /run/s/test.wds > /run/s/trace; echo "status=$?"
+            grep "^printf '%s.n' " /run/s/trace | grep -v " > /proc/" | sed 's/^printf .%s.n. //; s/  #.*//'
+            echo "== plan"; "$WDS" plan /run/s/test.wds; echo "plan=$?"
+            echo "== run"; "$WDS" run /run/s/test.wds; echo "status=$?"
+            "$WDS" verify /run/s/test.wds; echo "verify=$?"
+            "$WDS" plan /run/s/test.wds; echo "plan=$?"
+            "$WDS" run /run/s/fails.wds 2>/dev/null; echo "status=$? ttl=$(cat /proc/sys/net/ipv4/ip_default_ttl)"
+            "$WDS" run /run/s/fails-too.wds 2>/dev/null; echo "status=$? ttl=$(cat /proc/sys/net/ipv4/ip_default_ttl)"
+            """)
+        XCTAssertEqual(result.standardOutput, """
+            == trace
+            status=0
+            'ttl: 8'
+            eight
+            'range: 40000<tab>50000'
+            'forward: 1'
+            == plan
+            sysctls:
+              ~ net.ipv4.ip_default_ttl: 64 -> 8
+              ~ net.ipv4.ip_forward: 0 -> 1
+              ~ net.ipv4.ip_local_port_range: 32768\t60999 -> 40000\t50000
+            3 change(s) in 1 area(s)
+            plan=10
+            == run
+            ttl: 8
+            eight
+            range: 40000<tab>50000
+            forward: 1
+            status=0
+            no drift: the host holds everything test.wds would make
+            verify=0
+            no changes: the host already is what test.wds would make it
+            plan=0
+            status=1 ttl=8
+            status=1 ttl=8
+
+            """, result.standardError)
+    }
 }

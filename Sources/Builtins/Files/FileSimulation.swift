@@ -60,6 +60,10 @@ final class FileSimulation: SimulatedFamilyModel {
             for key in files.keys where key == path || key.hasPrefix(below) { files[key] = .some(nil) }
             createdDirectories = createdDirectories.filter { $0 != path && !$0.hasPrefix(below) }
             removedTrees.insert(path)
+        case .write(let path, let contents, false) where SysctlSimulation.key(of: path, writing: contents) != nil:
+            // A kernel parameter written as a file: one model answers `sysctl get` and `read-file` alike.
+            let (key, value) = SysctlSimulation.key(of: path, writing: contents)!
+            return try simulated.perform(.family(AnyFamilyEffect(SysctlWrite(key: key, value: value))), at: location)
         case .write(let path, let contents, let append):
             // Fail where the real write would: a file in a folder that does not exist.
             let parent = Paths.directory(path)
