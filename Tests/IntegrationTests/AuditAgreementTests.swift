@@ -149,4 +149,84 @@ final class AuditAgreementTests: XCTestCase {
 
             """, result.standardError)
     }
+
+    /// Setting a link down takes its IPv6 addresses and every route through
+    /// it; deleting an IPv4 primary takes its secondaries, the routes that
+    /// send from them and, with the link's last IPv4 address, every IPv4
+    /// route through it. A failed run (or a caught failure) undid only the
+    /// change itself and said "undid the 1 change(s)": the host kept none of
+    /// what the kernel had taken with it.
+    func testAFailedRunPutsBackWhatTheKernelTookWithALinkDownOrAnAddress() throws {
+        try Namespace.requireNamespaces()
+        let result = Namespace.run("""
+            ip link add w-a type veth peer name w-b; ip link set w-b up
+            ip addr add 192.0.2.1/24 dev w-a; ip addr add 192.0.2.9/24 dev w-a; ip -6 addr add 2001:db8::1/64 dev w-a nodad
+            ip link set w-a up
+            ip route add 198.51.100.0/24 via 192.0.2.254; ip route add 203.0.113.0/24 dev w-a src 192.0.2.9
+            ip -6 route add 2001:db8:1::/64 via 2001:db8::fe
+            snap() { ip -br addr show dev w-a | sed 's/ fe80[^ ]*//'; ip route show dev w-a; ip -6 route show dev w-a | grep -v fe80; }
+            before=$(snap); mkdir -p /run/s
+            printf '%s\\n' 'link set w-a --down' 'fail "stop"' > /run/s/down.wds
+            printf '%s\\n' 'address delete w-a 192.0.2.1/24' 'fail "stop"' > /run/s/address.wds
+            printf '%s\\n' 'try { link set w-a --down; address delete w-a 192.0.2.1/24; fail "stop" } catch e { echo caught }' > /run/s/caught.wds
+            for s in down address caught; do
+              "$WDS" run /run/s/$s.wds 2>/dev/null; echo "$s status=$?"
+              after=$(snap); [ "$before" = "$after" ] && echo "$s: as before" || diff <(echo "$before") <(echo "$after")
+            done
+            """)
+        XCTAssertEqual(result.standardOutput, """
+            down status=1
+            down: as before
+            address status=1
+            address: as before
+            caught
+            caught status=0
+            caught: as before
+
+            """, result.standardError)
+    }
+
+    /// The model took only the routes that sent from a deleted address, and
+    /// only where it had read the routes already: after deleting a link's last
+    /// IPv4 address the trace still listed the routes through it that the
+    /// kernel had flushed, and a route read after the delete came back from
+    /// the kernel as it was before.
+    func testTheTraceSeesTheRoutesAnAddressTakesWithIt() throws {
+        try Namespace.requireNamespaces()
+        let script = """
+            address delete w-a 192.0.2.9/24
+            for r in $(route list --dev w-a --ipv4) { echo "a: $r.dst" }
+            address delete w-a 192.0.2.1/24
+            for r in $(route list --dev w-a --ipv4) { echo "b: $r.dst" }
+            address delete w-a 198.51.100.1/24
+            for r in $(route list --dev w-a --ipv4) { echo "c: $r.dst" }
+            echo done
+
+            """
+        let result = Namespace.run("""
+            ip link add w-a type veth peer name w-b; ip link set w-b up
+            ip addr add 192.0.2.1/24 dev w-a; ip addr add 192.0.2.9/24 dev w-a; ip addr add 198.51.100.1/24 dev w-a
+            ip link set w-a up
+            ip route add 203.0.113.0/24 via 192.0.2.254; ip route add 203.0.113.128/25 via 198.51.100.254 src 192.0.2.9
+            ip route add 10.9.0.0/16 via 198.51.100.254
+            mkdir -p /run/s && printf '%s' \(Namespace.shellQuote(script)) > /run/s/test.wds
+            "$WDS" trace /run/s/test.wds | grep "^printf '%s.n' " | sed 's/^printf .%s.n. //; s/  #.*//' | tr -d "'" > /run/s/trace
+            "$WDS" run /run/s/test.wds > /run/s/run; echo "status=$?"
+            diff /run/s/trace /run/s/run && echo "the trace agrees"
+            cat /run/s/run
+            """)
+        XCTAssertEqual(result.standardOutput, """
+            status=0
+            the trace agrees
+            a: 10.9.0.0/16
+            a: 192.0.2.0/24
+            a: 198.51.100.0/24
+            a: 203.0.113.0/24
+            b: 10.9.0.0/16
+            b: 198.51.100.0/24
+            b: 203.0.113.0/24
+            done
+
+            """, result.standardError)
+    }
 }
