@@ -184,6 +184,9 @@ public enum Driver {
     /// say what could not be undone (steps before a point of no return, undos that failed).
     static func rollBack(_ context: RunContext, output: Output) {
         context.abandonOpenBatches()
+        // A trace forgets the run's files, sysctls and mounts as the run's journal undoes them
+        // (never past a point of no return), so its cleanup blocks see what the run's would.
+        (context.host as? SimulatedChanges)?.rollBack(to: SimulatedSavepoint(changes: 0, models: nil))
         let journal = context.journal
         guard journal.enabled else { return }
         let undone = journal.steps.count

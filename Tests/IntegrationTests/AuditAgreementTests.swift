@@ -229,4 +229,32 @@ final class AuditAgreementTests: XCTestCase {
 
             """, result.standardError)
     }
+
+    /// A failed run undoes its changes before its `cleanup` blocks run; the
+    /// trace of the same run did not, so its cleanup answered from a host
+    /// still holding them (and took the other branch than the run's).
+    func testACleanupAfterAFailureSeesInTheTraceWhatItSeesInTheRun() throws {
+        try Namespace.requireNamespaces()
+        let script = """
+            cleanup { echo "cleanup: a $(exists /tmp/w/a), kept $(exists /tmp/w/kept), b $(exists /tmp/w/b)" }
+            write-file /tmp/w/a "a"
+            run true
+            write-file /tmp/w/kept "k"
+            lock /tmp/w/lock { write-file /tmp/w/b "b" }
+            fail "the end"
+
+            """
+        let result = Namespace.run("""
+            private_tmp
+            mkdir -p /tmp/w /run/s && printf '%s' \(Namespace.shellQuote(script)) > /run/s/test.wds
+            "$WDS" trace /run/s/test.wds 2>/dev/null | grep "^printf '%s.n' " | sed 's/^printf .%s.n. //; s/  #.*//' | tr -d "'"
+            "$WDS" run /run/s/test.wds 2>/dev/null; echo "status=$?"
+            """)
+        XCTAssertEqual(result.standardOutput, """
+            cleanup: a true, kept false, b false
+            cleanup: a true, kept false, b false
+            status=1
+
+            """, result.standardError)
+    }
 }
