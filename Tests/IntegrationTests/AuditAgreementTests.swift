@@ -257,4 +257,27 @@ final class AuditAgreementTests: XCTestCase {
 
             """, result.standardError)
     }
+
+    /// verify took any mount at the mount point for the script's: a read-only
+    /// bind of /etc or a ramfs where the script mounts a tmpfs was "no drift".
+    func testVerifySeesAnotherFileSystemAtAMountPoint() throws {
+        try Namespace.requireNamespaces()
+        let result = Namespace.run("""
+            private_tmp
+            mkdir -p /tmp/w/m /run/s && printf '%s\\n' 'mount tmpfs /tmp/w/m --options size=1m' > /run/s/test.wds
+            "$WDS" run /run/s/test.wds; echo "run=$?"
+            "$WDS" verify /run/s/test.wds; echo "verify=$?"
+            umount /tmp/w/m; mount -t ramfs -o ro ramfs /tmp/w/m
+            "$WDS" verify /run/s/test.wds; echo "verify=$?"
+            """)
+        XCTAssertEqual(result.standardOutput, """
+            run=0
+            no drift: the host holds everything test.wds would make
+            verify=0
+            different:
+              mounts: /tmp/w/m ramfs ramfs -> tmpfs none
+            verify=10
+
+            """, result.standardError)
+    }
 }
