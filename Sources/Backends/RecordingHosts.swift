@@ -35,8 +35,8 @@ public final class ProbeRecorder: Host {
 
 /// Records every mutation in order, and passes everything on (to a simulation,
 /// for a plan): what `wds apply` will perform.
-/// A caught failure that the simulation rolls back takes back the changes its
-/// models forgot, so `wds apply` leaves what a run leaves.
+/// A caught failure that the simulation rolls back takes back the changes made
+/// since (`Effect.isTakenBackOnFailure`), so `wds apply` leaves what a run leaves.
 public final class MutationRecorder: Host, SimulatedChanges {
     public struct Mutation {
         public var effect: Effect
@@ -67,8 +67,9 @@ public final class MutationRecorder: Host, SimulatedChanges {
     public func rollBack(to savepoint: SimulatedSavepoint) {
         let kept = max(savepoint.wrapper, noReturn)
         if mutations.count > kept {
-            // Output, locks and the transactional families' effects stay: they keep their own account.
-            let later = mutations[kept...].filter { !inner.models($0.effect) }
+            // Output and locks stay; every change goes, with what the families' rollbacks did about it
+            // (a simulated commit's batch re-opens and commits later; a link's undo cancels the change).
+            let later = mutations[kept...].filter { !$0.effect.isTakenBackOnFailure }
             mutations.removeSubrange(kept...)
             mutations += later
         }

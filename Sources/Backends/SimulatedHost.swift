@@ -69,12 +69,6 @@ public final class SimulatedHost: ChildScriptTracing, SimulatedChanges {
         return outcome?.status ?? 0
     }
 
-    /// Whether a family model simulates `effect`: what a caught failure's rollback forgets.
-    public func models(_ effect: Effect) -> Bool {
-        guard case .family(let wrapped) = effect, wrapped.effect.isMutation else { return false }
-        return model(of: wrapped.effect.family) != nil
-    }
-
     public func savepoint() -> SimulatedSavepoint {
         SimulatedSavepoint(changes: changeCount, models: madeModels?.map { $0.model.savepoint() })
     }

@@ -280,4 +280,47 @@ final class AuditAgreementTests: XCTestCase {
 
             """, result.standardError)
     }
+
+    /// A batch committed inside a `try` block (a file write commits it) that
+    /// then fails is undone by the run; the saved plan kept its commit, and
+    /// the re-opened batch's commit after it, so `wds apply` created what the
+    /// run undid and then failed half-way ("Chain already exists").
+    func testApplyOfACaughtFailureAfterACommitLeavesWhatTheRunLeaves() throws {
+        try Namespace.requireNamespaces()
+        let script = """
+            chain create w-keep
+            try {
+              chain create w-undone
+              rule append w-undone --jump ACCEPT
+              write-file /tmp/w/x "x"
+              fail "half way"
+            } catch e { echo "caught" }
+            try { nft-table create inet w-t; write-file /tmp/w/y "y"; fail "again" } catch e { echo "caught again" }
+            rule append w-keep --jump DROP
+
+            """
+        let result = Namespace.run("""
+            private_tmp
+            mkdir -p /tmp/w /run/s && printf '%s' \(Namespace.shellQuote(script)) > /run/s/test.wds
+            iptables -N scratch && iptables -X scratch
+            state() { iptables -S | grep w-; nft list tables | grep -v 'ip filter'; ls /tmp/w; }
+            "$WDS" plan --out /run/s/plan /run/s/test.wds > /run/s/plan.out; echo "plan=$?"
+            "$WDS" apply --expect $(sed -n 's/^plan digest: //p' /run/s/plan.out) /run/s/plan > /dev/null; echo "apply=$?"
+            applied=$(state)
+            iptables -F w-keep; iptables -X w-keep
+            "$WDS" run /run/s/test.wds > /dev/null; echo "run=$?"
+            ran=$(state)
+            [ "$applied" = "$ran" ] && echo "apply left what the run left" || printf 'apply:\\n%s\\nrun:\\n%s\\n' "$applied" "$ran"
+            echo "$ran"
+            """)
+        XCTAssertEqual(result.standardOutput, """
+            plan=10
+            apply=0
+            run=0
+            apply left what the run left
+            -N w-keep
+            -A w-keep -j DROP
+
+            """, result.standardError)
+    }
 }
