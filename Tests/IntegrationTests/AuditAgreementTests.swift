@@ -323,4 +323,41 @@ final class AuditAgreementTests: XCTestCase {
 
             """, result.standardError)
     }
+
+    /// What a reviewer reads to decide on an untrusted script: a name with a
+    /// newline started a line of its own in the plan, in verify's report and
+    /// in the sandbox's report (a forged "+ /etc/shadow" or "== sysctls"),
+    /// and a carriage return or an escape acted on the terminal. Each is shown
+    /// escaped now, as diagnostics show them.
+    func testAPlanAndASandboxReportShowHostileNamesOnOneLine() throws {
+        try Namespace.requireNamespaces()
+        let planned = Namespace.run("""
+            private_tmp
+            mkdir -p /tmp/w /run/s
+            printf '%s\\n' 'mkdir "/tmp/w/a\\n  + /etc/shadow"' 'mkdir "/tmp/w/b\\rc"' > /run/s/test.wds
+            "$WDS" plan /run/s/test.wds; echo "plan=$?"
+            "$WDS" verify /run/s/test.wds; echo "verify=$?"
+            """)
+        XCTAssertEqual(planned.standardOutput, """
+            directories:
+              + /tmp/w/a\\n  + /etc/shadow
+              + /tmp/w/b\\rc
+            2 change(s) in 1 area(s)
+            plan=10
+            missing:
+              directories: /tmp/w/a\\n  + /etc/shadow
+              directories: /tmp/w/b\\rc
+            verify=10
+
+            """, planned.standardError)
+
+        let sandboxed = Namespace.run("""
+            private_tmp
+            printf '%s\\n' 'run touch "/tmp/forged\\n== sysctls\\n  (none)"' > /tmp/test.wds
+            "$WDS" run --sandbox /tmp/test.wds; echo "status=$?"
+            """, uplink: nil, namespaces: ["--uts"])
+        XCTAssertTrue(sandboxed.standardOutput.contains("== files and directories\n+ /tmp/forged\\n== sysctls\\n  (none) (0 bytes)\n"),
+                      sandboxed.standardOutput + sandboxed.standardError)
+        XCTAssertEqual(sandboxed.standardOutput.components(separatedBy: "== sysctls").count, 3, sandboxed.standardOutput)
+    }
 }
