@@ -136,11 +136,15 @@ public enum Driver {
                                  at: call.range, status: ExitStatus.usage)
         }
         call.context.inputs.noteLoaded(script)
-        let child = Interpreter(registry: Builtins.standard, context: call.context.child(arguments: arguments), scriptPath: path)
+        let context = call.context.child(arguments: arguments)
+        let child = Interpreter(registry: Builtins.standard, context: context, scriptPath: path)
         let report: (String) -> Void = { _ = try? call.perform(.print(text: $0, toStandardError: true, newline: false)) }
+        let start = context.savepoint()
         do {
             return child.runCleanups(after: try child.run(script), report: report)
         } catch {
+            // A child wds that fails undoes what it changed before its cleanup blocks run: so does its simulation.
+            _ = context.rollBack(to: start)
             _ = child.runCleanups(after: ExitStatus.failure, report: report)
             throw error
         }

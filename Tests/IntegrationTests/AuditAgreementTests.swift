@@ -360,4 +360,56 @@ final class AuditAgreementTests: XCTestCase {
                       sandboxed.standardOutput + sandboxed.standardError)
         XCTAssertEqual(sandboxed.standardOutput.components(separatedBy: "== sysctls").count, 3, sandboxed.standardOutput)
     }
+
+    /// A caught failure goes back no further than the last point of no
+    /// return inside its block, in every family: the trace and the plan took
+    /// back a chain committed before a program (which the run keeps), and a
+    /// child script's changes (a child wds is a point of no return; one that
+    /// fails undoes its own changes, but not past its own points of no return).
+    func testACaughtFailureStopsAtAPointOfNoReturnInTraceAndPlanAsInTheRun() throws {
+        try Namespace.requireNamespaces()
+        let script = """
+            try { chain create w-kept; run true; chain create w-undone; fail "after a program" } catch e { echo "caught" }
+            echo "kept: $(chain exists w-kept) undone: $(chain exists w-undone)"
+            try { write-file /tmp/w/before "b"; run-script "$script_dir/child.wds" ok; write-file /tmp/w/after "a"; fail "x" } catch e {}
+            try { run-script "$script_dir/child.wds" fail } catch e {}
+            echo "before: $(exists /tmp/w/before) child: $(exists /tmp/w/child) after: $(exists /tmp/w/after)"
+            echo "child kept: $(exists /tmp/w/child-kept) child undone: $(exists /tmp/w/child-undone)"
+
+            """
+        let child = """
+            if $1 == "fail" { write-file /tmp/w/child-kept "k"; run true; write-file /tmp/w/child-undone "u"; fail "child fails" }
+            write-file /tmp/w/child "c"
+
+            """
+        let result = Namespace.run("""
+            private_tmp
+            mkdir -p /tmp/w /run/s && printf '%s' \(Namespace.shellQuote(script)) > /run/s/test.wds
+            printf '%s' \(Namespace.shellQuote(child)) > /run/s/child.wds
+            "$WDS" trace /run/s/test.wds 2>/dev/null | grep "^printf '%s.n' " | sed 's/^printf .%s.n. //; s/  #.*//' | tr -d "'"
+            "$WDS" plan /run/s/test.wds 2>/dev/null | grep -v '^  ~ '; echo "plan=${PIPESTATUS[0]}"
+            "$WDS" run /run/s/test.wds 2>/dev/null; echo "run=$?"
+            """)
+        XCTAssertEqual(result.standardOutput, """
+            caught
+            kept: true undone: false
+            before: true child: true after: false
+            child kept: true child undone: false
+            iptables IPv4 filter, chain w-kept:
+              + new chain w-kept
+            files:
+              + /tmp/w/before (1 bytes)
+              + /tmp/w/child (1 bytes)
+              + /tmp/w/child-kept (1 bytes)
+            programs (not simulated: what they change is not shown):
+            6 change(s) in 3 area(s)
+            plan=10
+            caught
+            kept: true undone: false
+            before: true child: true after: false
+            child kept: true child undone: false
+            run=0
+
+            """, result.standardError)
+    }
 }

@@ -93,6 +93,8 @@ public struct Savepoint {
     var families: [FamilySavepoint]
     /// Where a simulated host (trace, plan) stood: it has no journal to undo.
     var host: SimulatedSavepoint?
+    /// Which came later, this or a point of no return (`RunContext.notePointOfNoReturn`).
+    var serial: Int
 }
 
 extension RunContext {
@@ -123,15 +125,25 @@ extension RunContext {
     }
 
     public func savepoint() -> Savepoint {
-        Savepoint(journal: journal.mark, families: transactionalFamilies.map { $0.savepoint() },
-                  host: (host as? SimulatedChanges)?.savepoint())
+        savepointSerial += 1
+        return Savepoint(journal: journal.mark, families: transactionalFamilies.map { $0.savepoint() },
+                         host: (host as? SimulatedChanges)?.savepoint(), serial: savepointSerial)
     }
 
-    /// Undoes everything since `savepoint`: committed steps through the journal, open batches in place.
+    /// A change no undo can take back was made (a program ran, a file was removed): a caught
+    /// failure's rollback goes back no further than here, in the families' models and a simulated
+    /// host as in the journal (which forgets its own steps before it).
+    public func notePointOfNoReturn() {
+        noReturn = savepoint()
+    }
+
+    /// Undoes everything since `savepoint`, but not past the last point of no return: committed
+    /// steps through the journal, open batches in place.
     public func rollBack(to savepoint: Savepoint) -> [(step: Journal.Step, error: Error)] {
         let failed = journal.rollBack(to: savepoint.journal)
-        for (family, mark) in zip(transactionalFamilies, savepoint.families) { family.rollBack(to: mark) }
-        if let mark = savepoint.host { (host as? SimulatedChanges)?.rollBack(to: mark) }
+        let target = noReturn.map { $0.serial > savepoint.serial ? $0 : savepoint } ?? savepoint
+        for (family, mark) in zip(transactionalFamilies, target.families) { family.rollBack(to: mark) }
+        if let mark = target.host { (host as? SimulatedChanges)?.rollBack(to: mark) }
         return failed
     }
 }
