@@ -105,12 +105,15 @@ final class AuditAgreementTests: XCTestCase {
             echo "range: $(replace $(sysctl get net.ipv4.ip_local_port_range) "\\t" "<tab>")"
             write-file /proc/sys/net/ipv4/ip_forward "1\\n"
             echo "forward: $(sysctl get net.ipv4.ip_forward)"
+            append-file /proc/sys/net/ipv4/ip_default_ttl "0x30\\n"
+            append-file /proc/sys/net/ipv4/ip_default_ttl "8\\n"
+            echo "ttl: $(sysctl get net.ipv4.ip_default_ttl)"
 
             """
         let result = Namespace.run("""
             mkdir -p /run/s && printf '%s' \(Namespace.shellQuote(script)) > /run/s/test.wds
             printf '%s\\n' 'sysctl set net.ipv4.ip_default_ttl 0x20' 'fail "stop"' > /run/s/fails.wds
-            printf '%s\\n' 'write-file /proc/sys/net/ipv4/ip_default_ttl "0x30\\n"' 'fail "stop"' > /run/s/fails-too.wds
+            printf '%s\\n' 'append-file /proc/sys/net/ipv4/ip_default_ttl "0x30\\n"' 'fail "stop"' > /run/s/fails-too.wds
             echo "== trace"; "$WDS" trace /run/s/test.wds > /run/s/trace; echo "status=$?"
             grep "^printf '%s.n' " /run/s/trace | grep -v " > /proc/" | sed 's/^printf .%s.n. //; s/  #.*//'
             echo "== plan"; "$WDS" plan /run/s/test.wds; echo "plan=$?"
@@ -127,6 +130,7 @@ final class AuditAgreementTests: XCTestCase {
             eight
             'range: 40000<tab>50000'
             'forward: 1'
+            'ttl: 8'
             == plan
             sysctls:
               ~ net.ipv4.ip_default_ttl: 64 -> 8
@@ -139,6 +143,7 @@ final class AuditAgreementTests: XCTestCase {
             eight
             range: 40000<tab>50000
             forward: 1
+            ttl: 8
             status=0
             no drift: the host holds everything test.wds would make
             verify=0

@@ -60,8 +60,9 @@ final class FileSimulation: SimulatedFamilyModel {
             for key in files.keys where key == path || key.hasPrefix(below) { files[key] = .some(nil) }
             createdDirectories = createdDirectories.filter { $0 != path && !$0.hasPrefix(below) }
             removedTrees.insert(path)
-        case .write(let path, let contents, false) where SysctlSimulation.key(of: path, writing: contents) != nil:
-            // A kernel parameter written as a file: one model answers `sysctl get` and `read-file` alike.
+        case .write(let path, let contents, _) where SysctlSimulation.key(of: path, writing: contents) != nil:
+            // A kernel parameter written as a file: one model answers `sysctl get` and `read-file` alike
+            // (an append is a write too: the kernel writes at 0, the file's size).
             let (key, value) = SysctlSimulation.key(of: path, writing: contents)!
             return try simulated.perform(.family(AnyFamilyEffect(SysctlWrite(key: key, value: value))), at: location)
         case .write(let path, let contents, let append):
