@@ -417,4 +417,40 @@ final class AuditAgreementTests: XCTestCase {
 
             """, result.standardError)
     }
+
+    /// With `--no-batch` each iptables change is its own commit, which the
+    /// journal undoes when a caught failure takes its statement back; the
+    /// model kept it, so `rules` and `chain exists` after the failure
+    /// answered what the kernel no longer held (1 rule where there were 0).
+    func testNoBatchProbesAfterACaughtFailureAreWhatTheKernelHolds() throws {
+        try Namespace.requireNamespaces()
+        let script = """
+            chain create w-a
+            try { rule append w-a --jump ACCEPT; rule append w-missing --jump DROP } catch e { echo "caught" }
+            echo "rules: $(count $(rules w-a))"
+            try { chain create w-b; write-file /tmp/w/f "x"; rule insert w-b 5 --jump DROP } catch e { echo "caught again" }
+            echo "b: $(chain exists w-b) f: $(exists /tmp/w/f)"
+
+            """
+        let result = Namespace.run("""
+            private_tmp
+            mkdir -p /tmp/w /run/s && printf '%s' \(Namespace.shellQuote(script)) > /run/s/test.wds
+            "$WDS" trace --no-batch /run/s/test.wds | grep "^printf '%s.n' " | sed 's/^printf .%s.n. //; s/  #.*//' | tr -d "'"
+            "$WDS" run --no-batch /run/s/test.wds; echo "run=$?"
+            iptables -S | grep w-
+            """)
+        XCTAssertEqual(result.standardOutput, """
+            caught
+            rules: 0
+            caught again
+            b: false f: false
+            caught
+            rules: 0
+            caught again
+            b: false f: false
+            run=0
+            -N w-a
+
+            """, result.standardError)
+    }
 }
