@@ -190,7 +190,7 @@ public enum Driver {
         context.abandonOpenBatches()
         // A trace forgets the run's files, sysctls and mounts as the run's journal undoes them
         // (never past a point of no return), so its cleanup blocks see what the run's would.
-        (context.host as? SimulatedChanges)?.rollBack(to: SimulatedSavepoint(changes: 0, models: nil))
+        context.rollBackSimulation()
         let journal = context.journal
         guard journal.enabled else { return }
         let undone = journal.steps.count

@@ -137,6 +137,12 @@ extension RunContext {
         noReturn = savepoint()
     }
 
+    /// A failed run: a simulated host (trace) forgets what the run changed since it began or its
+    /// last point of no return, as the journal undoes a real run's changes.
+    public func rollBackSimulation() {
+        (host as? SimulatedChanges)?.rollBack(to: noReturn?.host ?? SimulatedSavepoint(changes: 0, models: nil))
+    }
+
     /// Undoes everything since `savepoint`, but not past the last point of no return: committed
     /// steps through the journal, open batches in place.
     public func rollBack(to savepoint: Savepoint) -> [(step: Journal.Step, error: Error)] {
