@@ -64,7 +64,7 @@ public final class MutationRecorder: Host, SimulatedChanges {
         return savepoint
     }
 
-    public func rollBack(to savepoint: SimulatedSavepoint) {
+    public func rollBack(to savepoint: SimulatedSavepoint, at location: SourceRange?) {
         let kept = max(savepoint.wrapper, noReturn)
         if mutations.count > kept {
             // Output and locks stay; every change goes, with what the families' rollbacks did about it
@@ -73,6 +73,6 @@ public final class MutationRecorder: Host, SimulatedChanges {
             mutations.removeSubrange(kept...)
             mutations += later
         }
-        inner.rollBack(to: savepoint)
+        inner.rollBack(to: savepoint, at: location)
     }
 }

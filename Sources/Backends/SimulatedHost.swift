@@ -73,12 +73,27 @@ public final class SimulatedHost: ChildScriptTracing, SimulatedChanges {
         SimulatedSavepoint(changes: changeCount, models: madeModels?.map { $0.model.savepoint() })
     }
 
-    public func rollBack(to savepoint: SimulatedSavepoint) {
+    public func rollBack(to savepoint: SimulatedSavepoint, at location: SourceRange?) {
         guard changeCount > savepoint.changes, let madeModels else { return }
-        let states: [Any]?
-        if let noReturn, noReturn.changes > savepoint.changes { states = noReturn.models } else { states = savepoint.models }
+        let states = target(of: savepoint)
         for (index, entry) in madeModels.enumerated() { entry.model.rollBack(to: states?[index]) }
         changeCount = max(savepoint.changes, noReturn?.changes ?? 0)
+    }
+
+    /// The models' states a rollback to `savepoint` comes back to: the last point of no return's, if later.
+    private func target(of savepoint: SimulatedSavepoint) -> [Any]? {
+        if let noReturn, noReturn.changes > savepoint.changes { return noReturn.models }
+        return savepoint.models
+    }
+
+    /// What a real run performs to come back to `savepoint`, last family first (a mount before
+    /// the directory under it), read from the models before `rollBack(to:at:)`.
+    public func undoEffects(to savepoint: SimulatedSavepoint, at location: SourceRange) -> [Effect] {
+        guard changeCount > savepoint.changes, let madeModels else { return [] }
+        let states = target(of: savepoint)
+        return madeModels.enumerated().reversed().flatMap { index, entry in
+            entry.model.undoEffects(to: states?[index], live: probes, at: location)
+        }
     }
 
     /// The simulated model of `family`; nil if it has none.

@@ -144,7 +144,7 @@ public enum Driver {
             return child.runCleanups(after: try child.run(script), report: report)
         } catch {
             // A child wds that fails undoes what it changed before its cleanup blocks run: so does its simulation.
-            _ = context.rollBack(to: start)
+            _ = context.rollBack(to: start, at: call.range)
             _ = child.runCleanups(after: ExitStatus.failure, report: report)
             throw error
         }

@@ -23,6 +23,10 @@ public protocol SimulatedFamilyModel: AnyObject {
     func savepoint() -> Any
     /// Forgets what it remembered since `savepoint`; nil: since the model was made.
     func rollBack(to savepoint: Any?)
+    /// What a real run performs to come back to `savepoint` (nil: as the model was made), asked
+    /// before `rollBack(to:)`: the trace prints it, so that a replay undoes what the run undoes.
+    /// `live` answers as the host is (read-only).
+    func undoEffects(to savepoint: Any?, live: Host, at location: SourceRange) -> [Effect]
 }
 
 /// A host that simulates changes instead of making them (trace, plan): where
@@ -32,7 +36,9 @@ public protocol SimulatedFamilyModel: AnyObject {
 /// plan and `wds apply` of a saved plan see what the run leaves.
 public protocol SimulatedChanges: AnyObject {
     func savepoint() -> SimulatedSavepoint
-    func rollBack(to savepoint: SimulatedSavepoint)
+    /// `location`: the failing statement a caught failure takes back, where a trace prints the
+    /// undo; nil for a failed run's end (whose undo no trace prints, in any family).
+    func rollBack(to savepoint: SimulatedSavepoint, at location: SourceRange?)
 }
 
 /// Where a simulated host stood: how many changes it had simulated, and its

@@ -453,4 +453,49 @@ final class AuditAgreementTests: XCTestCase {
 
             """, result.standardError)
     }
+
+    /// A trace replayed in bash does what the run did: where a caught failure
+    /// undoes what its statement changed (files, modes, directories, sysctls,
+    /// mounts), the trace prints the commands that undo it, as it does for
+    /// links; before, a replay kept everything the run had undone.
+    func testTheTraceOfACaughtFailureReplaysAsTheRun() throws {
+        try Namespace.requireNamespaces()
+        let script = """
+            write-file /tmp/w/existing "new"
+            try {
+              mkdir --parents /tmp/w/d/e
+              write-file /tmp/w/d/e/f "f"
+              write-file /tmp/w/existing "newer"
+              chmod 0600 /tmp/w/existing
+              sysctl set net.ipv4.ip_forward 1
+              mount tmpfs /tmp/w/d
+              fail "half way"
+            } catch e { echo "caught" }
+            echo "d: $(exists /tmp/w/d) existing: $(read-file /tmp/w/existing)"
+
+            """
+        let result = Namespace.run("""
+            private_tmp
+            mkdir -p /tmp/w /run/s && printf '%s' \(Namespace.shellQuote(script)) > /run/s/test.wds
+            echo old > /tmp/w/existing
+            snap() { ls -lR /tmp/w | grep -v total; cat /tmp/w/existing; echo; cat /proc/sys/net/ipv4/ip_forward; grep -c /tmp/w /proc/self/mountinfo; }
+            "$WDS" trace /run/s/test.wds > /run/s/trace.sh; echo "trace=$?"
+            bash /run/s/trace.sh > /run/s/replayed.out 2>&1; replayed=$(snap)
+            umount /tmp/w/d 2>/dev/null; rm -rf /tmp/w/d; echo old > /tmp/w/existing; chmod 644 /tmp/w/existing; echo 0 > /proc/sys/net/ipv4/ip_forward
+            "$WDS" run /run/s/test.wds > /run/s/run.out; echo "run=$?"; ran=$(snap)
+            [ "$replayed" = "$ran" ] && echo "the replay left what the run left" || diff <(echo "$replayed") <(echo "$ran")
+            diff /run/s/replayed.out /run/s/run.out && echo "and printed the same"
+            echo "$ran" | tail -3
+            """)
+        XCTAssertEqual(result.standardOutput, """
+            trace=0
+            run=0
+            the replay left what the run left
+            and printed the same
+            new
+            0
+            0
+
+            """, result.standardError)
+    }
 }

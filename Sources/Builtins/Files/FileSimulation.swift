@@ -31,6 +31,45 @@ final class FileSimulation: SimulatedFamilyModel {
               removedTrees: removedTrees, modes: modes, owners: owners)
     }
 
+    /// Files put back as they were then (or as the host has them), modes and owners too, then
+    /// the directories made since removed, deepest first.
+    func undoEffects(to savepoint: Any?, live: Host, at location: SourceRange) -> [Effect] {
+        let then = savepoint as? State ?? State()
+        var effects: [Effect] = []
+        var gone: Set<String> = []
+        for path in files.keys.sorted() {
+            let now = files[path] ?? nil
+            let old: String?
+            if let entry = then.files[path] {
+                old = entry
+            } else {
+                // Untouched then: the host's file, or none.
+                guard case .fileInfo(let info)? = try? live.perform(.fileInfo(path: path), at: location) else { continue }
+                if info == nil {
+                    old = nil
+                } else if case .text(let text)? = try? live.perform(.readFile(path: path), at: location) {
+                    old = text
+                } else {
+                    continue
+                }
+            }
+            guard old != now else { continue }
+            if old == nil { gone.insert(path) }
+            effects.append(.family(AnyFamilyEffect(FileEffect.putBack(path: path, contents: old, left: now ?? ""))))
+        }
+        for (path, mode) in modes.sorted(by: { $0.key < $1.key }) where then.modes[path] != mode && !gone.contains(path) {
+            var old = then.modes[path]
+            if old == nil, case .fileInfo(let info?)? = try? live.perform(.fileInfo(path: path), at: location) { old = info.mode }
+            if let old { effects.append(.family(AnyFamilyEffect(FileEffect.setMode(path: path, mode: old & 0o7777)))) }
+        }
+        for path in createdDirectories.subtracting(then.createdDirectories).sorted(by: { $0.count > $1.count }) {
+            // `mkdir --parents` counts the folders that were there already: those stay.
+            if case .fileInfo(_?)? = try? live.perform(.fileInfo(path: path), at: location) { continue }
+            effects.append(.family(AnyFamilyEffect(FileEffect.removeDirectory(path: path))))
+        }
+        return effects
+    }
+
     func rollBack(to savepoint: Any?) {
         let state = savepoint as? State ?? State()
         (files, createdDirectories, removedDirectories) = (state.files, state.createdDirectories, state.removedDirectories)

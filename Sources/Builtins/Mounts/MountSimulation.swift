@@ -14,6 +14,13 @@ final class MountSimulation: SimulatedFamilyModel {
 
     private typealias State = (added: [(target: String, line: String)], effects: [String: MountEffect], removed: Set<String>)
     func savepoint() -> Any { (addedMounts, mountEffects, removedMounts) as State }
+    /// The mounts the run added since, latest first.
+    func undoEffects(to savepoint: Any?, live: Host, at location: SourceRange) -> [Effect] {
+        let kept = (savepoint as? State)?.added.count ?? 0
+        guard addedMounts.count > kept else { return [] }
+        return addedMounts[kept...].reversed().map { .mounts(.unmount(path: $0.target)) }
+    }
+
     func rollBack(to savepoint: Any?) {
         let state = savepoint as? State ?? ([], [:], [])
         (addedMounts, mountEffects, removedMounts) = (state.added, state.effects, state.removed)

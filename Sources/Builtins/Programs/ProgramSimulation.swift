@@ -9,6 +9,7 @@ final class ProgramSimulation: SimulatedFamilyModel {
     /// It remembers nothing: a program is a point of no return.
     func savepoint() -> Any { () }
     func rollBack(to savepoint: Any?) {}
+    func undoEffects(to savepoint: Any?, live: Host, at location: SourceRange) -> [Effect] { [] }
 
     func simulate(_ effect: any FamilyEffect, simulated: Host, at location: SourceRange) throws -> EffectResult {
         var status: Int32 = 0

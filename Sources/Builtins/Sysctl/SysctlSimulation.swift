@@ -11,6 +11,19 @@ final class SysctlSimulation: SimulatedFamilyModel {
     func savepoint() -> Any { values }
     func rollBack(to savepoint: Any?) { values = savepoint as? [String: String] ?? [:] }
 
+    /// Each key the run set since: its value then, or the host's.
+    func undoEffects(to savepoint: Any?, live: Host, at location: SourceRange) -> [Effect] {
+        let then = savepoint as? [String: String] ?? [:]
+        return values.keys.sorted().compactMap { key -> Effect? in
+            guard values[key] != then[key] else { return nil }
+            var old = then[key]
+            if old == nil, case .text(let text)? = try? live.perform(.readSysctl(key: key), at: location) { old = text }
+            guard let old else { return nil }
+            let value = old.hasSuffix("\n") ? String(old.dropLast()) : old
+            return .family(AnyFamilyEffect(SysctlWrite(key: key, value: value)))
+        }
+    }
+
     func simulate(_ effect: any FamilyEffect, simulated: Host, at location: SourceRange) throws -> EffectResult {
         if let write = effect as? SysctlWrite { values[write.key] = write.value + "\n" }
         return .done

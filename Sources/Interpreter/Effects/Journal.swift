@@ -140,16 +140,17 @@ extension RunContext {
     /// A failed run: a simulated host (trace) forgets what the run changed since it began or its
     /// last point of no return, as the journal undoes a real run's changes.
     public func rollBackSimulation() {
-        (host as? SimulatedChanges)?.rollBack(to: noReturn?.host ?? SimulatedSavepoint(changes: 0, models: nil))
+        (host as? SimulatedChanges)?.rollBack(to: noReturn?.host ?? SimulatedSavepoint(changes: 0, models: nil), at: nil)
     }
 
     /// Undoes everything since `savepoint`, but not past the last point of no return: committed
     /// steps through the journal, open batches in place.
-    public func rollBack(to savepoint: Savepoint) -> [(step: Journal.Step, error: Error)] {
+    /// `location`: the statement that failed, where a trace prints what undoes it.
+    public func rollBack(to savepoint: Savepoint, at location: SourceRange? = nil) -> [(step: Journal.Step, error: Error)] {
         let failed = journal.rollBack(to: savepoint.journal)
         let target = noReturn.map { $0.serial > savepoint.serial ? $0 : savepoint } ?? savepoint
         for (family, mark) in zip(transactionalFamilies, target.families) { family.rollBack(to: mark) }
-        if let mark = target.host { (host as? SimulatedChanges)?.rollBack(to: mark) }
+        if let mark = target.host { (host as? SimulatedChanges)?.rollBack(to: mark, at: location) }
         return failed
     }
 }
