@@ -498,4 +498,23 @@ final class AuditAgreementTests: XCTestCase {
 
             """, result.standardError)
     }
+
+    /// Undone latest first, a link set up goes down again and the kernel takes
+    /// its IPv6 addresses and routes with it; the undo of adding them then
+    /// found nothing and reported "could not undo" though the host was left
+    /// as it was found. What is gone already counts as undone.
+    func testAFailedRunSaysItUndidWhatTheKernelTookAlready() throws {
+        try Namespace.requireNamespaces()
+        let result = try ScriptRun.run("""
+            veth create w-a w-b
+            address add w-a 2001:db8::1/64 --nodad
+            link set w-a --up
+            link set w-b --up
+            route add 2001:db8:5::/64 --via 2001:db8::fe
+            fail "stop"
+            """, after: "ip -br link | grep -c w- || true")
+        XCTAssertEqual(result.status, 1, result.standardError)
+        XCTAssertEqual(result.standardError, "stop\nwds: undid the 5 change(s) this run had made\n")
+        XCTAssertEqual(result.after, "0\n")
+    }
 }

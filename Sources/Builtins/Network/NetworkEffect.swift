@@ -36,6 +36,9 @@ struct NetworkEffect: FamilyEffect {
 
     var namespace: NamespaceRef
     var operation: NetworkOperation
+    /// Set on a failed run's undo of an address or a route it added: one the kernel took
+    /// already (with a link the undo set down, a deleted primary address) is undone.
+    var goneIsUndone = false
 
     init(_ operation: NetworkOperation, in namespace: NamespaceRef = .own) {
         self.namespace = namespace
@@ -251,6 +254,8 @@ struct NetworkEffect: FamilyEffect {
             }
             return NetworkEffect.performed
         } catch let error as NetlinkError {
+            // No such address (EADDRNOTAVAIL) or route (ESRCH).
+            if goneIsUndone, error.code == EADDRNOTAVAIL || error.code == ESRCH { return NetworkEffect.performed }
             throw CommandFailure("cannot \(description): \(error)", at: location,
                                  status: error.code == 0 ? ExitStatus.failure : ExitStatus.kernelRefused)
         }
@@ -330,11 +335,15 @@ struct NetworkEffect: FamilyEffect {
         case .deleteLink(let name):
             return .pointOfNoReturn("the deletion of link \(name)\(namespace.suffix)")
         case .addAddress(let spec):
-            return effects([.deleteAddress(spec)])
+            var undo = NetworkEffect(.deleteAddress(spec), in: namespace)
+            undo.goneIsUndone = true
+            return .effects([AnyFamilyEffect(undo)], description: undo.shellCommand)
         case .addRoute(let spec, false):
             var added = spec
             added.metric = spec.effectiveMetric
-            return effects([.deleteRoute(added)])
+            var undo = NetworkEffect(.deleteRoute(added), in: namespace)
+            undo.goneIsUndone = true
+            return .effects([AnyFamilyEffect(undo)], description: undo.shellCommand)
         default:
             break
         }
