@@ -331,7 +331,7 @@ final class AuditAgreementTests: XCTestCase {
 
     /// What a reviewer reads to decide on an untrusted script: a name with a
     /// newline started a line of its own in the plan, in verify's report and
-    /// in the sandbox's report (a forged "+ /etc/shadow" or "== sysctls"),
+    /// in the sandbox's report (a forged "+ /etc" or "== sysctls"),
     /// and a carriage return or an escape acted on the terminal. Each is shown
     /// escaped now, as diagnostics show them.
     func testAPlanAndASandboxReportShowHostileNamesOnOneLine() throws {
@@ -339,18 +339,20 @@ final class AuditAgreementTests: XCTestCase {
         let planned = Namespace.run("""
             private_tmp
             mkdir -p /tmp/w /run/s
-            printf '%s\\n' 'mkdir "/tmp/w/a\\n  + /etc/shadow"' 'mkdir "/tmp/w/b\\rc"' > /run/s/test.wds
+            printf '%s\\n' 'mkdir "/tmp/w/a\\n  + "' 'mkdir "/tmp/w/a\\n  + /etc"' 'mkdir "/tmp/w/b\\rc"' > /run/s/test.wds
             "$WDS" plan /run/s/test.wds; echo "plan=$?"
             "$WDS" verify /run/s/test.wds; echo "verify=$?"
             """)
         XCTAssertEqual(planned.standardOutput, """
             directories:
-              + /tmp/w/a\\n  + /etc/shadow
+              + /tmp/w/a\\n  + 
+              + /tmp/w/a\\n  + /etc
               + /tmp/w/b\\rc
-            2 change(s) in 1 area(s)
+            3 change(s) in 1 area(s)
             plan=10
             missing:
-              directories: /tmp/w/a\\n  + /etc/shadow
+              directories: /tmp/w/a\\n  + 
+              directories: /tmp/w/a\\n  + /etc
               directories: /tmp/w/b\\rc
             verify=10
 
@@ -516,5 +518,61 @@ final class AuditAgreementTests: XCTestCase {
         XCTAssertEqual(result.status, 1, result.standardError)
         XCTAssertEqual(result.standardError, "stop\nwds: undid the 5 change(s) this run had made\n")
         XCTAssertEqual(result.after, "0\n")
+    }
+
+    /// The file model took every change: a trace's `mkdir` of a folder that
+    /// exists, `rmdir` of a missing or non-empty one, `remove-file` of a
+    /// folder, a write over a folder or under a file all succeeded, so each
+    /// `||` and `try` took the other branch than the run, and `remove-empty-dirs`
+    /// of a folder holding a file passed where the run fails. The model now
+    /// fails each where the run does, with the run's words.
+    func testTheFileModelFailsWhereTheRunFails() throws {
+        try Namespace.requireNamespaces()
+        let script = """
+            mkdir /tmp/w/x
+            try { mkdir /tmp/w/x } catch e { echo "1 $e.message" }
+            try { mkdir /tmp/w/nope/y } catch e { echo "2 $e.message" }
+            try { rmdir /tmp/w/missing } catch e { echo "3 $e.message" }
+            write-file /tmp/w/x/f "f"
+            try { rmdir /tmp/w/x } catch e { echo "4 $e.message" }
+            try { remove-file /tmp/w/x } catch e { echo "5 $e.message" }
+            try { mkdir /tmp/w/x/f } catch e { echo "6 $e.message" }
+            try { write-file /tmp/w/x "over a folder" } catch e { echo "7 $e.message" }
+            try { mkdir --parents /tmp/w/x/f/g } catch e { echo "8 $e.message" }
+            try { rmdir /tmp/w/x/f } catch e { echo "9 $e.message" }
+            try { remove-empty-dirs /tmp/w/x } catch e { echo "10 $e.message" }
+            try { write-file /tmp/w/x/f/g "under a file" } catch e { echo "11 $e.message" }
+            try { chmod 0600 /tmp/w/nope/g } catch e { echo "12 $e.message" }
+            remove-file /tmp/w/missing
+            echo done
+
+            """
+        let result = Namespace.run("""
+            private_tmp
+            mkdir -p /tmp/w /run/s && printf '%s' \(Namespace.shellQuote(script)) > /run/s/test.wds
+            # The trace's output lines, replayed: what the trace says the run prints.
+            "$WDS" trace /run/s/test.wds | grep "^printf '%s.n' " | sed 's/  #.*//' | bash > /run/s/trace
+            "$WDS" run /run/s/test.wds > /run/s/run; echo "run=$?"
+            diff /run/s/trace /run/s/run && echo "the trace agrees"
+            cat /run/s/run
+            """)
+        XCTAssertEqual(result.standardOutput, """
+            run=0
+            the trace agrees
+            1 cannot create directory '/tmp/w/x': File exists
+            2 cannot reach '/tmp/w/nope/y': '/tmp/w/nope' does not exist
+            3 cannot remove directory '/tmp/w/missing': No such file or directory
+            4 cannot remove directory '/tmp/w/x': Directory not empty
+            5 cannot remove '/tmp/w/x': Is a directory
+            6 cannot create directory '/tmp/w/x/f': File exists
+            7 cannot open '/tmp/w/x' for writing: Is a directory
+            8 cannot reach '/tmp/w/x/f/g': '/tmp/w/x/f' is not a directory
+            9 cannot remove directory '/tmp/w/x/f': Not a directory
+            10 cannot remove directory '/tmp/w/x': Directory not empty
+            11 cannot reach '/tmp/w/x/f/g': '/tmp/w/x/f' is not a directory
+            12 cannot reach '/tmp/w/nope/g': '/tmp/w/nope' does not exist
+            done
+
+            """, result.standardError)
     }
 }
