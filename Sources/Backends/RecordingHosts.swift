@@ -35,19 +35,44 @@ public final class ProbeRecorder: Host {
 
 /// Records every mutation in order, and passes everything on (to a simulation,
 /// for a plan): what `wds apply` will perform.
-public final class MutationRecorder: Host {
+/// A caught failure that the simulation rolls back takes back the changes made
+/// since (`Effect.isTakenBackOnFailure`), so `wds apply` leaves what a run leaves.
+public final class MutationRecorder: Host, SimulatedChanges {
     public struct Mutation {
         public var effect: Effect
         public var location: String
     }
 
-    let inner: Host
+    let inner: SimulatedHost
     public private(set) var mutations: [Mutation] = []
+    /// How many mutations there were after the last point of no return: a rollback keeps them.
+    private var noReturn = 0
 
-    public init(_ inner: Host) { self.inner = inner }
+    public init(_ inner: SimulatedHost) { self.inner = inner }
 
     public func perform(_ effect: Effect, at location: SourceRange) throws -> EffectResult {
-        if effect.isMutation { mutations.append(Mutation(effect: effect, location: location.shortLocation)) }
+        if effect.isMutation {
+            mutations.append(Mutation(effect: effect, location: location.shortLocation))
+            if effect.isPointOfNoReturn { noReturn = mutations.count }
+        }
         return try inner.perform(effect, at: location)
+    }
+
+    public func savepoint() -> SimulatedSavepoint {
+        var savepoint = inner.savepoint()
+        savepoint.wrapper = mutations.count
+        return savepoint
+    }
+
+    public func rollBack(to savepoint: SimulatedSavepoint, at location: SourceRange?) {
+        let kept = max(savepoint.wrapper, noReturn)
+        if mutations.count > kept {
+            // Output and locks stay; every change goes, with what the families' rollbacks did about it
+            // (a simulated commit's batch re-opens and commits later; a link's undo cancels the change).
+            let later = mutations[kept...].filter { !$0.effect.isTakenBackOnFailure }
+            mutations.removeSubrange(kept...)
+            mutations += later
+        }
+        inner.rollBack(to: savepoint, at: location)
     }
 }

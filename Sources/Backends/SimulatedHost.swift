@@ -8,11 +8,21 @@ import Lexer
 /// answered from the models first and from the wrapped read-only host
 /// otherwise — so a script that writes a file and reads it back, or creates a
 /// directory and then tests for it, traces the way it would run.
-public final class SimulatedHost: ChildScriptTracing {
+public final class SimulatedHost: ChildScriptTracing, SimulatedChanges {
     let probes: Host
     /// Each family's model of what the run changed, in registration order (see `SimulatedFamilyModel`):
     /// made on first use, when a builtin has run and so the families have registered.
-    lazy var models = FamilyEffects.makeSimulations()
+    var models: [(family: String, model: SimulatedFamilyModel)] {
+        if let madeModels { return madeModels }
+        let made = FamilyEffects.makeSimulations()
+        madeModels = made
+        return made
+    }
+    private var madeModels: [(family: String, model: SimulatedFamilyModel)]?
+    /// How many changes the models simulated, and where they stood after the last point of
+    /// no return: a caught failure's rollback goes back no further (a real run's journal cannot).
+    private var changeCount = 0
+    private var noReturn: (changes: Int, models: [Any])?
 
     /// How a script started with `run-script` is shown where it does not run in
     /// this process (the REPL's `:trace on`): traced by a child wds with these
@@ -38,7 +48,11 @@ public final class SimulatedHost: ChildScriptTracing {
             // The family's model remembers it (a file read back later; a program answers status 0);
             // a transactional family's model (iptables, links) has decided it already. Nothing is performed:
             // `.done` for a commit tells its engine (iptables') that no kernel saw it, so its model stays the truth.
-            return try model(of: wrapped.effect.family)?.simulate(wrapped.effect, simulated: self, at: location) ?? .done
+            guard let model = model(of: wrapped.effect.family) else { return .done }
+            let result = try model.simulate(wrapped.effect, simulated: self, at: location)
+            changeCount += 1
+            if wrapped.effect.isPointOfNoReturn { noReturn = (changeCount, models.map { $0.model.savepoint() }) }
+            return result
         case .family:
             return try probes.perform(effect, at: location)
         case .route, .probeProgram, .canonicalPath, .processTable:
@@ -53,6 +67,33 @@ public final class SimulatedHost: ChildScriptTracing {
         let outcome = try? Spawn.run([Spawn.currentExecutable, "trace"] + extra + [path] + arguments,
                                      capture: false, captureError: false, setting: Spawn.scriptChildVariables)
         return outcome?.status ?? 0
+    }
+
+    public func savepoint() -> SimulatedSavepoint {
+        SimulatedSavepoint(changes: changeCount, models: madeModels?.map { $0.model.savepoint() })
+    }
+
+    public func rollBack(to savepoint: SimulatedSavepoint, at location: SourceRange?) {
+        guard changeCount > savepoint.changes, let madeModels else { return }
+        let states = target(of: savepoint)
+        for (index, entry) in madeModels.enumerated() { entry.model.rollBack(to: states?[index]) }
+        changeCount = max(savepoint.changes, noReturn?.changes ?? 0)
+    }
+
+    /// The models' states a rollback to `savepoint` comes back to: the last point of no return's, if later.
+    private func target(of savepoint: SimulatedSavepoint) -> [Any]? {
+        if let noReturn, noReturn.changes > savepoint.changes { return noReturn.models }
+        return savepoint.models
+    }
+
+    /// What a real run performs to come back to `savepoint`, last family first (a mount before
+    /// the directory under it), read from the models before `rollBack(to:at:)`.
+    public func undoEffects(to savepoint: SimulatedSavepoint, at location: SourceRange) -> [Effect] {
+        guard changeCount > savepoint.changes, let madeModels else { return [] }
+        let states = target(of: savepoint)
+        return madeModels.enumerated().reversed().flatMap { index, entry in
+            entry.model.undoEffects(to: states?[index], live: probes, at: location)
+        }
     }
 
     /// The simulated model of `family`; nil if it has none.

@@ -8,7 +8,7 @@ import Lexer
 /// answered by the read-only host (the live machine or a state file) and
 /// listed as comments. Every line it prints is replayable by bash, which the
 /// first line (`#!/bin/bash`) names: replayed, each does exactly what the run did.
-public final class TraceHost: Host {
+public final class TraceHost: Host, SimulatedChanges {
     /// The first line of a text or restore trace: the shell its lines are written for.
     public static let header = "#!/bin/bash\n"
     /// The first line of an `nft` trace: an nft script.
@@ -20,7 +20,7 @@ public final class TraceHost: Host {
     /// every other effect a comment.
     public enum Format: String, Sendable { case text, json, restore, nft }
 
-    let probes: Host
+    let probes: SimulatedHost
     let format: Format
     let write: (String) -> Void
     /// Whether the header is still to be written, before the first line (not in JSON, nor in a
@@ -33,6 +33,19 @@ public final class TraceHost: Host {
         self.format = format
         self.write = write
         self.headerPending = header && format != .json
+    }
+
+    /// A caught failure's rollback reaches the simulation behind the trace.
+    public func savepoint() -> SimulatedSavepoint { probes.savepoint() }
+    /// A caught failure: the lines that undo what its statement changed, as the run performs them.
+    public func rollBack(to savepoint: SimulatedSavepoint, at location: SourceRange?) {
+        if let location {
+            for effect in probes.undoEffects(to: savepoint, at: location) {
+                let line = TraceHost.line(for: effect, at: location, format: format, dependsOnProbe: true, undo: true)
+                if !line.isEmpty { write(line + "\n") }
+            }
+        }
+        probes.rollBack(to: savepoint, at: location)
     }
 
     /// A comment line of the trace's own (`# run-script: …`), after the header like every line.
@@ -66,17 +79,19 @@ public final class TraceHost: Host {
     /// One line per effect: `COMMAND  # file:line`, probes as `# probe: COMMAND  # file:line`,
     /// and `# file:line, after a probe` for a mutation whose presence or values came from one;
     /// `, point of no return` for one a failed run cannot undo (a program, an unmount, a removal).
-    public static func line(for effect: Effect, at location: SourceRange, format: Format, dependsOnProbe: Bool = false) -> String {
+    /// An `undo` line (what a caught failure takes back) is no point of no return of its own.
+    public static func line(for effect: Effect, at location: SourceRange, format: Format, dependsOnProbe: Bool = false,
+                            undo: Bool = false) -> String {
         // A file name is the user's: a newline in it must not end the comment and start a command.
         let place = String(String.UnicodeScalarView(location.shortLocation.unicodeScalars.map {
             $0.value < 0x20 || $0.value == 0x7F ? "?" : $0
-        })) + (dependsOnProbe ? ", after a probe" : "") + (effect.isPointOfNoReturn ? ", point of no return" : "")
+        })) + (dependsOnProbe ? ", after a probe" : "") + (effect.isPointOfNoReturn && !undo ? ", point of no return" : "")
         if case .family(let wrapped) = effect, let line = wrapped.effect.traceLine(format: format.rawValue, place: place) {
             return line
         }
         if format == .nft {
             // An nft script: what is not nftables is shown, commented out, where it happens.
-            let text = line(for: effect, at: location, format: .text, dependsOnProbe: dependsOnProbe)
+            let text = line(for: effect, at: location, format: .text, dependsOnProbe: dependsOnProbe, undo: undo)
             return text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasPrefix("#") ? String($0) : "# " + $0 }
                 .joined(separator: "\n")
         }

@@ -136,11 +136,15 @@ public enum Driver {
                                  at: call.range, status: ExitStatus.usage)
         }
         call.context.inputs.noteLoaded(script)
-        let child = Interpreter(registry: Builtins.standard, context: call.context.child(arguments: arguments), scriptPath: path)
+        let context = call.context.child(arguments: arguments)
+        let child = Interpreter(registry: Builtins.standard, context: context, scriptPath: path)
         let report: (String) -> Void = { _ = try? call.perform(.print(text: $0, toStandardError: true, newline: false)) }
+        let start = context.savepoint()
         do {
             return child.runCleanups(after: try child.run(script), report: report)
         } catch {
+            // A child wds that fails undoes what it changed before its cleanup blocks run: so does its simulation.
+            _ = context.rollBack(to: start, at: call.range)
             _ = child.runCleanups(after: ExitStatus.failure, report: report)
             throw error
         }
@@ -184,6 +188,9 @@ public enum Driver {
     /// say what could not be undone (steps before a point of no return, undos that failed).
     static func rollBack(_ context: RunContext, output: Output) {
         context.abandonOpenBatches()
+        // A trace forgets the run's files, sysctls and mounts as the run's journal undoes them
+        // (never past a point of no return), so its cleanup blocks see what the run's would.
+        context.rollBackSimulation()
         let journal = context.journal
         guard journal.enabled else { return }
         let undone = journal.steps.count

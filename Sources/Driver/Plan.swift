@@ -54,9 +54,10 @@ public struct Plan {
         for line in lines {
             if line.area != area {
                 area = line.area
-                out += "\(area):\n"
+                // A name from a value cannot start a line of its own or act on the terminal: the reviewer reads this.
+                out += "\(Diagnostic.escaped(area)):\n"
             }
-            let text = "\(line.sign.rawValue) \(line.text)"
+            let text = "\(line.sign.rawValue) \(Diagnostic.escaped(line.text))"
             guard colors else {
                 out += "  \(text)\n"
                 continue
@@ -171,7 +172,7 @@ public enum Planner {
         }
         var out = ""
         if format == .text, !report.unverifiable.isEmpty {
-            out += "cannot verify (programs wds does not simulate):\n" + report.unverifiable.map { "  \($0.text)\n" }.joined()
+            out += "cannot verify (programs wds does not simulate):\n" + report.unverifiable.map { "  \(Diagnostic.escaped($0.text))\n" }.joined()
         }
         guard !drift.isEmpty else {
             output(out + "no drift: the host holds everything \(Paths.base(path)) would make"
@@ -181,7 +182,7 @@ public enum Planner {
         if format == .text {
             for (title, lines) in [("missing", report.missing), ("different", report.different), ("extra", report.extra)] {
                 guard !lines.isEmpty else { continue }
-                out += "\(title):\n" + lines.map { "  \($0.area): \($0.text)\n" }.joined()
+                out += "\(title):\n" + lines.map { "  \(Diagnostic.escaped($0.area)): \(Diagnostic.escaped($0.text))\n" }.joined()
             }
             output(out, false)
         }

@@ -200,11 +200,11 @@ public enum Sandbox {
             for (area, lines) in snapshot.areas {
                 let was = old.first { $0.area == area }?.lines ?? []
                 let tag = area.isEmpty ? "" : "[\(area)] "
-                for line in was where !lines.contains(line) { familyChanges += "- \(tag)\(line)\n"; any = true }
-                for line in lines where !was.contains(line) { familyChanges += "+ \(tag)\(line)\n"; any = true }
+                for line in was where !lines.contains(line) { familyChanges += "- \(tag)\(Diagnostic.escaped(line))\n"; any = true }
+                for line in lines where !was.contains(line) { familyChanges += "+ \(tag)\(Diagnostic.escaped(line))\n"; any = true }
             }
             for (area, lines) in old where !snapshot.areas.contains(where: { $0.area == area }) {
-                for line in lines { familyChanges += "- \(area.isEmpty ? "" : "[\(area)] ")\(line)\n"; any = true }
+                for line in lines { familyChanges += "- \(area.isEmpty ? "" : "[\(area)] ")\(Diagnostic.escaped(line))\n"; any = true }
             }
             if !any { familyChanges += "  (none)\n" }
         }
@@ -250,6 +250,11 @@ public enum Sandbox {
         return String(decoding: bytes, as: UTF8.self).split(separator: "\n").compactMap { try? JSON.parse(String($0)) }
     }
 
+    /// What the script or its programs named (a file, a mount, a value), as the report shows it: a
+    /// newline, an escape or a carriage return written as one (`\n`), so an untrusted script
+    /// cannot add a line of its own to the report or act on the reviewer's terminal.
+    static func reported(_ text: String) -> String { Diagnostic.escaped(text) }
+
     /// `families`: what each host family shows of its state and changes (iptables, links, nftables), first.
     static func report(path: String, arguments: [String], status: Int32, settings: Settings, before: Snapshot, after: Snapshot,
                        families: String, leftovers: [String]) -> String {
@@ -261,10 +266,10 @@ public enum Sandbox {
         out += "== mounts\n"
         let added = after.mounts.filter { !before.mounts.contains($0) }
         let removed = before.mounts.filter { !after.mounts.contains($0) }
-        out += removed.map { "- \($0)\n" }.joined() + added.map { "+ \($0)\n" }.joined()
+        out += removed.map { "- \(reported($0))\n" }.joined() + added.map { "+ \(reported($0))\n" }.joined()
         if added.isEmpty && removed.isEmpty { out += "  (none)\n" }
         let files = fileChanges(before: before, after: after, journal: journal)
-        out += "== files and directories\n" + (files.isEmpty ? "  (none)\n" : files.map { $0 + "\n" }.joined())
+        out += "== files and directories\n" + (files.isEmpty ? "  (none)\n" : files.map { reported($0) + "\n" }.joined())
         let cgroups = after.cgroups.filter { !before.cgroups.contains($0) }
         if let cgroup = settings.cgroup {
             out += "== cgroups created (below the sandbox's own group, \(cgroup) on the host; removed with it after the run)\n"
@@ -274,16 +279,16 @@ public enum Sandbox {
         if settings.cgroupMount == nil {
             out += "  (no delegated cgroup: \(settings.noCgroupReason ?? "none"))\n"
         } else {
-            out += cgroups.isEmpty ? "  (none)\n" : cgroups.map { "+ \($0)\n" }.joined()
+            out += cgroups.isEmpty ? "  (none)\n" : cgroups.map { "+ \(reported($0))\n" }.joined()
         }
-        for path in leftovers { out += "! could not remove \(path)\n" }
+        for path in leftovers { out += "! could not remove \(reported(path))\n" }
         if before.hostname != after.hostname {
-            out += "== hostname (the sandbox's own UTS namespace)\n  \(before.hostname) -> \(after.hostname)\n"
+            out += "== hostname (the sandbox's own UTS namespace)\n  \(reported(before.hostname)) -> \(reported(after.hostname))\n"
         }
         let entries = journalEntries()
         let notSimulated = entries.compactMap { entry -> String? in
             guard let command = entry["notSimulated"]?.stringValue else { return nil }
-            return "  \(command)  (\(entry["reason"]?.stringValue ?? ""), \(entry["location"]?.stringValue ?? ""))\n"
+            return "  \(reported(command))  (\(reported(entry["reason"]?.stringValue ?? "")), \(reported(entry["location"]?.stringValue ?? "")))\n"
         }
         out += "== sysctls\n"
         var sysctlLines: [String] = []
@@ -292,15 +297,15 @@ public enum Sandbox {
             guard let key = entry["sysctl"]?.stringValue, let value = entry["after"]?.stringValue else { continue }
             shown.insert(key)
             if entry["applied"] == .bool(true) {
-                sysctlLines.append("  \(key): \(entry["before"]?.stringValue ?? "") -> \(after.netSysctls[key] ?? value)\n")
+                sysctlLines.append("  \(reported(key)): \(reported(entry["before"]?.stringValue ?? "")) -> \(reported(after.netSysctls[key] ?? value))\n")
             } else {
-                sysctlLines.append("  \(key): \(entry["before"]?.stringValue ?? "") -> \(value) (outside the network namespace: not simulated)\n")
+                sysctlLines.append("  \(reported(key)): \(reported(entry["before"]?.stringValue ?? "")) -> \(reported(value)) (outside the network namespace: not simulated)\n")
             }
         }
         // Network sysctls that changed otherwise: with those above (forwarding), or by a program.
         for (key, value) in after.netSysctls.sorted(by: { $0.key < $1.key }) where !shown.contains(key) {
             guard let old = before.netSysctls[key], old != value else { continue }
-            sysctlLines.append("  \(key): \(old) -> \(value) (changed with the above, or by a program)\n")
+            sysctlLines.append("  \(reported(key)): \(reported(old)) -> \(reported(value)) (changed with the above, or by a program)\n")
         }
         out += sysctlLines.isEmpty ? "  (none)\n" : sysctlLines.joined()
         if !notSimulated.isEmpty {

@@ -46,6 +46,18 @@ public enum Effect: Sendable, Equatable {
         return isMutation
     }
 
+    /// Whether a caught failure takes it back with the statement that failed (see
+    /// `FamilyEffect.isTakenBackOnFailure`): output never is.
+    public var isTakenBackOnFailure: Bool {
+        switch self {
+        case .family(let wrapped):
+            return wrapped.effect.isTakenBackOnFailure
+        case .readFile, .fileInfo, .listDirectory, .readSysctl, .mountTable, .route, .probeProgram, .canonicalPath, .processTable,
+             .print:
+            return false
+        }
+    }
+
     /// Whether a real run cannot undo it exactly: what the run did before it
     /// stays if the run fails later (see `Journal`). The trace marks it.
     public var isPointOfNoReturn: Bool {

@@ -29,6 +29,11 @@ public protocol FamilyEffect: Sendable {
     /// after its commit (iptables' `flock -w`): the same on every host, so it commits no other
     /// family's batch and never depends on a probe (default: false).
     var isTransactionLock: Bool { get }
+    /// Whether a caught failure takes it back with the statement that failed, as a real run's
+    /// journal (or its family's engine) does: a saved plan then drops it, so `wds apply` leaves
+    /// what the run leaves (default: every mutation but a transaction lock; a lock block's
+    /// lock and the run's own resource limits say no).
+    var isTakenBackOnFailure: Bool { get }
     /// The equivalent command as an argument vector: replayed by bash, it does what the run did.
     var argv: [String] { get }
     /// The line the trace prints (default: `argv`, quoted).
@@ -60,6 +65,7 @@ extension FamilyEffect {
     public var isPointOfNoReturn: Bool { false }
     public var isOpaqueToPlans: Bool { false }
     public var isTransactionLock: Bool { false }
+    public var isTakenBackOnFailure: Bool { isMutation && !isTransactionLock }
     public var inSandbox: SandboxPolicy { .perform }
     public func traceLine(format: String, place: String) -> String? { nil }
     public func stableAnswer(_ answer: EffectResult) -> EffectResult { answer }

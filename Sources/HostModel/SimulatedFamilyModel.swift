@@ -18,6 +18,39 @@ public protocol SimulatedFamilyModel: AnyObject {
     func answer(_ probe: Effect, simulated: Host, live: Host, at location: SourceRange) throws -> EffectResult?
     /// What differs between the live host and the model, for `wds plan` and `wds verify`.
     func plannedChanges(simulated: Host, live: Host, at location: SourceRange) -> [PlannedChange]
+    /// What the model remembers, as one value: a caught failure comes back to it
+    /// (`rollBack(to:)`), as a real run's journal undoes what the statement changed.
+    func savepoint() -> Any
+    /// Forgets what it remembered since `savepoint`; nil: since the model was made.
+    func rollBack(to savepoint: Any?)
+    /// What a real run performs to come back to `savepoint` (nil: as the model was made), asked
+    /// before `rollBack(to:)`: the trace prints it, so that a replay undoes what the run undoes.
+    /// `live` answers as the host is (read-only).
+    func undoEffects(to savepoint: Any?, live: Host, at location: SourceRange) -> [Effect]
+}
+
+/// A host that simulates changes instead of making them (trace, plan): where
+/// a real run's journal undoes what a caught failure's statement changed, it
+/// goes back to a savepoint — but never past the last point of no return
+/// since, which a real run cannot undo either — so the probes after it, the
+/// plan and `wds apply` of a saved plan see what the run leaves.
+public protocol SimulatedChanges: AnyObject {
+    func savepoint() -> SimulatedSavepoint
+    /// `location`: the failing statement a caught failure takes back, where a trace prints the
+    /// undo; nil for a failed run's end (whose undo no trace prints, in any family).
+    func rollBack(to savepoint: SimulatedSavepoint, at location: SourceRange?)
+}
+
+/// Where a simulated host stood: how many changes it had simulated, and its
+/// models' own savepoints (nil: made after it); a wrapper keeps its own mark beside.
+public struct SimulatedSavepoint {
+    public var changes: Int
+    public var models: [Any]?
+    public var wrapper: Int = 0
+    public init(changes: Int, models: [Any]?) {
+        self.changes = changes
+        self.models = models
+    }
 }
 
 /// A simulated host that can trace a script started with `run-script` in a

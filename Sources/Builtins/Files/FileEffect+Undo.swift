@@ -29,7 +29,9 @@ extension FileEffect {
              .replace(let path, _) where FileEffect.processControlFiles.contains(Paths.base(path)):
             return .pointOfNoReturn("a write to \(path)")
         case .write(let path, let contents, let append):
-            return FileEffect.undoWrite(path, leaving: { append ? ($0 ?? "") + contents : contents })
+            // An append to a kernel parameter writes it whole (its file's size is 0).
+            let whole = !append || SysctlSimulation.key(of: path, writing: contents) != nil
+            return FileEffect.undoWrite(path, leaving: { whole ? contents : ($0 ?? "") + contents })
         case .replace(let path, let contents):
             return FileEffect.undoWrite(path, leaving: { _ in contents })
         case .makeDirectory(let path, let parents):

@@ -17,6 +17,65 @@ final class FileSimulation: SimulatedFamilyModel {
     var modes: [String: UInt32] = [:]
     var owners: [String: (owner: UInt32?, group: UInt32?)] = [:]
 
+    private struct State {
+        var files: [String: String?] = [:]
+        var createdDirectories: Set<String> = []
+        var removedDirectories: Set<String> = []
+        var removedTrees: Set<String> = []
+        var modes: [String: UInt32] = [:]
+        var owners: [String: (owner: UInt32?, group: UInt32?)] = [:]
+    }
+
+    func savepoint() -> Any {
+        State(files: files, createdDirectories: createdDirectories, removedDirectories: removedDirectories,
+              removedTrees: removedTrees, modes: modes, owners: owners)
+    }
+
+    /// Files put back as they were then (or as the host has them), modes and owners too, then
+    /// the directories made since removed, deepest first.
+    func undoEffects(to savepoint: Any?, live: Host, at location: SourceRange) -> [Effect] {
+        let then = savepoint as? State ?? State()
+        var effects: [Effect] = []
+        var gone: Set<String> = []
+        for path in files.keys.sorted() {
+            let now = files[path] ?? nil
+            let old: String?
+            if let entry = then.files[path] {
+                old = entry
+            } else {
+                // Untouched then: the host's file, or none.
+                guard case .fileInfo(let info)? = try? live.perform(.fileInfo(path: path), at: location) else { continue }
+                if info == nil {
+                    old = nil
+                } else if case .text(let text)? = try? live.perform(.readFile(path: path), at: location) {
+                    old = text
+                } else {
+                    continue
+                }
+            }
+            guard old != now else { continue }
+            if old == nil { gone.insert(path) }
+            effects.append(.family(AnyFamilyEffect(FileEffect.putBack(path: path, contents: old, left: now ?? ""))))
+        }
+        for (path, mode) in modes.sorted(by: { $0.key < $1.key }) where then.modes[path] != mode && !gone.contains(path) {
+            var old = then.modes[path]
+            if old == nil, case .fileInfo(let info?)? = try? live.perform(.fileInfo(path: path), at: location) { old = info.mode }
+            if let old { effects.append(.family(AnyFamilyEffect(FileEffect.setMode(path: path, mode: old & 0o7777)))) }
+        }
+        for path in createdDirectories.subtracting(then.createdDirectories).sorted(by: { $0.count > $1.count }) {
+            // `mkdir --parents` counts the folders that were there already: those stay.
+            if case .fileInfo(_?)? = try? live.perform(.fileInfo(path: path), at: location) { continue }
+            effects.append(.family(AnyFamilyEffect(FileEffect.removeDirectory(path: path))))
+        }
+        return effects
+    }
+
+    func rollBack(to savepoint: Any?) {
+        let state = savepoint as? State ?? State()
+        (files, createdDirectories, removedDirectories) = (state.files, state.createdDirectories, state.removedDirectories)
+        (removedTrees, modes, owners) = (state.removedTrees, state.modes, state.owners)
+    }
+
     func simulate(_ effect: any FamilyEffect, simulated: Host, at location: SourceRange) throws -> EffectResult {
         guard let change = effect as? FileEffect else { return .done }
         switch change {
@@ -26,11 +85,13 @@ final class FileSimulation: SimulatedFamilyModel {
             guard case .text(let contents) = try simulated.perform(.readFile(path: source), at: location) else { return .done }
             return try simulate(FileEffect.write(path: destination, contents: contents, append: false), simulated: simulated, at: location)
         case .setMode(let path, let mode):
+            try reach(path, simulated, at: location)
             guard case .fileInfo(_?) = try simulated.perform(.fileInfo(path: path), at: location) else {
                 throw CommandFailure("cannot change the mode of '\(path)': No such file or directory", at: location)
             }
             modes[path] = mode
         case .setOwner(let path, let owner, let group):
+            try reach(path, simulated, at: location)
             guard case .fileInfo(_?) = try simulated.perform(.fileInfo(path: path), at: location) else {
                 throw CommandFailure("cannot change the owner of '\(path)': No such file or directory", at: location)
             }
@@ -40,16 +101,22 @@ final class FileSimulation: SimulatedFamilyModel {
             for key in files.keys where key == path || key.hasPrefix(below) { files[key] = .some(nil) }
             createdDirectories = createdDirectories.filter { $0 != path && !$0.hasPrefix(below) }
             removedTrees.insert(path)
+        case .write(let path, let contents, _) where SysctlSimulation.key(of: path, writing: contents) != nil:
+            // A kernel parameter written as a file: one model answers `sysctl get` and `read-file` alike
+            // (an append is a write too: the kernel writes at 0, the file's size).
+            let (key, value) = SysctlSimulation.key(of: path, writing: contents)!
+            return try simulated.perform(.family(AnyFamilyEffect(SysctlWrite(key: key, value: value))), at: location)
         case .write(let path, let contents, let append):
-            // Fail where the real write would: a file in a folder that does not exist.
-            let parent = Paths.directory(path)
-            if case .fileInfo(let info)? = try? simulated.perform(.fileInfo(path: parent), at: location), info?.kind != .directory {
-                throw CommandFailure("cannot open '\(path)' for writing: No such file or directory", at: location)
+            // Fail where the real write would: a file in a folder that does not exist, or over a folder.
+            try reach(path, simulated, at: location)
+            if kind(of: path, simulated, at: location) == .directory {
+                throw CommandFailure("cannot open '\(path)' for writing: Is a directory", at: location)
             }
             var base = ""
             if append, case .text(let existing)? = try? simulated.perform(.readFile(path: path), at: location) { base = existing }
             files[path] = .some(base + contents)
         case .makeDirectory(let path, let parents):
+            try checkMakeDirectory(path, parents: parents, simulated, at: location)
             var current = path
             while current != "/" && current != "." && !current.isEmpty {
                 createdDirectories.insert(current)
@@ -58,14 +125,104 @@ final class FileSimulation: SimulatedFamilyModel {
                 current = Paths.directory(current)
             }
         case .removeDirectory(let path):
+            try reach(path, simulated, at: location)
+            let what = "cannot remove directory '\(path)'"
+            switch kind(of: path, simulated, at: location) {
+            case .missing: throw CommandFailure("\(what): No such file or directory", at: location)
+            case .file: throw CommandFailure("\(what): Not a directory", at: location)
+            case .directory:
+                // A cgroup's folder lists its control files, and goes all the same.
+                if case .names(let names)? = try? simulated.perform(.listDirectory(path: path), at: location), !names.isEmpty,
+                   !inCgroupHierarchy(path, simulated, at: location) {
+                    throw CommandFailure("\(what): Directory not empty", at: location)
+                }
+            case .unknown: break
+            }
             createdDirectories.remove(path)
             removedDirectories.insert(path)
         case .remove(let path):
+            try reach(path, simulated, at: location)
+            if kind(of: path, simulated, at: location) == .directory {
+                throw CommandFailure("cannot remove '\(path)': Is a directory", at: location)
+            }
             files[path] = .some(nil)
         case .putBack:
             break  // an undo: a simulated run has nothing to undo
         }
         return .done
+    }
+
+    /// What is at a path as the run left it; `unknown` where the host did not say (a state file without it).
+    enum Kind { case missing, file, directory, unknown }
+
+    func kind(of path: String, _ simulated: Host, at location: SourceRange) -> Kind {
+        guard case .fileInfo(let info)? = try? simulated.perform(.fileInfo(path: path), at: location) else { return .unknown }
+        guard let info else { return .missing }
+        switch info.kind {
+        case .directory: return .directory
+        case .file, .other: return .file
+        case .symlink: return .unknown  // followed or refused by the walk: the run knows
+        }
+    }
+
+    /// Fails where the real call's walk down the path would (SafePath): at the first folder on
+    /// the way that does not exist or is not a folder, with the run's words. It asks from the
+    /// path's folder up, and no further than the first that is there: a plan pins what it read.
+    func reach(_ path: String, _ simulated: Host, at location: SourceRange) throws {
+        try walkUp(from: Paths.directory(path), for: path, simulated, at: location)
+    }
+
+    /// Whether a folder is in a cgroup file system (as the run left the mounts).
+    func inCgroupHierarchy(_ path: String, _ simulated: Host, at location: SourceRange) -> Bool {
+        guard case .text(let table)? = try? simulated.perform(.mountTable, at: location) else { return false }
+        let absolute = Paths.absolute(path)
+        let mount = MountInfo.parse(table).filter { absolute == $0.mountpoint || absolute.hasPrefix($0.mountpoint + "/") }
+            .max { $0.mountpoint.count < $1.mountpoint.count }
+        return mount?.type == "cgroup" || mount?.type == "cgroup2"
+    }
+
+    private func walkUp(from folder: String, for path: String, _ simulated: Host, at location: SourceRange) throws {
+        var current = folder
+        var firstMissing: String?
+        while current != "/" && current != "." && !current.isEmpty {
+            switch kind(of: current, simulated, at: location) {
+            case .directory, .unknown:
+                if let firstMissing {
+                    throw CommandFailure("cannot reach '\(path)': '\(Paths.absolute(firstMissing))' does not exist", at: location)
+                }
+                return
+            case .file:
+                throw CommandFailure("cannot reach '\(path)': '\(Paths.absolute(current))' is not a directory", at: location)
+            case .missing:
+                firstMissing = current
+                current = Paths.directory(current)
+            }
+        }
+    }
+
+    /// `mkdir` fails on what is there already, `mkdir --parents` on a file on the way or at the end.
+    func checkMakeDirectory(_ path: String, parents: Bool, _ simulated: Host, at location: SourceRange) throws {
+        guard parents else {
+            try reach(path, simulated, at: location)
+            switch kind(of: path, simulated, at: location) {
+            case .file, .directory: throw CommandFailure("cannot create directory '\(path)': File exists", at: location)
+            case .missing, .unknown: return
+            }
+        }
+        switch kind(of: path, simulated, at: location) {
+        case .file: throw CommandFailure("cannot create directory '\(path)': File exists", at: location)
+        case .directory, .unknown: return
+        case .missing:
+            // What is missing on the way is made; a file on the way stops it.
+            var current = Paths.directory(path)
+            while current != "/" && current != "." && !current.isEmpty {
+                switch kind(of: current, simulated, at: location) {
+                case .directory, .unknown: return
+                case .file: throw CommandFailure("cannot reach '\(path)': '\(Paths.absolute(current))' is not a directory", at: location)
+                case .missing: current = Paths.directory(current)
+                }
+            }
+        }
     }
 
     func answer(_ probe: Effect, simulated: Host, live: Host, at location: SourceRange) throws -> EffectResult? {

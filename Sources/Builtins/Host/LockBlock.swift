@@ -27,6 +27,8 @@ struct LockBlock: FamilyEffect {
     var kind: String { isRelease ? "unlock" : "lock" }
     var planName: String? { kind }
     var isMutation: Bool { true }
+    /// Held and let go of by the block, whatever fails inside it.
+    var isTakenBackOnFailure: Bool { false }
     var argv: [String] {
         if isRelease { return ["exec", "\(slot)>&-"] }
         return ["exec", "\(slot)>>\(path)", "&&", "flock"] + (timeoutSeconds.map { ["-w", String($0)] } ?? []) + [String(slot)]

@@ -95,8 +95,9 @@ struct IptablesRun: FamilyEffect {
     }
 
     func perform(at location: SourceRange) throws -> EffectResult {
-        _ = try Spawn.runTool(argv, at: location)
-        return .done
+        let outcome = try Spawn.runTool(argv, at: location)
+        // A process answers: the engine tells a kernel that saw it from a simulated host's `.done`.
+        return .process(status: outcome.status, standardOutput: "", standardError: "")
     }
 
     func undo(at location: SourceRange) throws -> FamilyUndo { .nothing }  // the engine reverts its own changes

@@ -417,12 +417,21 @@ final class IptablesTransaction: TransactionalFamily {
     /// `--no-batch`: the change as one `iptables -w` command, undone through the journal if the run fails later.
     private func commitAlone(_ change: Change, _ call: Invocation) throws {
         let scope = change.scope
+        let result: EffectResult
         do {
-            try call.perform(.iptables(family: scope.family, table: scope.table, arguments: change.command.arguments, tool: tool))
+            result = try call.perform(.iptables(family: scope.family, table: scope.table, arguments: change.command.arguments, tool: tool))
         } catch {
             // The model took the change; the kernel did not.
             tables[scope] = nil
             throw error
+        }
+        // Each change is a commit of its own: a caught failure after it rebuilds the model (`rollBack`).
+        generation += 1
+        guard case .process = result else {
+            // No kernel saw it (trace): replayed on what the kernel holds, like a batch's simulated commit.
+            simulated = true
+            simulatedCommits.append(change)
+            return
         }
         let host = call.context.host
         let (payload, _) = IptablesTransaction.payload([change], inverse: true)

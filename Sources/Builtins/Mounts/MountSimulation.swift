@@ -12,6 +12,20 @@ final class MountSimulation: SimulatedFamilyModel {
     var mountEffects: [String: MountEffect] = [:]
     var removedMounts: Set<String> = []
 
+    private typealias State = (added: [(target: String, line: String)], effects: [String: MountEffect], removed: Set<String>)
+    func savepoint() -> Any { (addedMounts, mountEffects, removedMounts) as State }
+    /// The mounts the run added since, latest first.
+    func undoEffects(to savepoint: Any?, live: Host, at location: SourceRange) -> [Effect] {
+        let kept = (savepoint as? State)?.added.count ?? 0
+        guard addedMounts.count > kept else { return [] }
+        return addedMounts[kept...].reversed().map { .mounts(.unmount(path: $0.target)) }
+    }
+
+    func rollBack(to savepoint: Any?) {
+        let state = savepoint as? State ?? ([], [:], [])
+        (addedMounts, mountEffects, removedMounts) = (state.added, state.effects, state.removed)
+    }
+
     func simulate(_ effect: any FamilyEffect, simulated: Host, at location: SourceRange) throws -> EffectResult {
         switch effect as? MountEffect {
         case .mount(let request)?:
@@ -43,16 +57,27 @@ final class MountSimulation: SimulatedFamilyModel {
     }
 
     func plannedChanges(simulated: Host, live: Host, at location: SourceRange) -> [PlannedChange] {
-        let liveMounts: [String: String]  // mount point → type
+        let liveMounts: [String: MountInfo]  // mount point → the mount on top there
         if case .text(let table)? = try? live.perform(.mountTable, at: location) {
-            liveMounts = Dictionary(MountInfo.parse(table).map { ($0.mountpoint, $0.type) }, uniquingKeysWith: { _, last in last })
+            liveMounts = Dictionary(MountInfo.parse(table).map { ($0.mountpoint, $0) }, uniquingKeysWith: { _, last in last })
         } else {
             liveMounts = [:]
         }
         var changes: [PlannedChange] = []
-        for (target, line) in addedMounts where liveMounts[target] == nil {
+        for (target, line) in addedMounts {
             let described = MountInfo.parseLine(Substring(line)).map { "\(target) \($0.type) \($0.source)" } ?? target
-            changes.append(PlannedChange(area: "mounts", sign: .add, text: described, effect: mountEffects[target].map(Effect.mounts)))
+            let effect = mountEffects[target].map(Effect.mounts)
+            guard let there = liveMounts[target] else {
+                changes.append(PlannedChange(area: "mounts", sign: .add, text: described, effect: effect))
+                continue
+            }
+            // Another file system on top of the mount point is not the script's mount (a bind or a
+            // remount names no type of its own to compare).
+            if case .mount(let request)? = mountEffects[target], !request.bind, !request.remount, let type = request.fileSystemType,
+               there.type != type || there.source != request.source {
+                changes.append(PlannedChange(area: "mounts", sign: .change,
+                                             text: "\(target) \(there.type) \(there.source) -> \(type) \(request.source)", effect: effect))
+            }
         }
         for target in removedMounts.sorted() where liveMounts[target] != nil {
             changes.append(PlannedChange(area: "mounts", sign: .remove, text: target + PlannedChange.noReturn,

@@ -36,6 +36,9 @@ struct NetworkEffect: FamilyEffect {
 
     var namespace: NamespaceRef
     var operation: NetworkOperation
+    /// Set on a failed run's undo of an address or a route it added: one the kernel took
+    /// already (with a link the undo set down, a deleted primary address) is undone.
+    var goneIsUndone = false
 
     init(_ operation: NetworkOperation, in namespace: NamespaceRef = .own) {
         self.namespace = namespace
@@ -251,6 +254,8 @@ struct NetworkEffect: FamilyEffect {
             }
             return NetworkEffect.performed
         } catch let error as NetlinkError {
+            // No such address (EADDRNOTAVAIL) or route (ESRCH).
+            if goneIsUndone, error.code == EADDRNOTAVAIL || error.code == ESRCH { return NetworkEffect.performed }
             throw CommandFailure("cannot \(description): \(error)", at: location,
                                  status: error.code == 0 ? ExitStatus.failure : ExitStatus.kernelRefused)
         }
@@ -303,6 +308,16 @@ struct NetworkEffect: FamilyEffect {
 
     // MARK: - Undoing
 
+    /// The routes someone made (not the kernel's own, for addresses and the local table), with
+    /// their links' indexes: what the undo of a change that takes them with it puts back.
+    static func madeRoutes(_ socket: RouteSocket, family: UInt8 = NetlinkConstants.familyUnspecified) -> [(index: Int32, route: ModelRoute)] {
+        let names = Dictionary(((try? socket.links()) ?? []).map { ($0.index, $0.name) }, uniquingKeysWith: { first, _ in first })
+        return ((try? socket.routes(family: family)) ?? []).compactMap { info in
+            let route = ModelRoute(info: info, device: names[info.device])
+            return route.isKernelMade || info.device == 0 ? nil : (info.device, route)
+        }
+    }
+
     func undo(at location: SourceRange) throws -> FamilyUndo {
         func effects(_ operations: [NetworkOperation], in namespace: NamespaceRef? = nil) -> FamilyUndo {
             let undo = operations.map { NetworkEffect($0, in: namespace ?? self.namespace) }
@@ -320,11 +335,15 @@ struct NetworkEffect: FamilyEffect {
         case .deleteLink(let name):
             return .pointOfNoReturn("the deletion of link \(name)\(namespace.suffix)")
         case .addAddress(let spec):
-            return effects([.deleteAddress(spec)])
+            var undo = NetworkEffect(.deleteAddress(spec), in: namespace)
+            undo.goneIsUndone = true
+            return .effects([AnyFamilyEffect(undo)], description: undo.shellCommand)
         case .addRoute(let spec, false):
             var added = spec
             added.metric = spec.effectiveMetric
-            return effects([.deleteRoute(added)])
+            var undo = NetworkEffect(.deleteRoute(added), in: namespace)
+            undo.goneIsUndone = true
+            return .effects([AnyFamilyEffect(undo)], description: undo.shellCommand)
         default:
             break
         }
@@ -344,7 +363,22 @@ struct NetworkEffect: FamilyEffect {
                 let links = (try? socket.links()) ?? []
                 back.master = links.first { $0.index == link.master && link.master != 0 }.map { .bridge($0.name) } ?? LinkChange.Master.none
             }
-            return effects([.setLink(change.name ?? name, back)])
+            var undo: [NetworkOperation] = [.setLink(change.name ?? name, back)]
+            if change.up == false && link.isUp {
+                // Down, the link loses its IPv6 addresses and every route through it: up again, they are put back
+                // (its link-local address and the routes of its addresses the kernel makes again by itself).
+                let addresses = ((try? socket.addresses()) ?? []).filter {
+                    $0.index == link.index && !$0.local.isIPv4 && $0.scope != NetlinkConstants.scopeLink
+                }
+                undo += addresses.map { .addAddress(ModelAddress(device: change.name ?? name, info: $0).spec) }
+                undo += NetworkEffect.madeRoutes(socket).filter { $0.index == link.index }.map { made in
+                    var route = made.route
+                    route.device = change.name ?? name
+                    return .addRoute(route.spec, replace: false)
+                }
+            }
+            // The journal performs an undo's effects last first.
+            return effects(undo.reversed())
         case .moveLink(let name, let target):
             // Moved back from where it went, into this namespace (its addresses stay lost: the move took them).
             return effects([.moveLink(name, .namespace(namespace))], in: target.namespace)
@@ -356,7 +390,19 @@ struct NetworkEffect: FamilyEffect {
                 old.lifetimesGiven = true
                 return effects([.changeAddress(old)])
             }
-            return effects([.addAddress(old)])
+            guard current.local.isIPv4 else { return effects([.addAddress(old)]) }
+            // The kernel takes more with an IPv4 address: a primary's secondaries (promote_secondaries off),
+            // the routes that send from what goes, and with the link's last IPv4 address every IPv4 route through it.
+            let onLink = ((try? socket.addresses()) ?? []).filter { $0.index == index && $0.local.isIPv4 }
+            let network = ModelAddress(device: spec.device, info: current).network
+            let sameNetwork = onLink.filter { ModelAddress(device: spec.device, info: $0).network == network }
+            let gone = sameNetwork.first == current ? sameNetwork : [current]
+            var undo: [NetworkOperation] = gone.map { .addAddress(ModelAddress(device: spec.device, info: $0).spec) }
+            let lastAddress = onLink.allSatisfy { gone.contains($0) }
+            undo += NetworkEffect.madeRoutes(socket, family: NetlinkConstants.familyIPv4).filter { made in
+                made.route.source.map { source in gone.contains { $0.local == source } } == true || (lastAddress && made.index == index)
+            }.map { .addRoute($0.route.spec, replace: false) }
+            return effects(undo.reversed())
         case .addRoute(let spec, _), .deleteRoute(let spec):
             let names = Dictionary(((try? socket.links()) ?? []).map { ($0.index, $0.name) }, uniquingKeysWith: { first, _ in first })
             let existing = ((try? socket.routes(family: spec.family)) ?? []).map { ModelRoute(info: $0, device: names[$0.device]) }

@@ -280,14 +280,23 @@ extension NetworkModel {
     }
 
     func deleteAddress(at index: Int, _ addresses: [ModelAddress], in namespace: NamespaceRef, _ call: Invocation) throws {
+        let original = addresses
         var addresses = addresses
         let removed = addresses.remove(at: index)
         if removed.isIPv4 {
             // The first address of a subnet is its primary: its secondaries go with it (promote_secondaries is off).
             let isPrimary = !addresses[..<index].contains { $0.device == removed.device && $0.isIPv4 && $0.network == removed.network }
             if isPrimary { addresses.removeAll { $0.device == removed.device && $0.isIPv4 && $0.network == removed.network } }
-            // Routes that send from it go too.
-            current.namespaces[namespace]?.routes?.removeAll { $0.source == removed.local }
+            // Routes that send from what went go too; and with the link's last IPv4 address, every IPv4 route through it.
+            let kept = Set(addresses.map(\.local))
+            let lost = original.filter { !kept.contains($0.local) && $0.isIPv4 }.map(\.local)
+            let last = !addresses.contains { $0.device == removed.device && $0.isIPv4 }
+            // Read them first: a route the model reads later must not come back from the kernel as it was.
+            var routes = try self.routes(namespace, call)
+            routes.removeAll { route in
+                route.source.map(lost.contains) == true || (last && route.isIPv4 && route.device == removed.device)
+            }
+            current.namespaces[namespace]?.routes = routes
         }
         current.namespaces[namespace]?.addresses = addresses
     }

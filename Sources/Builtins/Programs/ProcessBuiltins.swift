@@ -94,7 +94,14 @@ enum ProcessBuiltins {
             let status: Int32
             if let inProcess = call.context.runScriptInProcess {
                 // trace and plan: the child continues this run's model of the host, in the same journal.
-                status = try inProcess(path, arguments, call)
+                // Like a child wds, it is a point of no return, whether it ends well or not.
+                do {
+                    status = try inProcess(path, arguments, call)
+                } catch {
+                    call.context.notePointOfNoReturn()
+                    throw error
+                }
+                call.context.notePointOfNoReturn()
             } else {
                 let result = try call.perform(.family(AnyFamilyEffect(ScriptRun(path: path, arguments: arguments))))
                 call.context.forgetHost()

@@ -6,6 +6,11 @@ import Lexer
 /// this process (the REPL's `:trace on`) is traced by a child wds, as the
 /// simulated host was made to (`ChildScriptTracing`).
 final class ProgramSimulation: SimulatedFamilyModel {
+    /// It remembers nothing: a program is a point of no return.
+    func savepoint() -> Any { () }
+    func rollBack(to savepoint: Any?) {}
+    func undoEffects(to savepoint: Any?, live: Host, at location: SourceRange) -> [Effect] { [] }
+
     func simulate(_ effect: any FamilyEffect, simulated: Host, at location: SourceRange) throws -> EffectResult {
         var status: Int32 = 0
         if let script = effect as? ScriptRun, let tracer = simulated as? ChildScriptTracing {

@@ -16,6 +16,8 @@ struct ResourceLimitSet: FamilyEffect {
     var family: String { RlimitFamily.name }
     var kind: String { "rlimit" }
     var isMutation: Bool { true }
+    /// The run's own limits stay when a statement fails (the programs it starts later have them).
+    var isTakenBackOnFailure: Bool { false }
 
     /// setrlimit(2) in one call, in the kernel's own units (bytes, seconds):
     /// bash's `ulimit` counts some limits in 512-byte blocks or KiB, and sets

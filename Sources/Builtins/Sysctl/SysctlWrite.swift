@@ -29,8 +29,8 @@ struct SysctlWrite: FamilyEffect {
     var inSandbox: SandboxPolicy { .kernelParameter(key: key, value: value) }
 
     func perform(at location: SourceRange) throws -> EffectResult {
-        if let expected = ifStill, let now = SysctlWrite.read(key), SysctlWrite.words(now) != SysctlWrite.words(expected) {
-            throw CommandFailure("\(key) is \(SysctlWrite.words(now).joined(separator: " ")) now, not what the run set: left as it is",
+        if let expected = ifStill, let now = SysctlWrite.read(key), !SysctlValue.holds(now, written: expected) {
+            throw CommandFailure("\(key) is \(SysctlValue.words(now).joined(separator: " ")) now, not what the run set: left as it is",
                                  at: location)
         }
         try SafePath.write(sysctlPath(key), value + "\n", flags: O_WRONLY | O_CLOEXEC, at: location)
@@ -48,10 +48,5 @@ struct SysctlWrite: FamilyEffect {
     static func read(_ key: String) -> String? {
         guard case .success(let bytes) = FileBytes.contents(of: sysctlPath(key)) else { return nil }
         return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// A value as words: the kernel may print it with other blanks than were written.
-    static func words(_ text: String) -> [Substring] {
-        text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
     }
 }

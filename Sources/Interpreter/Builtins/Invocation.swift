@@ -90,7 +90,9 @@ public struct Invocation {
         } else {
             probes.count += 1
         }
-        return try context.host.perform(effect, in: EffectContext(location: range, dependsOnProbe: dependsOnProbe))
+        let result = try context.host.perform(effect, in: EffectContext(location: range, dependsOnProbe: dependsOnProbe))
+        if effect.isPointOfNoReturn { context.notePointOfNoReturn() }
+        return result
     }
 
     /// Refuses, before it is made, a value of about `bytes` this builtin would
@@ -130,6 +132,10 @@ public final class RunContext {
     /// What the run learns as it goes that a saved plan must pin: the environment
     /// variables it read and the scripts it loaded (shared with child scripts).
     public private(set) var inputs = RunInputs()
+    /// Where the run stood after its last point of no return (see `notePointOfNoReturn`).
+    var noReturn: Savepoint?
+    /// Orders savepoints and points of no return.
+    var savepointSerial = 0
 
     public init(host: Host, environment: [String: String], arguments: [String], journal: Journal = Journal()) {
         self.host = host

@@ -64,15 +64,22 @@ public final class Journal {
     /// Only where it drops undoable steps does it matter to say so later.
     public func recordPointOfNoReturn(_ what: String, at location: SourceRange) {
         guard enabled, !steps.isEmpty else { return }
+        forgotten += steps.count
         steps.removeAll()
         pointOfNoReturn = (what, location)
     }
+
+    /// How many steps a point of no return dropped: a mark counts them too, so a
+    /// savepoint taken before a point of no return still names the steps after it.
+    private var forgotten = 0
+    /// Where the journal stands, for `rollBack(to:)`.
+    public var mark: Int { forgotten + steps.count }
 
     /// Undoes the steps after `mark`, latest first; returns the ones that could not be undone.
     @discardableResult
     public func rollBack(to mark: Int = 0) -> [(step: Step, error: Error)] {
         var failed: [(Step, Error)] = []
-        while steps.count > max(mark, 0) {
+        while steps.count > max(mark - forgotten, 0) {
             let step = steps.removeLast()
             do { try step.undo() } catch { failed.append((step, error)) }
         }
@@ -84,6 +91,10 @@ public final class Journal {
 public struct Savepoint {
     var journal: Int
     var families: [FamilySavepoint]
+    /// Where a simulated host (trace, plan) stood: it has no journal to undo.
+    var host: SimulatedSavepoint?
+    /// Which came later, this or a point of no return (`RunContext.notePointOfNoReturn`).
+    var serial: Int
 }
 
 extension RunContext {
@@ -114,13 +125,32 @@ extension RunContext {
     }
 
     public func savepoint() -> Savepoint {
-        Savepoint(journal: journal.steps.count, families: transactionalFamilies.map { $0.savepoint() })
+        savepointSerial += 1
+        return Savepoint(journal: journal.mark, families: transactionalFamilies.map { $0.savepoint() },
+                         host: (host as? SimulatedChanges)?.savepoint(), serial: savepointSerial)
     }
 
-    /// Undoes everything since `savepoint`: committed steps through the journal, open batches in place.
-    public func rollBack(to savepoint: Savepoint) -> [(step: Journal.Step, error: Error)] {
+    /// A change no undo can take back was made (a program ran, a file was removed): a caught
+    /// failure's rollback goes back no further than here, in the families' models and a simulated
+    /// host as in the journal (which forgets its own steps before it).
+    public func notePointOfNoReturn() {
+        noReturn = savepoint()
+    }
+
+    /// A failed run: a simulated host (trace) forgets what the run changed since it began or its
+    /// last point of no return, as the journal undoes a real run's changes.
+    public func rollBackSimulation() {
+        (host as? SimulatedChanges)?.rollBack(to: noReturn?.host ?? SimulatedSavepoint(changes: 0, models: nil), at: nil)
+    }
+
+    /// Undoes everything since `savepoint`, but not past the last point of no return: committed
+    /// steps through the journal, open batches in place.
+    /// `location`: the statement that failed, where a trace prints what undoes it.
+    public func rollBack(to savepoint: Savepoint, at location: SourceRange? = nil) -> [(step: Journal.Step, error: Error)] {
         let failed = journal.rollBack(to: savepoint.journal)
-        for (family, mark) in zip(transactionalFamilies, savepoint.families) { family.rollBack(to: mark) }
+        let target = noReturn.map { $0.serial > savepoint.serial ? $0 : savepoint } ?? savepoint
+        for (family, mark) in zip(transactionalFamilies, target.families) { family.rollBack(to: mark) }
+        if let mark = target.host { (host as? SimulatedChanges)?.rollBack(to: mark, at: location) }
         return failed
     }
 }

@@ -82,10 +82,10 @@ extension Interpreter {
                     cleanups.removeAll()
                     break blocks
                 } catch let failure as CommandFailure {
-                    _ = context.rollBack(to: savepoint)
+                    _ = context.rollBack(to: savepoint, at: failure.diagnostic.range)
                     failed(failure.render(), failure.status)
                 } catch let diagnostic as Diagnostic {
-                    _ = context.rollBack(to: savepoint)
+                    _ = context.rollBack(to: savepoint, at: diagnostic.range)
                     failed(diagnostic.render(), ExitStatus.failure)
                 } catch {
                     failed("wds: internal error: \(error)\n", ExitStatus.failure)

@@ -72,7 +72,7 @@ extension Interpreter {
     /// failing statement itself changed. An undo that fails ends the run: it
     /// is not the failure the script meant to handle.
     func undoCaught(_ failure: CommandFailure, to savepoint: Savepoint) throws {
-        let failed = context.rollBack(to: savepoint)
+        let failed = context.rollBack(to: savepoint, at: failure.diagnostic.range)
         guard let (step, error) = failed.first else { return }
         let reason = (error as? CommandFailure)?.message ?? "\(error)"
         throw Diagnostic("cannot undo what the failed statement changed (\(step.undoDescription)): \(reason)",
