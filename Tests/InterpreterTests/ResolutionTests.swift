@@ -148,22 +148,42 @@ final class ResolutionTests: XCTestCase {
     }
 
     /// The REPL's global scope grows line by line and its functions may
-    /// change: each line is checked knowing what came before, and runs as it did.
+    /// change: each line is checked knowing what came before (as Repl does),
+    /// and runs as it did; a call resolved to the first `g` calls the second.
     func testIncrementalExecutionAsInTheREPL() throws {
         let (interpreter, output) = makeInterpreter()
         let lines = [
             "let a = 1", "let b = 2", "def f(x) { echo $x $a $b }", "f 3", "b = 20", "f 4",
             "if true { let a = 100; echo $a $b }", "for i in [7] { b = $i }", "echo $a $b",
+            "def g() { echo one }\ndef h() { g }\nh", "def g() { echo two }", "h",
         ]
         for (number, line) in lines.enumerated() {
             let file = SourceFile(name: "line\(number)", text: line + "\n")
             let script = Script(file: file, statements: Parser.parse(file).statements)
+            var functions = interpreter.functionDeclarations
+            for statement in script.statements {
+                if case .function(let declaration) = statement.kind { functions[declaration.name.name] = nil }
+            }
             let problems = Checker.check(script, registry: Builtins.standard, knownVariables: interpreter.variableNames,
-                                         knownFunctions: interpreter.functionDeclarations)
+                                         knownFunctions: functions)
             XCTAssertEqual(problems.map(\.message), [], line)
             _ = try interpreter.execute(script)
         }
-        XCTAssertEqual(output.text, "3 1 2\n4 1 20\n100 20\n1 7\n")
+        XCTAssertEqual(output.text, "3 1 2\n4 1 20\n100 20\n1 7\none\ntwo\n")
+    }
+
+    /// A script run although its check found a function defined twice: the
+    /// call finds, by name, the function the run defined last, whatever the
+    /// checker resolved it to.
+    func testACallFindsTheFunctionByNameOnceANameHasTwo() throws {
+        let files = ["a.wds": "def f() { echo a }\n", "b.wds": "def f() { echo b }\n"]
+        let source = "source \"a.wds\"\nsource \"b.wds\"\nf\n"
+        var loader = Loader(readFile: { path in (path == "t" ? source : files[path]).map { Array($0.utf8) } })
+        let script = loader.load(SourceFile(name: "t", path: "t", text: source))
+        XCTAssertEqual(Checker.check(script, registry: Builtins.standard).map(\.message), ["function 'f' is defined twice"])
+        let run = try self.run(script)
+        XCTAssertEqual(run.output, "b\n")
+        XCTAssertEqual(run.interpreter.functionLookupsByName, 1)
     }
 
     // MARK: - Helpers
