@@ -8,6 +8,7 @@ public struct Identifier: Sendable {
         self.name = name
         self.range = range
     }
+
 }
 
 /// `{ … }`: a sequence of statements with the range of its braces.
@@ -17,6 +18,22 @@ public struct Block: Sendable {
     public init(_ statements: [Statement], _ range: SourceRange) {
         self.statements = statements
         self.range = range
+    }
+
+    /// Whether a statement directly in the block can define a variable in the
+    /// block's own scope (`let`, `source`; `def` and `cleanup` too, though the
+    /// checker refuses them here). The one rule for when a block gets a scope
+    /// of its own: the tree walk, the compiled code and the checker (which
+    /// places each variable in the scopes the run makes) all follow it. A
+    /// block without one runs in the enclosing scope, which no lookup,
+    /// assignment or limit can tell apart from an empty scope of its own.
+    public var definesVariables: Bool {
+        statements.contains { statement in
+            switch statement.kind {
+            case .let, .source, .function, .cleanup: return true
+            case .assign, .pipeline, .if, .for, .while, .match, .return, .exit, .break, .continue, .try, .lock: return false
+            }
+        }
     }
 }
 
@@ -140,6 +157,9 @@ public final class Script: @unchecked Sendable {
     /// Every `run-script` child loaded with this script, at any depth: set on
     /// the script the loader started from, which keeps them alive.
     public internal(set) var loadedChildren: [String: Script] = [:]
+    /// Where the checker placed this file's variable uses and which function
+    /// each call names (Checker, Resolutions).
+    public let resolutions = Resolutions()
 
     public init(file: SourceFile, statements: [Statement]) {
         self.file = file

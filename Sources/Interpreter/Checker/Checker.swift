@@ -10,6 +10,18 @@ public struct Checker {
     var functions: [String: FunctionDeclaration] = [:]
     /// Variables known in each open scope, innermost last.
     var scopes: [Set<String>] = []
+    /// Beside each of `scopes`, the slots the run gives that scope's
+    /// variables (Scope), in the order they are first defined; nil where the
+    /// layout is not known (the REPL's global scope, which earlier lines filled).
+    var layouts: [[String: Int]?] = []
+    /// The global scope's slots as every function sees them: the predefined
+    /// variables, then the top-level `let`s of the script and of what it
+    /// sources at the top level, in the order they are written.
+    var globalLayout: [String: Int]?
+    /// Where resolutions of the file being checked are recorded.
+    var resolutions: Resolutions?
+    /// False when calls are not resolved: functions known from elsewhere (the REPL) may change.
+    var resolvesFunctions = true
     var loopDepth = 0
     var inFunction = false
     var checkedSources: Set<String> = []
@@ -57,7 +69,12 @@ public struct Checker {
                              knownFunctions: [String: FunctionDeclaration] = [:]) -> [Diagnostic] {
         var checker = Checker(registry: registry)
         checker.functions = knownFunctions
+        checker.resolvesFunctions = knownFunctions.isEmpty
         checker.scopes = [Set(Interpreter.predefinedVariables + knownVariables)]
+        // Variables defined before (REPL lines) sit at places the check cannot know.
+        let layoutKnown = Set(knownVariables).isSubset(of: Interpreter.predefinedVariables)
+        checker.layouts = [layoutKnown ? Checker.layout(Interpreter.predefinedVariables) : nil]
+        checker.globalLayout = layoutKnown ? Checker.layout(Interpreter.predefinedVariables + Checker.topLevelNames(script)) : nil
         checker.collectFunctions(script)
         checker.check(script.statements, in: script, topLevel: true)
         var diagnostics = checker.diagnostics
@@ -69,6 +86,8 @@ public struct Checker {
             guard checked.insert(ObjectIdentifier(child)).inserted else { continue }
             var childChecker = Checker(registry: registry)
             childChecker.scopes = [Set(Interpreter.predefinedVariables)]
+            childChecker.layouts = [Checker.layout(Interpreter.predefinedVariables)]
+            childChecker.globalLayout = Checker.layout(Interpreter.predefinedVariables + Checker.topLevelNames(child))
             childChecker.collectFunctions(child)
             childChecker.check(child.statements, in: child, topLevel: true)
             diagnostics += childChecker.diagnostics
@@ -108,28 +127,28 @@ public struct Checker {
         for sourced in script.sourced.values { collectFunctions(sourced) }
     }
 
-    // MARK: - Scopes
-
-    func isDefined(_ name: String) -> Bool { scopes.contains { $0.contains(name) } }
-    var visibleNames: [String] { scopes.flatMap { $0 } }
-
-    mutating func define(_ name: String) { scopes[scopes.count - 1].insert(name) }
-
-    mutating func withScope(_ names: [String] = [], _ body: (inout Checker) -> Void) {
-        scopes.append(Set(names))
-        body(&self)
-        scopes.removeLast()
-    }
-
     // MARK: - Statements
 
     mutating func check(_ statements: [Statement], in script: Script, topLevel: Bool) {
+        let outerResolutions = resolutions
+        resolutions = script.resolutions
+        defer { resolutions = outerResolutions }
         for statement in statements {
             check(statement, in: script, topLevel: topLevel)
         }
     }
 
-    mutating func check(_ block: Block, in script: Script, names: [String] = []) {
+    /// A block, in a scope of its own when the run gives it one (Block.definesVariables).
+    mutating func check(_ block: Block, in script: Script) {
+        if block.definesVariables {
+            withScope { $0.check(block.statements, in: script, topLevel: false) }
+        } else {
+            check(block.statements, in: script, topLevel: false)
+        }
+    }
+
+    /// A block whose statements run in a scope the run always makes for them, holding `names` first.
+    mutating func check(_ block: Block, in script: Script, scopeWith names: [String]) {
         withScope(names) { $0.check(block.statements, in: script, topLevel: false) }
     }
 
@@ -142,6 +161,7 @@ public struct Checker {
         case .assign(let name, let value):
             check(value)
             checkNotConstant(name)
+            resolveVariable(name.name, at: name.range)
             if !isDefined(name.name) {
                 error("assignment to undefined variable '\(name.name)'", at: name.range,
                       hint: "define it first with `let \(name.name) = …`")
@@ -162,7 +182,7 @@ public struct Checker {
             }
             checkNotConstant(name)
             loopDepth += 1
-            check(body, in: script, names: [name.name])
+            check(body, in: script, scopeWith: [name.name])
             loopDepth -= 1
         case .while(let condition, let body):
             check(condition)
@@ -177,14 +197,15 @@ public struct Checker {
             if !topLevel {
                 error("functions are defined at the top level of a script only", at: statement.keywordRange)
             }
-            let (savedScopes, savedLoop, savedInFunction) = (scopes, loopDepth, inFunction)
+            let (savedScopes, savedLayouts, savedLoop, savedInFunction) = (scopes, layouts, loopDepth, inFunction)
             // A function sees the script's globals (all of them: it may be called after any of them is set).
             scopes = [Set(Interpreter.predefinedVariables + Checker.topLevelNames(script) + (savedScopes.first.map(Array.init) ?? []))]
+            layouts = [globalLayout]
             loopDepth = 0
             inFunction = true
             declaration.parameters.forEach { checkNotConstant($0) }
-            check(declaration.body, in: script, names: declaration.parameters.map(\.name))
-            (scopes, loopDepth, inFunction) = (savedScopes, savedLoop, savedInFunction)
+            check(declaration.body, in: script, scopeWith: declaration.parameters.map(\.name))
+            (scopes, layouts, loopDepth, inFunction) = (savedScopes, savedLayouts, savedLoop, savedInFunction)
         case .return(let value):
             if let value { check(value) }
             if !inFunction {
@@ -204,7 +225,8 @@ public struct Checker {
         case .try(let body, let name, let handler):
             if let name { checkNotConstant(name) }
             check(body, in: script)
-            check(handler, in: script, names: name.map { [$0.name] } ?? [])
+            // The handler runs in a scope of its own, with or without a name for the error.
+            check(handler, in: script, scopeWith: name.map { [$0.name] } ?? [])
         case .lock(let path, let timeout, let body):
             check(path)
             if let timeout {
@@ -220,7 +242,8 @@ public struct Checker {
                       hint: "it runs when the script ends; put what it needs in top-level variables")
             }
             loopDepth += 0
-            check(body, in: script)
+            // Cleanup blocks run, at the end, in a scope made for them (runCleanups).
+            check(body, in: script, scopeWith: [])
         case .source(let path, _):
             guard let key = path.literalText, let sourced = script.sourced[key] else { return }
             // A sourced file's statements run here, in this scope.
@@ -302,6 +325,8 @@ public struct Checker {
     mutating func check(_ command: Command) {
         for argument in command.arguments { check(argument) }
         let name = command.name.name
+        resolutions?.record(resolvesFunctions ? functions[name].map(Resolutions.Function.declaration) ?? .unresolved : .unresolved,
+                            at: command.range.start)
         if let function = functions[name] {
             let hasSpread = command.arguments.contains { if case .spread = $0.kind { return true } else { return false } }
             if !hasSpread && command.arguments.count != function.parameters.count {
@@ -447,6 +472,7 @@ public struct Checker {
                     error("inside a function, '$\(name)' would be the script's argument $\(name), not the function's", at: part.range,
                           hint: "name a parameter (`def f(x) { … }`) and pass it (`f $\(name)`), or read the script's own as `$args`")
                 case .variable(let name, _):
+                    if Int(name) == nil { resolveVariable(name, at: part.range) }
                     if Int(name) == nil && !isDefined(name) {
                         let hint = Suggestions.didYouMean(name, in: visibleNames)
                             ?? (name == name.uppercased() ? "to read the environment, write $(env \(name))" : nil)

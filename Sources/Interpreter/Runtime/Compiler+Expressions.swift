@@ -218,6 +218,9 @@ extension Compiler {
     static func call(_ command: Command, captured: Bool) -> Compiled.Expression {
         final class Site {
             var resolved: CallSite?
+            /// The function the checker found the call names (Resolutions), read on the first run.
+            var function: FunctionDeclaration?
+            var functionRead = false
         }
         let site = Site()
         let name = command.name.name
@@ -225,7 +228,16 @@ extension Compiler {
             if let resolved = site.resolved, resolved.generation == interpreter.functionsGeneration {
                 return try interpreter.invoke(resolved, in: scope, captured: captured)
             }
+            if !site.functionRead {
+                site.functionRead = true
+                site.function = interpreter.resolvedFunction(at: command.range).flatMap { $0.name.name == name ? $0 : nil }
+            }
+            // Only while the run's functions are those the checker saw (`functionsFixed`).
+            if interpreter.functionsFixed, let function = site.function {
+                return try interpreter.call(function, command, in: scope)
+            }
             if let function = interpreter.functions[name] {
+                interpreter.functionLookupsByName += 1
                 return try interpreter.call(function, command, in: scope)
             }
             let resolved = try interpreter.currentCallSite(command)

@@ -13,10 +13,7 @@ enum Compiled {
     /// A block's statements, and whether it needs a scope of its own.
     struct Block {
         let statements: [Statement]
-        /// False when no statement of the block can define a variable in the
-        /// block's own scope (no `let`, `source`, `def` or `cleanup` directly in
-        /// it): the block then runs in the enclosing scope, which no lookup,
-        /// assignment or limit can tell apart from an empty scope of its own.
+        /// `Block.definesVariables`: the rule the tree walk and the checker follow too.
         let needsScope: Bool
 
         func run(_ interpreter: Interpreter, in scope: Scope) throws {
@@ -44,13 +41,7 @@ enum Compiler {
     }
 
     static func block(_ block: Block) -> Compiled.Block {
-        let definesHere = block.statements.contains { statement in
-            switch statement.kind {
-            case .let, .source, .function, .cleanup: return true
-            case .assign, .pipeline, .if, .for, .while, .match, .return, .exit, .break, .continue, .try, .lock: return false
-            }
-        }
-        return Compiled.Block(statements: statements(block.statements), needsScope: definesHere)
+        Compiled.Block(statements: statements(block.statements), needsScope: block.definesVariables)
     }
 
     /// A statement with what `executeForValue` does first: count its depth, check the limits.

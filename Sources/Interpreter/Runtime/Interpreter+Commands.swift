@@ -114,11 +114,15 @@ extension Interpreter {
 
     /// Calls a function or a builtin.
     func call(_ command: Command, in scope: Scope, captured: Bool) throws -> Value {
+        if functionsFixed, let function = resolvedFunction(at: command.range), function.name.name == command.name.name {
+            return try call(function, command, in: scope)
+        }
         let key = CallSite.Key(command)
         if let cached = callSites[key], cached.generation == functionsGeneration, cached.fits(command) {
             return try invoke(cached, in: scope, captured: captured)
         }
         if let function = functions[command.name.name] {
+            functionLookupsByName += 1
             return try call(function, command, in: scope)
         }
         return try invoke(callSite(command, key: key), in: scope, captured: captured)

@@ -99,7 +99,23 @@ extension Interpreter {
         return Int(text)
     }
 
+    /// `$name.field…` in the tree walk: at the slot the checker placed it in
+    /// when that slot holds it (Scope.resolved), else by name.
     func lookup(_ name: String, fields: [String], range: SourceRange, in scope: Scope) throws -> Value {
+        guard let (hops, index) = resolvedVariable(at: range), let holder = scope.resolved(name, hops: hops, index: index) else {
+            return try lookupByName(name, fields: fields, range: range, in: scope)
+        }
+        let slots = holder.slots
+        if slots[index].fromProbe { readProbeDerivedValue = true }
+        var value = slots[index].value
+        for field in fields {
+            value = try self.field(field, of: value, range: range)
+        }
+        return value
+    }
+
+    /// `$name.field…` found by its name in the scopes out from `scope`, or the script's argument `$1`….
+    func lookupByName(_ name: String, fields: [String], range: SourceRange, in scope: Scope) throws -> Value {
         var value: Value
         // Only a name that starts like a number can be one ($1…); the others skip the parse.
         if let first = name.utf8.first, first <= UInt8(ascii: "9"), let position = Int(name) {
@@ -109,6 +125,7 @@ extension Interpreter {
             }
             value = .string(context.arguments[position - 1])
         } else {
+            variableLookupsByName += 1
             guard let found = scope.find(name) else {
                 throw Diagnostic("undefined variable '\(name)'", at: range,
                                  hint: Suggestions.didYouMean(name, in: scope.names))

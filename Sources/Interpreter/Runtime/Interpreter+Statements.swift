@@ -38,6 +38,11 @@ extension Interpreter {
             try scope.define(name.name, value, fromProbe: fromProbe || probeDepth > 0, at: statement.range)
         case .assign(let name, let expression):
             let (value, fromProbe) = try watchingProbes { try evaluate(expression, in: scope) }
+            if let (hops, index) = resolvedVariable(at: name.range), let holder = scope.resolved(name.name, hops: hops, index: index) {
+                try holder.replace(at: index, value, fromProbe: fromProbe || probeDepth > 0, at: statement.range)
+                return .empty
+            }
+            variableLookupsByName += 1
             if try !scope.assign(name.name, value, fromProbe: fromProbe || probeDepth > 0, at: statement.range) {
                 throw Diagnostic("assignment to undefined variable '\(name.name)'", at: name.range,
                                  hint: "define it first with `let \(name.name) = …`")
@@ -172,8 +177,9 @@ extension Interpreter {
         try body()
     }
 
+    /// A block's statements, in a scope of their own when they can define a variable (Block.definesVariables).
     func execute(_ block: Block, in scope: Scope) throws {
-        try execute(block.statements, in: Scope(parent: scope))
+        try execute(block.statements, in: block.definesVariables ? Scope(parent: scope) : scope)
     }
 
     func execute(_ statements: [Statement], in scope: Scope) throws {

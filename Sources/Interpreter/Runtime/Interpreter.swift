@@ -49,6 +49,20 @@ public final class Interpreter {
     var cleanups: [(Block, Scope)] = []
     /// True while they run: a signal then no longer interrupts.
     var runningCleanup = false
+    /// What the checker resolved in each file that runs (Resolutions), by the
+    /// file's identity; the entry holds the file, so the identity is never reused.
+    var resolutionTables: [ObjectIdentifier: (file: SourceFile, table: Resolutions)] = [:]
+    /// True during a `run` that started with no function known, while no
+    /// name has been given a second function: every function there is is
+    /// then the one the checker of the script saw under its name (functions
+    /// are hoisted, from the same files), and a call it resolved needs no
+    /// lookup by name. Never in the REPL, where a later line can define or
+    /// replace a function.
+    var functionsFixed = false
+    /// Lookups by name of a variable (a use or an assignment), and calls of
+    /// a function found by name: what the checker resolved skips them (for tests).
+    var variableLookupsByName = 0
+    var functionLookupsByName = 0
 
     public init(registry: BuiltinRegistry, context: RunContext, scriptPath: String?) {
         self.registry = registry
@@ -78,6 +92,8 @@ public final class Interpreter {
     public func run(_ script: Script) throws -> Int32 {
         try onLargeStack {
             stack = StackGuard.current()
+            functionsFixed = functions.isEmpty
+            defer { functionsFixed = false }
             do {
                 try execute(script, in: globals)
                 return ExitStatus.success
@@ -126,12 +142,37 @@ public final class Interpreter {
     func register(_ script: Script) {
         for statement in script.statements {
             if case .function(let declaration) = statement.kind {
+                // A name given another function (a script run despite its check's "defined twice"):
+                // what the checker resolved may no longer be what a call finds.
+                if let known = functions[declaration.name.name], known.range != declaration.range { functionsFixed = false }
                 functions[declaration.name.name] = declaration
             }
+        }
+        let key = ObjectIdentifier(script.file)
+        if let known = resolutionTables[key] {
+            // Two scripts of one file with tables of their own: trust neither.
+            if known.table !== script.resolutions { resolutionTables[key] = (script.file, Resolutions()) }
+        } else {
+            resolutionTables[key] = (script.file, script.resolutions)
         }
         for sourced in script.sourced.values {
             register(sourced)
         }
+    }
+
+    /// Where the checker placed the variable used (or assigned) at `range`, if it did.
+    func resolvedVariable(at range: SourceRange) -> (hops: Int, index: Int)? {
+        guard let entry = resolutionTables[ObjectIdentifier(range.file)], entry.file === range.file,
+              case .slot(let hops, let index) = entry.table.variables[range.start] else { return nil }
+        return (hops, index)
+    }
+
+    /// The function the checker found the call at `range` names: the one the
+    /// run calls while `functionsFixed`, and only then.
+    func resolvedFunction(at range: SourceRange) -> FunctionDeclaration? {
+        guard let entry = resolutionTables[ObjectIdentifier(range.file)], entry.file === range.file,
+              case .declaration(let declaration) = entry.table.functions[range.start] else { return nil }
+        return declaration
     }
 
     /// Names visible in the global scope (REPL completion).

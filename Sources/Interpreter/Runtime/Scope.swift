@@ -5,10 +5,12 @@ import Lexer
 /// of a run shares one `ValueBudget`: what its variables hold counts against
 /// wds's limit on the memory of values until the scope ends.
 ///
-/// A variable keeps its place (`index`) in its scope for the scope's life, and
-/// every scope of a run has its own `id`: a compiled use of a variable
-/// remembers both, and reads or assigns it again without hashing its name
-/// (Compiler, `VariableCache`).
+/// A variable keeps its place (`index`) in its scope for the scope's life,
+/// with its name beside it. The checker works out each use's place before the
+/// run (Resolutions), and the run goes there without hashing the name when
+/// `resolved` says it may. Every scope of a run has its own `id` too: a
+/// compiled use the checker did not place remembers where it found its
+/// variable, and reads or assigns it there again (Compiler, `VariableCache`).
 final class Scope {
     /// One variable: its value, the value's size (Limits.size, kept so a
     /// replacement costs only its own), and whether it came from reading the
@@ -17,6 +19,9 @@ final class Scope {
         var value: Value
         var size: Int
         var fromProbe: Bool
+        /// The variable's name, kept beside it: a use the checker placed here
+        /// (Resolutions) checks it before it trusts the place.
+        let name: String
     }
 
     /// Each variable's place in `slots`; a name is never removed, so a place never changes.
@@ -67,7 +72,7 @@ final class Scope {
         try budget.admit(size, at: range)
         places[name] = slots.count
         var all = takeSlots()
-        all.append(Slot(value: value, size: size, fromProbe: fromProbe))
+        all.append(Slot(value: value, size: size, fromProbe: fromProbe, name: name))
         slots = all
         bytes += size
     }
@@ -89,9 +94,48 @@ final class Scope {
         let delta = size - slots[place].size
         try budget.admit(delta, at: range)
         var all = takeSlots()
-        all[place] = Slot(value: value, size: size, fromProbe: fromProbe)
+        all[place].value = value
+        all[place].size = size
+        all[place].fromProbe = fromProbe
         slots = all
         bytes += delta
+    }
+
+    /// The scope `hops` out that holds `name` at `index`, where the checker
+    /// placed a use of it (Resolutions) — only when that is the very variable
+    /// the lookup by name (`find`, `assign`) would reach; nil sends the use
+    /// to that lookup.
+    ///
+    /// Why a scope returned here is always the lookup's answer: the lookup
+    /// takes the nearest scope that has the name. Every scope passed on the
+    /// way out is checked not to have it (a scan of its few slots' names,
+    /// none for an empty one), and the scope reached has it at `index`; a
+    /// scope has a name at one place only. So the scope returned is the
+    /// nearest with the name, whatever the checker believed: a resolution
+    /// that is wrong (the REPL's global scope, which grows line by line; a
+    /// mistake in the checker's mirror of the run's scopes) can only miss and
+    /// be slow, never find another variable. The scan of the scopes passed
+    /// is what excludes an inner scope holding the name at run time while the
+    /// checker believed it did not; in a correct mirror it never finds one,
+    /// as a block's, loop round's or call's scope is made fresh and defines
+    /// its names in the order the checker walked them.
+    @inline(__always)
+    func resolved(_ name: String, hops: Int, index: Int) -> Scope? {
+        var scope = self
+        var remaining = hops
+        while remaining > 0 {
+            let passed = scope.slots
+            var place = 0
+            while place < passed.count {
+                if passed[place].name == name { return nil }
+                place += 1
+            }
+            guard let parent = scope.parent else { return nil }
+            scope = parent
+            remaining -= 1
+        }
+        guard index < scope.slots.count, scope.slots[index].name == name else { return nil }
+        return scope
     }
 
     func isFromProbe(_ name: String) -> Bool {
