@@ -33,7 +33,7 @@ final class AuditAgreementTests: XCTestCase {
         let result = Namespace.run("""
             private_tmp
             mkdir -p /tmp/w /run/s && printf '%s' \(Namespace.shellQuote(script)) > /run/s/test.wds
-            state() { find /tmp/w | sort; cat /tmp/w/a; echo; grep -c /tmp/w /proc/self/mountinfo; cat /proc/sys/net/ipv4/ip_forward; }
+            state() { find /tmp/w | sort; cat /tmp/w/a; echo; grep -c ' /tmp/w/' /proc/self/mountinfo; cat /proc/sys/net/ipv4/ip_forward; }
             echo "== trace"; "$WDS" trace /run/s/test.wds > /run/s/trace; echo "status=$?"
             grep "^printf '%s.n' [^>]*  #" /run/s/trace | sed 's/^printf .%s.n. //; s/  #.*//'
             "$WDS" plan --out /run/s/plan /run/s/test.wds > /run/s/plan.out; echo "plan=$?"
@@ -480,7 +480,7 @@ final class AuditAgreementTests: XCTestCase {
             private_tmp
             mkdir -p /tmp/w /run/s && printf '%s' \(Namespace.shellQuote(script)) > /run/s/test.wds
             echo old > /tmp/w/existing
-            snap() { ls -lR /tmp/w | grep -v total; cat /tmp/w/existing; echo; cat /proc/sys/net/ipv4/ip_forward; grep -c /tmp/w /proc/self/mountinfo; }
+            snap() { ls -lR /tmp/w | grep -v total; cat /tmp/w/existing; echo; cat /proc/sys/net/ipv4/ip_forward; grep -c ' /tmp/w/' /proc/self/mountinfo; }
             "$WDS" trace /run/s/test.wds > /run/s/trace.sh; echo "trace=$?"
             bash /run/s/trace.sh > /run/s/replayed.out 2>&1; replayed=$(snap)
             umount /tmp/w/d 2>/dev/null; rm -rf /tmp/w/d; echo old > /tmp/w/existing; chmod 644 /tmp/w/existing; echo 0 > /proc/sys/net/ipv4/ip_forward
