@@ -235,10 +235,6 @@ extension String {
         return String(text)
     }
 
-    func replacingAll(_ target: String, with replacement: String) -> String {
-        split(separator: Character(target), omittingEmptySubsequences: false).joined(separator: replacement)
-    }
-
     /// Undoes `Roff.guardLineStart` for text that will not start a line.
     func droppingLineGuard() -> String {
         hasPrefix("\\&") ? String(dropFirst(2)) : self
